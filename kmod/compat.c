@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Register the pwrmig family on kernels with and without split ops.
+ */
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "genl.h"
+
+#ifdef PWRMIG_GENL_FOLD_OPS
+/* The real family, filled from the generated one at registration. */
+struct genl_family pwrmig_nl_family;
+
+static struct genl_ops *pwrmig_fold_ops;
+static struct nla_policy **pwrmig_fold_policies;
+
+/*
+ * A do and a dump of one command share a genl_ops before 6.2, and so share
+ * one policy: the union of both, so that neither side loses an attribute.
+ */
+static const struct nla_policy *
+pwrmig_fold_policy(struct genl_ops *op, const struct pwrmig_split_ops *s,
+		   struct nla_policy **slot)
+{
+	unsigned int max = max(op->maxattr, s->maxattr);
+	struct nla_policy *p;
+	unsigned int i;
+
+	if (!op->policy)
+		return s->policy;
+	if (!s->policy)
+		return op->policy;
+
+	p = kcalloc(max + 1, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	for (i = 0; i <= op->maxattr; i++)
+		memcpy(&p[i], &op->policy[i], sizeof(*p));
+	for (i = 0; i <= s->maxattr; i++)
+		if (p[i].type == NLA_UNSPEC)
+			memcpy(&p[i], &s->policy[i], sizeof(*p));
+	*slot = p;
+	return p;
+}
+
+static int pwrmig_fold(void)
+{
+	const struct pwrmig_genl_family_spec *f = &pwrmig_nl_family_spec;
+	unsigned int n = 0;
+	int i, j;
+
+	pwrmig_fold_ops = kcalloc(f->n_split_ops, sizeof(*pwrmig_fold_ops),
+				  GFP_KERNEL);
+	pwrmig_fold_policies = kcalloc(f->n_split_ops,
+				       sizeof(*pwrmig_fold_policies),
+				       GFP_KERNEL);
+	if (!pwrmig_fold_ops || !pwrmig_fold_policies)
+		return -ENOMEM;
+
+	for (i = 0; i < f->n_split_ops; i++) {
+		const struct pwrmig_split_ops *s = &f->split_ops[i];
+		struct genl_ops *op = NULL;
+
+		for (j = 0; j < n; j++)
+			if (pwrmig_fold_ops[j].cmd == s->cmd)
+				op = &pwrmig_fold_ops[j];
+		if (!op) {
+			op = &pwrmig_fold_ops[n++];
+			op->cmd = s->cmd;
+		}
+		op->policy = pwrmig_fold_policy(op, s, &pwrmig_fold_policies[i]);
+		if (s->policy && !op->policy)
+			return -ENOMEM;
+		op->maxattr = max(op->maxattr, s->maxattr);
+		op->flags |= s->flags & (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM);
+		op->validate |= s->validate;
+		if (s->doit) {
+			op->doit = s->doit;
+		} else {
+			op->start = s->start;
+			op->dumpit = s->dumpit;
+			op->done = s->done;
+		}
+	}
+
+	strscpy(pwrmig_nl_family.name, f->name, sizeof(pwrmig_nl_family.name));
+	pwrmig_nl_family.version = f->version;
+	pwrmig_nl_family.netnsok = f->netnsok;
+	pwrmig_nl_family.parallel_ops = f->parallel_ops;
+	pwrmig_nl_family.module = f->module;
+	pwrmig_nl_family.ops = pwrmig_fold_ops;
+	pwrmig_nl_family.n_ops = n;
+	pwrmig_nl_family.mcgrps = f->mcgrps;
+	pwrmig_nl_family.n_mcgrps = f->n_mcgrps;
+	/* Strict validation for every command, as split ops have. */
+	pwrmig_nl_family.resv_start_op = 0;
+	return 0;
+}
+
+static void pwrmig_fold_free(void)
+{
+	int i;
+
+	if (pwrmig_fold_policies)
+		for (i = 0; i < pwrmig_nl_family_spec.n_split_ops; i++)
+			kfree(pwrmig_fold_policies[i]);
+	kfree(pwrmig_fold_policies);
+	kfree(pwrmig_fold_ops);
+	pwrmig_fold_policies = NULL;
+	pwrmig_fold_ops = NULL;
+}
+
+int pwrmig_genl_register(void)
+{
+	int err;
+
+	err = pwrmig_fold();
+	if (!err)
+		err = genl_register_family(&pwrmig_nl_family);
+	if (err)
+		pwrmig_fold_free();
+	return err;
+}
+
+void pwrmig_genl_unregister(void)
+{
+	genl_unregister_family(&pwrmig_nl_family);
+	pwrmig_fold_free();
+}
+#else
+int pwrmig_genl_register(void)
+{
+	return genl_register_family(&pwrmig_nl_family);
+}
+
+void pwrmig_genl_unregister(void)
+{
+	genl_unregister_family(&pwrmig_nl_family);
+}
+#endif
