@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pwrmig: make builds the module for every installed Debian kernel, the
+# eBPF objects and the userspace programs, all under build/.
+#
+#   make            build everything          make V=1   show commands
+#   make check      run the test suite        make demo  show it working
+#   make install    DESTDIR= PREFIX=/usr/local
+#   make regen      regenerate uapi + ops table from the netlink spec
+#   make checkpatch kernel style check of kmod/
+#   make clean
+
+VERSION		:= $(shell cat VERSION)
+BUILD		:= build
+KSRC_TAR	?= /usr/src/linux-source-6.12.tar.xz
+KSRC		:= $(BUILD)/ksrc
+KVERS		?= $(shell scripts/kernels | awk '{ print $$2 }')
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-9s %s\n' '$(1)' '$(2)'
+MAKEFLAGS += --no-print-directory
+endif
+
+CC		?= gcc
+PKGS		:= libnl-genl-3.0 json-c
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib \
+		   $(PKG_CFLAGS) -MMD -MP
+
+.PHONY: all kmod userspace tests ksrc check demo install clean regen checkpatch
+all: kmod userspace tests
+
+# ---- kernel module, once per kernel ----------------------------------------
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) Kbuild VERSION \
+	     include/uapi/linux/pwrmig.h
+
+define kmod_rule
+$(BUILD)/kmod/$(1)/pwrmig.ko: $(KMOD_SRCS)
+	$$(call msg,KMOD,$$@)
+	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod
+	$(Q)ln -sfn $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/include $(BUILD)/kmod/$(1)/
+	$(Q)for f in kmod/*.[ch]; do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/kmod/; done
+	$(Q)$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
+		$(if $(filter 1,$(V)),V=1,-s > $(BUILD)/kmod/$(1)/build.log 2>&1 || \
+		{ cat $(BUILD)/kmod/$(1)/build.log; exit 1; })
+kmod: $(BUILD)/kmod/$(1)/pwrmig.ko
+endef
+$(foreach k,$(KVERS),$(eval $(call kmod_rule,$(k))))
+kmod:
+	$(if $(KVERS),,$(error no Debian 6.1/6.12 kernel headers installed: run scripts/install-deps))
+
+# ---- kernel source pieces: kselftest harness, YNL, checkpatch ---------------
+KSRC_PATHS := tools/testing/selftests/kselftest_harness.h \
+	      tools/testing/selftests/kselftest.h tools/net/ynl \
+	      Documentation/netlink scripts/checkpatch.pl scripts/spelling.txt \
+	      scripts/const_structs.checkpatch
+$(KSRC)/.stamp: $(KSRC_TAR)
+	$(call msg,EXTRACT,$(KSRC) from $(notdir $(KSRC_TAR)))
+	$(Q)rm -rf $(KSRC) && mkdir -p $(KSRC)
+	$(Q)tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
+		$(addprefix linux-source-6.12/,$(KSRC_PATHS))
+	@# ynl-gen-c.py looks for MAINTAINERS to find the tree's root.
+	$(Q)touch $(KSRC)/MAINTAINERS $@
+ksrc: $(KSRC)/.stamp
+
+# ---- userspace -------------------------------------------------------------
+LIB_SRCS	:= $(wildcard userspace/lib/*.c)
+CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/obj/%.o: %.c
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/libpwrmig.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/pwrmigctl: $(CTL_OBJS) $(BUILD)/lib/libpwrmig.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+userspace: $(BUILD)/bin/pwrmigctl
+
+# ---- tests (kselftest harness) ---------------------------------------------
+TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -I$(KSRC)/tools/testing/selftests
+HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
+GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/lib/libpwrmig.a $(KSRC)/.stamp
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/lib/libpwrmig.a $(PKG_LIBS)
+
+tests: $(HOST_TESTS) $(GUEST_TESTS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- the two commands of README.md ------------------------------------------
+check: all
+	$(Q)tests/run
+
+demo: all
+	$(Q)scripts/demo
+
+# ---- spec -> uapi header and ops table ---------------------------------------
+regen: ksrc
+	$(Q)scripts/ynl-regen
+
+checkpatch: ksrc
+	$(Q)perl $(KSRC)/scripts/checkpatch.pl --no-tree --quiet -f \
+		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch]))
+
+# ---- install -----------------------------------------------------------------
+install: all
+	$(Q)for k in $(KVERS); do \
+		install -D -m 644 $(BUILD)/kmod/$$k/pwrmig.ko \
+			$(DESTDIR)/lib/modules/$$k/updates/pwrmig.ko; \
+		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
+	done
+	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigctl $(DESTDIR)$(PREFIX)/sbin/pwrmigctl
+	$(Q)install -D -m 644 include/uapi/linux/pwrmig.h $(DESTDIR)$(PREFIX)/include/linux/pwrmig.h
+	$(Q)install -D -m 644 Documentation/netlink/specs/pwrmig.yaml \
+		$(DESTDIR)$(PREFIX)/share/pwrmig/pwrmig.yaml
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpwrmig: connection to the family, requests, extended-ack errors.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "pwrmig.h"
+#include "internal.h"
+
+struct pwrmig *pwrmig_open(void)
+{
+	struct pwrmig *pw;
+	int one = 1;
+	int err;
+
+	pw = calloc(1, sizeof(*pw));
+	if (!pw)
+		return NULL;
+	pw->sk = nl_socket_alloc();
+	if (!pw->sk) {
+		err = ENOMEM;
+		goto err_free;
+	}
+	if (genl_connect(pw->sk)) {
+		err = EIO;
+		goto err_sock;
+	}
+	/* Ask for the kernel's error messages and bad-attribute offsets. */
+	setsockopt(nl_socket_get_fd(pw->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	pw->family = genl_ctrl_resolve(pw->sk, PWRMIG_FAMILY_NAME);
+	if (pw->family < 0) {
+		err = pw->family == -NLE_OBJ_NOTFOUND ? ENOENT : EIO;
+		goto err_sock;
+	}
+	return pw;
+
+err_sock:
+	nl_socket_free(pw->sk);
+err_free:
+	free(pw);
+	errno = err;
+	return NULL;
+}
+
+void pwrmig_close(struct pwrmig *pw)
+{
+	if (!pw)
+		return;
+	nl_socket_free(pw->sk);
+	free(pw);
+}
+
+void pwrmig_set_debug(struct pwrmig *pw, int on)
+{
+	pw->debug = on;
+}
+
+const char *pwrmig_errmsg(const struct pwrmig *pw)
+{
+	return pw->errmsg[0] ? pw->errmsg : "no error";
+}
+
+/*
+ * The error callback sees the nlmsgerr payload; the message header sits
+ * right before it.  Extended-ack TLVs follow the echoed request, which is
+ * cut to its header when the kernel set NLM_F_CAPPED.
+ */
+static int pwrmig_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	const struct nlmsghdr *nlh = (const void *)((char *)e - NLMSG_HDRLEN);
+	struct pwrmig_req *req = arg;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	int len;
+
+	req->err = e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+	if (len <= 0)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      len, NULL))
+		return NL_STOP;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(req->pw->errmsg, sizeof(req->pw->errmsg), "%s",
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS])
+		req->bad_attr_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	return NL_STOP;
+}
+
+static int pwrmig_valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct pwrmig_req *req = arg;
+
+	if (req->pw->debug)
+		nl_msg_dump(msg, stderr);
+	return req->parse ? req->parse(nlmsg_hdr(msg), req->arg) : NL_OK;
+}
+
+static int pwrmig_ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct pwrmig_req *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+static int pwrmig_finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct pwrmig_req *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
+		   int (*parse)(const struct nlmsghdr *, void *), void *arg)
+{
+	struct pwrmig_req req = { .pw = pw, .parse = parse, .arg = arg };
+	struct nl_cb *cb;
+	int err;
+
+	pw->errmsg[0] = '\0';
+	cb = nl_cb_alloc(pw->debug ? NL_CB_DEBUG : NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return pwrmig_fail(pw, -ENOMEM);
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, pwrmig_err_cb, &req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, pwrmig_valid_cb, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, pwrmig_ack_cb, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, pwrmig_finish_cb, &req);
+
+	err = nl_send_auto(pw->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		nl_cb_put(cb);
+		return pwrmig_fail(pw, -EIO);
+	}
+	while (!req.done && !req.err) {
+		err = nl_recvmsgs(pw->sk, cb);
+		if (err < 0 && !req.err) {
+			snprintf(pw->errmsg, sizeof(pw->errmsg), "netlink: %s",
+				 nl_geterror(err));
+			req.err = -EIO;
+		}
+	}
+	nl_cb_put(cb);
+	if (req.err)
+		return pwrmig_fail(pw, req.err);
+	return 0;
+}
+
+int pwrmig_fail(struct pwrmig *pw, int err)
+{
+	if (!pw->errmsg[0])
+		snprintf(pw->errmsg, sizeof(pw->errmsg), "%s", strerror(-err));
+	return err;
+}
+
+struct nl_msg *pwrmig_msg(struct pwrmig *pw, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, pw->family, 0,
+			 flags | NLM_F_ACK, cmd, PWRMIG_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
