@@ -96,7 +96,7 @@ $(BUILD)/bin/pwrmigctl: $(CTL_OBJS) $(BUILD)/lib/libpwrmig.a
 userspace: $(BUILD)/bin/pwrmigctl
 
 # ---- tests (kselftest harness) ---------------------------------------------
-TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -I$(KSRC)/tools/testing/selftests
+TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 

@@ -11,11 +11,11 @@
 #ifndef _PWRMIG_COMPAT_H
 #define _PWRMIG_COMPAT_H
 
-#include <linux/version.h>
 #include <net/netlink.h>
 #include <net/genetlink.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/* Kbuild defines PWRMIG_HAVE_SPLIT_OPS when net/genetlink.h has them. */
+#ifndef PWRMIG_HAVE_SPLIT_OPS
 #define PWRMIG_GENL_FOLD_OPS 1
 
 struct pwrmig_split_ops {
@@ -54,7 +54,7 @@ extern struct pwrmig_genl_family_spec pwrmig_nl_family_spec;
 #define genl_family pwrmig_genl_family_spec
 #define pwrmig_nl_family pwrmig_nl_family_spec
 #endif
-#endif /* < 6.2 */
+#endif /* !PWRMIG_HAVE_SPLIT_OPS */
 
 int pwrmig_genl_register(void);
 void pwrmig_genl_unregister(void);

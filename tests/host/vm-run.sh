@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/vm-run: exit status, timeout, writable shares, kernel problems.
+source "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+
+tmp=$(mktemp -d "$T_TOP/build/vmtest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+scripts/vm-run --kernel 6.1 -- true >/dev/null 2>&1
+t_expect "'-- true' exits 0 (6.1)" 0 $?
+scripts/vm-run --kernel 6.1 -- false >/dev/null 2>&1
+t_expect "'-- false' exits 1 (6.1)" 1 $?
+scripts/vm-run --kernel 6.12 -- sh -c 'exit 7' >/dev/null 2>&1
+t_expect "exit status 7 comes back (6.12)" 7 $?
+
+got=$(scripts/vm-run --kernel 6.12 --rw "$tmp" -- sh -c \
+	'uname -r > "$1/kernel"; pwd > "$1/cwd"; touch /usr/pwrmig-overlay && echo w > "$1/overlay"' \
+	sh "$tmp" 2>&1)
+t_expect "runs the requested kernel" "$(scripts/kernels 6.12)" "$(cat "$tmp/kernel" 2>/dev/null)"
+t_expect "runs in the caller's directory" "$T_TOP" "$(cat "$tmp/cwd" 2>/dev/null)"
+t_expect "root is writable through the overlay" w "$(cat "$tmp/overlay" 2>/dev/null)"
+t_expect "overlay writes do not reach the host" no "$([ -e /usr/pwrmig-overlay ] && echo yes || echo no)"
+
+start=$(date +%s)
+out=$(scripts/vm-run --kernel 6.1 --timeout 10 -- sleep 600 2>&1)
+rc=$? took=$(( $(date +%s) - start ))
+t_expect "a hung guest exits 124" 124 "$rc"
+case "$out" in
+*"timed out after 10 s"*) t_ok "timeout message names the limit" ;;
+*) t_fail "timeout message names the limit" "$out" ;;
+esac
+[ "$took" -lt 30 ] && t_ok "hung guest killed near --timeout (${took} s)" ||
+	t_fail "hung guest killed near --timeout" "took $took s"
+
+out=$(scripts/vm-run --kernel 6.1 -- sh -c 'echo "<4>WARNING: CPU: 0 PID: 1 at injected" > /dev/kmsg' 2>&1)
+t_expect "a kernel WARN fails the run with 125" 125 $?
+case "$out" in
+*"reported a problem"*"WARNING: CPU: 0 PID: 1 at injected"*) t_ok "the WARN is shown" ;;
+*) t_fail "the WARN is shown" "$out" ;;
+esac
+out=$(scripts/vm-run --kernel 6.1 -- sh -c 'echo "text saying BUG: and Oops is fine"' 2>&1)
+t_expect "the command's own output is not mistaken for a kernel problem" 0 $?
+
+scripts/vm-run --kernel 5.4 -- true >/dev/null 2>&1
+t_expect "unknown kernel label refused" 125 $?
+scripts/vm-run --timeout x -- true >/dev/null 2>&1
+t_expect "bad --timeout refused as usage error" 2 $?
+scripts/vm-run >/dev/null 2>&1
+t_expect "missing command refused as usage error" 2 $?
+t_done
