@@ -35,9 +35,9 @@ WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib \
-		   $(PKG_CFLAGS) -MMD -MP
+		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod userspace tests ksrc check demo install clean regen checkpatch
+.PHONY: all kmod userspace tests ksrc deps check demo install clean regen checkpatch
 all: kmod userspace tests
 
 # ---- kernel module, once per kernel ----------------------------------------
@@ -79,7 +79,7 @@ CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c Makefile
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -100,7 +100,7 @@ TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/te
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/lib/libpwrmig.a $(KSRC)/.stamp
+$(BUILD)/tests/%: tests/%.c $(BUILD)/lib/libpwrmig.a $(KSRC)/.stamp Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/lib/libpwrmig.a $(PKG_LIBS)
@@ -110,10 +110,17 @@ tests: $(HOST_TESTS) $(GUEST_TESTS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- the two commands of README.md ------------------------------------------
-check: all
+# Both install what is missing first, then build in a fresh make so that
+# kernel versions and library flags are read after the install.
+deps:
+	$(Q)scripts/install-deps
+
+check: deps
+	$(Q)$(MAKE) all
 	$(Q)tests/run
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) all
 	$(Q)scripts/demo
 
 # ---- spec -> uapi header and ops table ---------------------------------------
