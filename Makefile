@@ -53,6 +53,7 @@ $(BUILD)/kmod/$(1)/pwrmig.ko: $(KMOD_SRCS)
 	$(Q)$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
 		$(if $(filter 1,$(V)),V=1,-s > $(BUILD)/kmod/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/kmod/$(1)/build.log; exit 1; })
+	$(Q)touch $$@
 kmod: $(BUILD)/kmod/$(1)/pwrmig.ko
 endef
 $(foreach k,$(KVERS),$(eval $(call kmod_rule,$(k))))
