@@ -28,17 +28,18 @@ MAKEFLAGS += --no-print-directory
 endif
 
 CC		?= gcc
-PKGS		:= libnl-genl-3.0 json-c
+PKGS		:= libnl-genl-3.0 json-c libbpf
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib \
+		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod userspace tests ksrc deps check demo install clean regen checkpatch
-all: kmod userspace tests
+.PHONY: all kmod bpf userspace tests ksrc deps check demo install clean regen checkpatch
+all: kmod bpf userspace tests
 
 # ---- kernel module, once per kernel ----------------------------------------
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) Kbuild VERSION \
@@ -74,6 +75,37 @@ $(KSRC)/.stamp: $(KSRC_TAR)
 	$(Q)touch $(KSRC)/MAINTAINERS $@
 ksrc: $(KSRC)/.stamp
 
+# ---- eBPF: CO-RE objects, skeletons, loaders -----------------------------------
+VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+		   -I$(BUILD)/bpf -Ibpf
+BPF_NAMES	:= $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))
+BPF_SKELS	:= $(BPF_NAMES:%=$(BUILD)/bpf/%.skel.h)
+BPF_LOADERS	:= $(BPF_NAMES:%=$(BUILD)/obj/bpf/%.o)
+
+# vmlinux.h comes from the running kernel's BTF; CO-RE relocates at load.
+$(BUILD)/bpf/vmlinux.h:
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)bpftool btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)bpftool gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BPF_LOADERS): $(BUILD)/obj/bpf/%.o: $(BUILD)/bpf/%.skel.h
+.SECONDARY: $(BPF_NAMES:%=$(BUILD)/bpf/%.bpf.o)
+
+$(BUILD)/lib/libpwrmig-bpf.a: $(BPF_LOADERS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+bpf: $(BUILD)/lib/libpwrmig-bpf.a
+
 # ---- userspace -------------------------------------------------------------
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
@@ -101,10 +133,12 @@ TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/te
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/lib/libpwrmig.a $(KSRC)/.stamp Makefile
+TEST_LIBS   := $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/lib/libpwrmig.a $(PKG_LIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
 tests: $(HOST_TESTS) $(GUEST_TESTS)
 

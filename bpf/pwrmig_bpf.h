@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Userspace API of pwrmig's eBPF collectors (libpwrmig-bpf.a).
+ */
+#ifndef __PWRMIG_BPF_H
+#define __PWRMIG_BPF_H
+
+#include <stdint.h>
+
+struct pwrmig_sched;
+
+struct pwrmig_sched_totals {
+	uint64_t idle_ns;
+	uint64_t overflow_ns;
+	uint64_t overflow_switches;
+};
+
+/*
+ * Load and attach the sched_switch collector tracking at most MAX_CGROUPS
+ * cgroups (0: PWRMIG_SCHED_MAX_CGROUPS).  Returns 0 or a negative errno.
+ */
+int pwrmig_sched_open(struct pwrmig_sched **s, unsigned int max_cgroups);
+void pwrmig_sched_close(struct pwrmig_sched *s);
+
+/* "tp_btf" or "raw_tp": how it attached. */
+const char *pwrmig_sched_attach_kind(const struct pwrmig_sched *s);
+
+/* Call FN for every tracked cgroup with its totals over all CPUs. */
+int pwrmig_sched_for_each(struct pwrmig_sched *s,
+			  int (*fn)(uint64_t cgid, uint64_t runtime_ns,
+				    uint64_t switches, void *arg),
+			  void *arg);
+
+/* Idle and overflow buckets summed over all CPUs. */
+int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t);
+
+#endif /* __PWRMIG_BPF_H */

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The eBPF sched_switch collector on the host's kernel: CPU time charged
+ * to a cgroup matches the kernel's own count (cpu.stat usage_usec), and a
+ * full map sends time to the counted overflow bucket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pwrmig_bpf.h"
+
+static int cgroup2_root(char *buf, size_t len)
+{
+	struct mntent *m;
+	FILE *f = setmntent("/proc/mounts", "r");
+	int ret = -1;
+
+	while (f && (m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			ret = 0;
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return ret;
+}
+
+static int write_str(const char *dir, const char *file, const char *val)
+{
+	char path[600];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static long long usage_usec(const char *dir)
+{
+	char path[600], key[64];
+	long long v = -1, x;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	f = fopen(path, "r");
+	while (f && fscanf(f, "%63s %lld", key, &x) == 2)
+		if (strcmp(key, "usage_usec") == 0)
+			v = x;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Run a child in cgroup DIR that burns MS of CPU time, then exits. */
+static int burn_in(const char *dir, int ms)
+{
+	char pid[32];
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		struct timespec t;
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str(dir, "cgroup.procs", pid))
+			_exit(2);
+		do {
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		} while (t.tv_sec * 1000 + t.tv_nsec / 1000000 < ms);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+struct find {
+	uint64_t cgid;
+	uint64_t runtime_ns;
+	uint64_t switches;
+	int entries;
+};
+
+static int find_cb(uint64_t cgid, uint64_t runtime_ns, uint64_t switches, void *arg)
+{
+	struct find *f = arg;
+
+	f->entries++;
+	if (cgid == f->cgid) {
+		f->runtime_ns = runtime_ns;
+		f->switches = switches;
+	}
+	return 0;
+}
+
+FIXTURE(sched) {
+	char cg[2][512];
+	uint64_t cgid[2];
+};
+
+FIXTURE_SETUP(sched)
+{
+	char root[256];
+	struct stat st;
+	int i;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to load eBPF and create cgroups");
+	if (cgroup2_root(root, sizeof(root)))
+		SKIP(return, "no cgroup2 mount");
+	for (i = 0; i < 2; i++) {
+		snprintf(self->cg[i], sizeof(self->cg[i]), "%s/pwrmig-test-%d-%d",
+			 root, getpid(), i);
+		ASSERT_EQ(0, mkdir(self->cg[i], 0755));
+		ASSERT_EQ(0, stat(self->cg[i], &st));
+		/* A cgroup v2 id is its directory's inode number. */
+		self->cgid[i] = st.st_ino;
+	}
+}
+
+FIXTURE_TEARDOWN(sched)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (self->cg[i][0])
+			rmdir(self->cg[i]);
+}
+
+TEST_F(sched, runtime_matches_cpu_stat)
+{
+	struct pwrmig_sched *s;
+	struct find f = { .cgid = self->cgid[0] };
+	long long usage;
+	double ratio;
+
+	ASSERT_EQ(0, pwrmig_sched_open(&s, 0));
+	TH_LOG("attached with %s", pwrmig_sched_attach_kind(s));
+	ASSERT_EQ(0, burn_in(self->cg[0], 400));
+	ASSERT_EQ(0, pwrmig_sched_for_each(s, find_cb, &f));
+	pwrmig_sched_close(s);
+
+	usage = usage_usec(self->cg[0]);
+	ASSERT_GT(usage, 350000);
+	ASSERT_GT(f.runtime_ns, 0);
+	EXPECT_GE(f.switches, 1);
+	ratio = f.runtime_ns / 1000.0 / usage;
+	TH_LOG("eBPF %llu us, cpu.stat %lld us, ratio %.4f",
+	       (unsigned long long)f.runtime_ns / 1000, usage, ratio);
+	EXPECT_GT(ratio, 0.97);
+	EXPECT_LT(ratio, 1.03);
+}
+
+TEST_F(sched, full_map_counts_overflow)
+{
+	struct pwrmig_sched_totals t;
+	struct pwrmig_sched *s;
+	struct find f = { .cgid = 0 };
+
+	ASSERT_EQ(0, pwrmig_sched_open(&s, 1));
+	ASSERT_EQ(0, burn_in(self->cg[0], 50));
+	ASSERT_EQ(0, burn_in(self->cg[1], 50));
+	ASSERT_EQ(0, pwrmig_sched_for_each(s, find_cb, &f));
+	ASSERT_EQ(0, pwrmig_sched_totals(s, &t));
+	pwrmig_sched_close(s);
+
+	EXPECT_EQ(1, f.entries);
+	/* At least one of the two 50 ms burners found no room. */
+	EXPECT_GE(t.overflow_ns, 40 * 1000000ULL);
+	EXPECT_GE(t.overflow_switches, 1);
+}
+
+TEST_HARNESS_MAIN
