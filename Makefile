@@ -100,7 +100,8 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BPF_LOADERS): $(BUILD)/obj/bpf/%.o: $(BUILD)/bpf/%.skel.h
 .SECONDARY: $(BPF_NAMES:%=$(BUILD)/bpf/%.bpf.o)
 
-$(BUILD)/lib/libpwrmig-bpf.a: $(BPF_LOADERS)
+# The module's attribution arithmetic (pure C) serves eBPF mode too.
+$(BUILD)/lib/libpwrmig-bpf.a: $(BPF_LOADERS) $(BUILD)/obj/kmod/attrib.o
 	$(call msg,AR,$@)
 	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attribution arithmetic the module and eBPF mode share: exact
+ * splits, carried remainders, counter unwrapping, cost without drift.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "../../kmod/attrib.h"
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+TEST(split_sum_is_exact)
+{
+	struct pwrmig_share s[40];
+	unsigned int round, i, n;
+	uint64_t total, sum;
+
+	memset(s, 0, sizeof(s));
+	for (round = 0; round < 20000; round++) {
+		n = 1 + next_rand() % 40;
+		total = next_rand() >> (next_rand() % 64);
+		for (i = 0; i < n; i++)
+			s[i].weight = next_rand() >> (next_rand() % 64);
+		pwrmig_split(total, s, n);
+		for (sum = 0, i = 0; i < n; i++)
+			sum += s[i].out;
+		ASSERT_EQ(total, sum) {
+			TH_LOG("round %u: n %u total %llu", round, n,
+			       (unsigned long long)total);
+		}
+	}
+}
+
+TEST(split_proportional)
+{
+	struct pwrmig_share s[3] = {
+		{ .weight = 100000000 }, { .weight = 300000000 }, { .weight = 100000000 },
+	};
+
+	pwrmig_split(5000000, s, 3);
+	EXPECT_EQ(1000000, s[0].out);
+	EXPECT_EQ(3000000, s[1].out);
+	EXPECT_EQ(1000000, s[2].out);
+}
+
+/* Tiny deltas over many intervals: each share ends within one unit of
+ * its exact due, because fractions are carried, not dropped. */
+TEST(split_carries_fractions)
+{
+	struct pwrmig_share s[3] = { { 0 } };
+	uint64_t cum[3] = { 0 }, weights[3] = { 1, 3, 5 };
+	unsigned int round, i;
+	double exact;
+
+	for (round = 0; round < 9000; round++) {
+		for (i = 0; i < 3; i++)
+			s[i].weight = weights[i];
+		pwrmig_split(1, s, 3);
+		for (i = 0; i < 3; i++)
+			cum[i] += s[i].out;
+	}
+	for (i = 0; i < 3; i++) {
+		exact = 9000.0 * weights[i] / 9;
+		EXPECT_LE(cum[i], exact + 1);
+		EXPECT_GE(cum[i] + 1, exact);
+	}
+}
+
+TEST(split_no_weight_goes_to_idle)
+{
+	struct pwrmig_share s[3] = { { 0 } };
+
+	pwrmig_split(12345, s, 3);
+	EXPECT_EQ(12345, s[0].out);
+	EXPECT_EQ(0, s[1].out);
+	EXPECT_EQ(0, s[2].out);
+}
+
+TEST(split_large_values)
+{
+	struct pwrmig_share s[2] = {
+		{ .weight = 3ULL << 40 }, { .weight = 1ULL << 40 },
+	};
+	uint64_t total = 1ULL << 50;
+
+	pwrmig_split(total, s, 2);
+	EXPECT_EQ(total, s[0].out + s[1].out);
+	EXPECT_EQ(total / 4 * 3, s[0].out);
+}
+
+TEST(counter_plain_and_single_wrap)
+{
+	struct pwrmig_counter c = { .bits = 32 };
+	unsigned int ev;
+
+	EXPECT_EQ(0, pwrmig_counter_advance(&c, 1000, 0, 0, &ev));
+	EXPECT_EQ(PWRMIG_CTR_FIRST, ev);
+	EXPECT_EQ(500, pwrmig_counter_advance(&c, 1500, 100000000, 0, &ev));
+	EXPECT_EQ(0, ev);
+	/* 0xffffff00 -> 0x100: one wrap, 0x200 units. */
+	c.last = 0xffffff00;
+	EXPECT_EQ(0x200, pwrmig_counter_advance(&c, 0x100, 100000000, 0, &ev));
+	EXPECT_EQ(PWRMIG_CTR_WRAP, ev);
+	EXPECT_EQ(1, c.wraps);
+}
+
+/* A 16-bit counter that turns several times per interval at a steady
+ * rate is unwrapped exactly and the estimate is reported. */
+TEST(counter_several_wraps_estimated)
+{
+	struct pwrmig_counter c = { .bits = 16 };
+	const uint64_t per = 3 * 65536 + 1000;	/* units per 100 ms */
+	uint64_t truth = 5, got;
+	unsigned int ev, i;
+
+	pwrmig_counter_advance(&c, truth, 0, 0, &ev);
+	/* Prime the rate with intervals short enough to be unambiguous. */
+	for (i = 0; i < 3; i++) {
+		truth += per / 10;
+		got = pwrmig_counter_advance(&c, truth & 0xffff, 10000000,
+					     per * 20, &ev);
+		ASSERT_EQ(per / 10, got);
+	}
+	for (i = 0; i < 5; i++) {
+		truth += per;
+		got = pwrmig_counter_advance(&c, truth & 0xffff, 100000000,
+					     per * 20, &ev);
+		EXPECT_EQ(per, got);
+		EXPECT_TRUE(ev & PWRMIG_CTR_WRAPS_ESTIMATED);
+	}
+	EXPECT_EQ(5, c.wraps_estimated);
+}
+
+TEST(counter_reset_detected)
+{
+	struct pwrmig_counter c = { .bits = 32 };
+	unsigned int ev;
+	uint64_t d;
+
+	pwrmig_counter_advance(&c, 4000000000ULL, 0, 0, &ev);
+	pwrmig_counter_advance(&c, 4000001000ULL, 100000000, 100000, &ev);
+	/* Dropping to 300 would be a wrap of ~295M units in 100 ms where
+	 * 10k is the most possible: a reset, worth 300 units since. */
+	d = pwrmig_counter_advance(&c, 300, 100000000, 100000, &ev);
+	EXPECT_EQ(PWRMIG_CTR_RESET, ev);
+	EXPECT_EQ(300, d);
+	EXPECT_EQ(1, c.resets);
+	EXPECT_EQ(0, c.wraps);
+}
+
+TEST(cost_exact_kwh)
+{
+	struct pwrmig_cost c = { 0 };
+
+	/* 1 kWh at 1.0 unit/kWh, PUE 1.000 -> 1,000,000 micro-units. */
+	pwrmig_cost_add(&c, 3600000000000ULL, 1000000, 1000);
+	EXPECT_EQ(1000000, c.uunits);
+	/* Same again at PUE 1.150 -> 1,150,000 more. */
+	pwrmig_cost_add(&c, 3600000000000ULL, 1000000, 1150);
+	EXPECT_EQ(2150000, c.uunits);
+}
+
+/* 3.6 million 1 J additions cost the same as one 1 kWh addition. */
+TEST(cost_no_drift)
+{
+	struct pwrmig_cost a = { 0 }, b = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < 3600000; i++)
+		pwrmig_cost_add(&a, 1000000, 1219500, 1120);
+	pwrmig_cost_add(&b, 3600000000000ULL, 1219500, 1120);
+	EXPECT_EQ(b.uunits, a.uunits);
+	EXPECT_EQ(1365840, a.uunits);
+}
+
+TEST(mul_div)
+{
+	EXPECT_EQ(6, pwrmig_mul_div(4, 3, 2));
+	EXPECT_EQ(1000000000000ULL, pwrmig_mul_div(1000000000000ULL, 1000000000, 1000000000));
+	EXPECT_EQ(333, pwrmig_mul_div(1000, 1, 3));
+}
+
+TEST_HARNESS_MAIN
