@@ -51,6 +51,13 @@ extern struct pwrmig_genl_family_spec pwrmig_nl_family_spec;
 
 #ifdef PWRMIG_GENL_SPEC
 #define genl_split_ops pwrmig_split_ops
+/* The range pointer of 6.1's nla_policy is not const yet. */
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
 #define genl_family pwrmig_genl_family_spec
 #define pwrmig_nl_family pwrmig_nl_family_spec
 #endif

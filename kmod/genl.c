@@ -10,6 +10,130 @@
 
 #include <uapi/linux/pwrmig.h>
 
+/* Integer value ranges */
+static const struct netlink_range_validation pwrmig_a_meter_model_idle_mw_range = {
+	.max	= 1000000ULL,
+};
+
+static const struct netlink_range_validation pwrmig_a_meter_model_active_mw_range = {
+	.max	= 1000000ULL,
+};
+
+static const struct netlink_range_validation pwrmig_a_forecast_price_uunits_per_kwh_range = {
+	.max	= 1000000000ULL,
+};
+
+static const struct netlink_range_validation pwrmig_a_site_price_uunits_per_kwh_range = {
+	.max	= 1000000000ULL,
+};
+
+static const struct netlink_range_validation pwrmig_a_migrate_timeout_s_range = {
+	.min	= 1ULL,
+	.max	= 86400ULL,
+};
+
+/* Common nested types */
+const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH + 1] = {
+	[PWRMIG_A_FORECAST_START] = { .type = NLA_U64, },
+	[PWRMIG_A_FORECAST_DURATION_S] = NLA_POLICY_MIN(NLA_U32, 1),
+	[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH] = NLA_POLICY_FULL_RANGE(NLA_U64, &pwrmig_a_forecast_price_uunits_per_kwh_range),
+};
+
+/* PWRMIG_CMD_CGROUP_GET - do */
+static const struct nla_policy pwrmig_cgroup_get_nl_policy[PWRMIG_A_CGROUP_ID + 1] = {
+	[PWRMIG_A_CGROUP_ID] = { .type = NLA_U64, },
+};
+
+/* PWRMIG_CMD_METER_SET - do */
+static const struct nla_policy pwrmig_meter_set_nl_policy[PWRMIG_A_METER_MODEL_ACTIVE_MW + 1] = {
+	[PWRMIG_A_METER_KIND] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
+	[PWRMIG_A_METER_INTERVAL_MS] = NLA_POLICY_RANGE(NLA_U32, 10, 10000),
+	[PWRMIG_A_METER_MODEL_IDLE_MW] = NLA_POLICY_FULL_RANGE(NLA_U32, &pwrmig_a_meter_model_idle_mw_range),
+	[PWRMIG_A_METER_MODEL_ACTIVE_MW] = NLA_POLICY_FULL_RANGE(NLA_U32, &pwrmig_a_meter_model_active_mw_range),
+};
+
+/* PWRMIG_CMD_SITE_GET - do */
+static const struct nla_policy pwrmig_site_get_nl_policy[PWRMIG_A_SITE_NAME + 1] = {
+	[PWRMIG_A_SITE_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+};
+
+/* PWRMIG_CMD_SITE_SET - do */
+static const struct nla_policy pwrmig_site_set_nl_policy[PWRMIG_A_SITE_FORECAST + 1] = {
+	[PWRMIG_A_SITE_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[PWRMIG_A_SITE_LOCAL] = { .type = NLA_FLAG, },
+	[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] = NLA_POLICY_FULL_RANGE(NLA_U64, &pwrmig_a_site_price_uunits_per_kwh_range),
+	[PWRMIG_A_SITE_CURRENCY] = { .type = NLA_NUL_STRING, .len = 3, },
+	[PWRMIG_A_SITE_PUE_MILLI] = NLA_POLICY_RANGE(NLA_U32, 1000, 5000),
+	[PWRMIG_A_SITE_CARBON_G_PER_KWH] = { .type = NLA_U32, },
+	[PWRMIG_A_SITE_FORECAST] = NLA_POLICY_NESTED(pwrmig_forecast_nl_policy),
+};
+
+/* PWRMIG_CMD_SITE_DEL - do */
+static const struct nla_policy pwrmig_site_del_nl_policy[PWRMIG_A_SITE_NAME + 1] = {
+	[PWRMIG_A_SITE_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+};
+
+/* PWRMIG_CMD_PRICE_SET - do */
+static const struct nla_policy pwrmig_price_set_nl_policy[PWRMIG_A_SITE_FORECAST + 1] = {
+	[PWRMIG_A_SITE_NAME] = { .type = NLA_NUL_STRING, .len = 31, },
+	[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] = NLA_POLICY_FULL_RANGE(NLA_U64, &pwrmig_a_site_price_uunits_per_kwh_range),
+	[PWRMIG_A_SITE_CURRENCY] = { .type = NLA_NUL_STRING, .len = 3, },
+	[PWRMIG_A_SITE_FORECAST] = NLA_POLICY_NESTED(pwrmig_forecast_nl_policy),
+};
+
+/* PWRMIG_CMD_ENERGY_REPORT - do */
+static const struct nla_policy pwrmig_energy_report_nl_policy[PWRMIG_A_ENERGY_ENERGY_UJ + 1] = {
+	[PWRMIG_A_ENERGY_CGROUP_ID] = { .type = NLA_U64, },
+	[PWRMIG_A_ENERGY_DEVICE] = { .type = NLA_U32, },
+	[PWRMIG_A_ENERGY_DOMAIN] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
+	[PWRMIG_A_ENERGY_ENERGY_UJ] = { .type = NLA_U64, },
+};
+
+/* PWRMIG_CMD_CGROUP_POLICY_SET - do */
+static const struct nla_policy pwrmig_cgroup_policy_set_nl_policy[PWRMIG_A_CGROUP_PRIORITY + 1] = {
+	[PWRMIG_A_CGROUP_ID] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_DEFERRABLE] = NLA_POLICY_MAX(NLA_U8, 1),
+	[PWRMIG_A_CGROUP_MIGRATABLE] = NLA_POLICY_MAX(NLA_U8, 1),
+	[PWRMIG_A_CGROUP_DEADLINE] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_PRIORITY] = { .type = NLA_U32, },
+};
+
+/* PWRMIG_CMD_MIGRATE_REQUEST - do */
+static const struct nla_policy pwrmig_migrate_request_nl_policy[PWRMIG_A_MIGRATE_TIMEOUT_S + 1] = {
+	[PWRMIG_A_MIGRATE_CGROUP_ID] = { .type = NLA_U64, },
+	[PWRMIG_A_MIGRATE_SITE] = { .type = NLA_NUL_STRING, .len = 31, },
+	[PWRMIG_A_MIGRATE_MODE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
+	[PWRMIG_A_MIGRATE_REQUESTER] = { .type = NLA_NUL_STRING, .len = 63, },
+	[PWRMIG_A_MIGRATE_TIMEOUT_S] = NLA_POLICY_FULL_RANGE(NLA_U32, &pwrmig_a_migrate_timeout_s_range),
+};
+
+/* PWRMIG_CMD_MIGRATE_CLAIM - do */
+static const struct nla_policy pwrmig_migrate_claim_nl_policy[PWRMIG_A_MIGRATE_ID + 1] = {
+	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
+};
+
+/* PWRMIG_CMD_MIGRATE_STATUS - do */
+static const struct nla_policy pwrmig_migrate_status_nl_policy[PWRMIG_A_MIGRATE_ERROR_MSG + 1] = {
+	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
+	[PWRMIG_A_MIGRATE_STATE] = NLA_POLICY_RANGE(NLA_U32, 1, 7),
+	[PWRMIG_A_MIGRATE_PHASE] = NLA_POLICY_RANGE(NLA_U32, 1, 5),
+	[PWRMIG_A_MIGRATE_BYTES] = { .type = NLA_U64, },
+	[PWRMIG_A_MIGRATE_ROUNDS] = { .type = NLA_U32, },
+	[PWRMIG_A_MIGRATE_FREEZE_MS] = { .type = NLA_U32, },
+	[PWRMIG_A_MIGRATE_ERROR] = NLA_POLICY_MAX(NLA_U32, 4095),
+	[PWRMIG_A_MIGRATE_ERROR_MSG] = { .type = NLA_NUL_STRING, .len = 127, },
+};
+
+/* PWRMIG_CMD_MIGRATE_GET - do */
+static const struct nla_policy pwrmig_migrate_get_nl_policy[PWRMIG_A_MIGRATE_ID + 1] = {
+	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
+};
+
+/* PWRMIG_CMD_MIGRATE_CANCEL - do */
+static const struct nla_policy pwrmig_migrate_cancel_nl_policy[PWRMIG_A_MIGRATE_ID + 1] = {
+	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
+};
+
 /* Ops table for pwrmig */
 static const struct genl_split_ops pwrmig_nl_ops[] = {
 	{
@@ -17,6 +141,122 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 		.doit	= pwrmig_nl_info_get_doit,
 		.flags	= GENL_CMD_CAP_DO,
 	},
+	{
+		.cmd		= PWRMIG_CMD_CGROUP_GET,
+		.doit		= pwrmig_nl_cgroup_get_doit,
+		.policy		= pwrmig_cgroup_get_nl_policy,
+		.maxattr	= PWRMIG_A_CGROUP_ID,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= PWRMIG_CMD_CGROUP_GET,
+		.dumpit	= pwrmig_nl_cgroup_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd	= PWRMIG_CMD_METER_GET,
+		.doit	= pwrmig_nl_meter_get_doit,
+		.flags	= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_METER_SET,
+		.doit		= pwrmig_nl_meter_set_doit,
+		.policy		= pwrmig_meter_set_nl_policy,
+		.maxattr	= PWRMIG_A_METER_MODEL_ACTIVE_MW,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_SITE_GET,
+		.doit		= pwrmig_nl_site_get_doit,
+		.policy		= pwrmig_site_get_nl_policy,
+		.maxattr	= PWRMIG_A_SITE_NAME,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= PWRMIG_CMD_SITE_GET,
+		.dumpit	= pwrmig_nl_site_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= PWRMIG_CMD_SITE_SET,
+		.doit		= pwrmig_nl_site_set_doit,
+		.policy		= pwrmig_site_set_nl_policy,
+		.maxattr	= PWRMIG_A_SITE_FORECAST,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_SITE_DEL,
+		.doit		= pwrmig_nl_site_del_doit,
+		.policy		= pwrmig_site_del_nl_policy,
+		.maxattr	= PWRMIG_A_SITE_NAME,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_PRICE_SET,
+		.doit		= pwrmig_nl_price_set_doit,
+		.policy		= pwrmig_price_set_nl_policy,
+		.maxattr	= PWRMIG_A_SITE_FORECAST,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_ENERGY_REPORT,
+		.doit		= pwrmig_nl_energy_report_doit,
+		.policy		= pwrmig_energy_report_nl_policy,
+		.maxattr	= PWRMIG_A_ENERGY_ENERGY_UJ,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_CGROUP_POLICY_SET,
+		.doit		= pwrmig_nl_cgroup_policy_set_doit,
+		.policy		= pwrmig_cgroup_policy_set_nl_policy,
+		.maxattr	= PWRMIG_A_CGROUP_PRIORITY,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_MIGRATE_REQUEST,
+		.doit		= pwrmig_nl_migrate_request_doit,
+		.policy		= pwrmig_migrate_request_nl_policy,
+		.maxattr	= PWRMIG_A_MIGRATE_TIMEOUT_S,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_MIGRATE_CLAIM,
+		.doit		= pwrmig_nl_migrate_claim_doit,
+		.policy		= pwrmig_migrate_claim_nl_policy,
+		.maxattr	= PWRMIG_A_MIGRATE_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_MIGRATE_STATUS,
+		.doit		= pwrmig_nl_migrate_status_doit,
+		.policy		= pwrmig_migrate_status_nl_policy,
+		.maxattr	= PWRMIG_A_MIGRATE_ERROR_MSG,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_MIGRATE_GET,
+		.doit		= pwrmig_nl_migrate_get_doit,
+		.policy		= pwrmig_migrate_get_nl_policy,
+		.maxattr	= PWRMIG_A_MIGRATE_ID,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= PWRMIG_CMD_MIGRATE_GET,
+		.dumpit	= pwrmig_nl_migrate_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= PWRMIG_CMD_MIGRATE_CANCEL,
+		.doit		= pwrmig_nl_migrate_cancel_doit,
+		.policy		= pwrmig_migrate_cancel_nl_policy,
+		.maxattr	= PWRMIG_A_MIGRATE_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+};
+
+static const struct genl_multicast_group pwrmig_nl_mcgrps[] = {
+	[PWRMIG_NLGRP_TELEMETRY] = { "telemetry", },
+	[PWRMIG_NLGRP_MIGRATE] = { "migrate", },
 };
 
 struct genl_family pwrmig_nl_family __ro_after_init = {
@@ -27,4 +267,6 @@ struct genl_family pwrmig_nl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.split_ops	= pwrmig_nl_ops,
 	.n_split_ops	= ARRAY_SIZE(pwrmig_nl_ops),
+	.mcgrps		= pwrmig_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(pwrmig_nl_mcgrps),
 };

@@ -2,24 +2,28 @@
 /*
  * pwrmig: per-cgroup energy and electricity cost ledger.
  *
- * Module entry points and meter detection.
+ * Module entry points and parameters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/cpumask.h>
-#include <linux/topology.h>
-#include <asm/msr.h>
-#include <asm/processor.h>
 
 #include "compat.h"
 #include "pwrmig.h"
 
-#ifndef MSR_AMD_RAPL_POWER_UNIT
-#define MSR_AMD_RAPL_POWER_UNIT	0xc0010299
-#endif
-
 struct pwrmig_state pwrmig;
+
+unsigned int pwrmig_max_cgroups = 65536;
+module_param_named(max_cgroups, pwrmig_max_cgroups, uint, 0444);
+MODULE_PARM_DESC(max_cgroups,
+		 "Most cgroups in the ledger; energy of further ones goes to the other bucket (default 65536)");
+
+static unsigned int interval_ms = 100;
+module_param(interval_ms, uint, 0444);
+MODULE_PARM_DESC(interval_ms,
+		 "Sampling interval at load, 10-10000 ms (default 100; meter-set changes it)");
 
 const char *pwrmig_meter_kind_name(enum pwrmig_meter_kind kind)
 {
@@ -34,52 +38,48 @@ const char *pwrmig_meter_kind_name(enum pwrmig_meter_kind kind)
 	return "unknown";
 }
 
-/*
- * RAPL is present when the vendor's power-unit MSR can be read.  Virtual
- * machines usually fault on it (rdmsr_safe catches the #GP), and then the
- * module falls back to the power model.
- */
-static enum pwrmig_meter_kind pwrmig_detect_meter(void)
-{
-	u32 msr;
-	u64 unit;
-
-	switch (boot_cpu_data.x86_vendor) {
-	case X86_VENDOR_INTEL:
-		msr = MSR_RAPL_POWER_UNIT;
-		break;
-	case X86_VENDOR_AMD:
-	case X86_VENDOR_HYGON:
-		msr = MSR_AMD_RAPL_POWER_UNIT;
-		break;
-	default:
-		return PWRMIG_METER_KIND_MODEL;
-	}
-	if (rdmsrl_safe(msr, &unit) || !unit)
-		return PWRMIG_METER_KIND_MODEL;
-	return PWRMIG_METER_KIND_RAPL;
-}
-
 static int __init pwrmig_init(void)
 {
 	int err;
 
-	pwrmig.meter_kind = pwrmig_detect_meter();
+	if (interval_ms < 10 || interval_ms > 10000) {
+		pr_err("interval_ms=%u is outside 10-10000\n", interval_ms);
+		return -EINVAL;
+	}
+	pwrmig.interval_ms = interval_ms;
 
+	err = pwrmig_ledger_init();
+	if (err)
+		return err;
+	err = pwrmig_broker_init();
+	if (err)
+		goto err_ledger;
 	err = pwrmig_genl_register();
 	if (err) {
 		pr_err("cannot register generic netlink family: %d\n", err);
-		return err;
+		goto err_broker;
 	}
+	WRITE_ONCE(pwrmig.nl_ready, true);
 	pr_info("version %s loaded, meter %s, %u CPUs in %u packages\n",
-		PWRMIG_VERSION, pwrmig_meter_kind_name(pwrmig.meter_kind),
-		num_possible_cpus(), topology_max_packages());
+		PWRMIG_VERSION, pwrmig_meter_kind_name(pwrmig.meter->kind),
+		num_possible_cpus(), pwrmig.packages);
 	return 0;
+
+err_broker:
+	pwrmig_broker_exit();
+err_ledger:
+	pwrmig_ledger_exit();
+	return err;
 }
 
 static void __exit pwrmig_exit(void)
 {
+	mutex_lock(&pwrmig.lock);
+	pwrmig.nl_ready = false;
+	mutex_unlock(&pwrmig.lock);
 	pwrmig_genl_unregister();
+	pwrmig_broker_exit();
+	pwrmig_ledger_exit();
 }
 
 module_init(pwrmig_init);

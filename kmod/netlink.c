@@ -1,50 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hand-written handlers of the pwrmig generic netlink family; the ops
- * table and policies they plug into are generated into genl.c.
+ * Hand-written handlers of the pwrmig generic netlink family for the
+ * module, the ledger and the meter; the ops table and policies they plug
+ * into are generated into genl.c.  Sites live in site.c, migrations in
+ * broker.c.
  */
+#include <linux/cgroup.h>
 #include <linux/cpumask.h>
+#include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/topology.h>
 #include <net/genetlink.h>
 
 #include "genl.h"
 #include "pwrmig.h"
 
-static size_t pwrmig_info_size(void)
-{
-	return nla_total_size(sizeof(PWRMIG_VERSION)) +	/* VERSION */
-	       nla_total_size(sizeof(u32)) +		/* METER_KIND */
-	       nla_total_size(sizeof(u32)) +		/* CPUS */
-	       nla_total_size(sizeof(u32));		/* PACKAGES */
-}
+/* ---- info ---- */
 
 static int pwrmig_info_fill(struct sk_buff *skb)
 {
 	if (nla_put_string(skb, PWRMIG_A_INFO_VERSION, PWRMIG_VERSION) ||
-	    nla_put_u32(skb, PWRMIG_A_INFO_METER_KIND, pwrmig.meter_kind) ||
+	    nla_put_u32(skb, PWRMIG_A_INFO_METER_KIND, pwrmig.meter->kind) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_CPUS, num_possible_cpus()) ||
-	    nla_put_u32(skb, PWRMIG_A_INFO_PACKAGES, topology_max_packages()))
+	    nla_put_u32(skb, PWRMIG_A_INFO_PACKAGES, pwrmig.packages) ||
+	    nla_put_u32(skb, PWRMIG_A_INFO_INTERVAL_MS, pwrmig.interval_ms) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_SAMPLES, pwrmig.samples, 0) ||
+	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS, pwrmig.n_cgroups))
 		return -EMSGSIZE;
 	return 0;
 }
 
-int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* Reply to INFO with one object built by FILL under pwrmig.lock. */
+static int pwrmig_reply(struct genl_info *info, size_t size,
+			int (*fill)(struct sk_buff *skb, void *arg), void *arg)
 {
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(pwrmig_info_size(), GFP_KERNEL);
+	msg = genlmsg_new(size, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-
 	hdr = genlmsg_put_reply(msg, info, &pwrmig_nl_family, 0,
-				PWRMIG_CMD_INFO_GET);
+				info->genlhdr->cmd);
 	if (!hdr) {
 		err = -EMSGSIZE;
 		goto err_free;
 	}
-	err = pwrmig_info_fill(msg);
+	err = fill(msg, arg);
 	if (err) {
 		genlmsg_cancel(msg, hdr);
 		goto err_free;
@@ -55,4 +58,383 @@ int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 err_free:
 	nlmsg_free(msg);
 	return err;
+}
+
+static int info_fill_cb(struct sk_buff *skb, void *arg)
+{
+	return pwrmig_info_fill(skb);
+}
+
+int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	mutex_lock(&pwrmig.lock);
+	err = pwrmig_reply(info, NLMSG_GOODSIZE, info_fill_cb, NULL);
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/* ---- cgroups ---- */
+
+static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
+{
+	struct pwrmig_site *local = pwrmig_site_local();
+	struct cgroup *cgrp;
+	u32 flags = cg->flags;
+	char *path;
+
+	path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	cgrp = cgroup_get_from_id(cg->id);
+	if (IS_ERR_OR_NULL(cgrp)) {
+		flags |= PWRMIG_CGROUP_FLAGS_GONE;
+		path[0] = '\0';
+	} else {
+		if (cgroup_path(cgrp, path, PATH_MAX) < 0)
+			path[0] = '\0';
+		cgroup_put(cgrp);
+	}
+
+	if (nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_ID, cg->id, 0) ||
+	    (path[0] && nla_put_string(skb, PWRMIG_A_CGROUP_PATH, path)) ||
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_FLAGS, flags) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_RUNTIME_NS, cg->runtime_ns, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CPU_UJ,
+			      cg->energy_uj[PWRMIG_MDOM_PKG], 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DRAM_UJ,
+			      cg->energy_uj[PWRMIG_MDOM_DRAM], 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_GPU_UJ, cg->gpu_uj, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_COST_UUNITS, cg->cost.uunits, 0) ||
+	    (local && nla_put_string(skb, PWRMIG_A_CGROUP_CURRENCY, local->currency)) ||
+	    nla_put_u8(skb, PWRMIG_A_CGROUP_DEFERRABLE,
+		       !!(flags & PWRMIG_CGROUP_FLAGS_DEFERRABLE)) ||
+	    nla_put_u8(skb, PWRMIG_A_CGROUP_MIGRATABLE,
+		       !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE, cg->deadline, 0) ||
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority)) {
+		kfree(path);
+		return -EMSGSIZE;
+	}
+	kfree(path);
+	return 0;
+}
+
+static int cg_fill_cb(struct sk_buff *skb, void *arg)
+{
+	return pwrmig_cg_fill(skb, arg);
+}
+
+/* The cgroup must exist in the kernel; its ledger entry may be new. */
+static struct pwrmig_cg *cg_lookup(struct genl_info *info, struct nlattr *attr,
+				   bool create, int *err)
+{
+	u64 id = nla_get_u64(attr);
+	struct pwrmig_cg *cg = pwrmig_cg_find(id);
+	struct cgroup *cgrp;
+
+	if (cg)
+		return cg;
+	cgrp = cgroup_get_from_id(id);
+	if (IS_ERR_OR_NULL(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no cgroup with this id");
+		*err = -ENOENT;
+		return NULL;
+	}
+	cgroup_put(cgrp);
+	if (!create) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "cgroup has not been charged yet");
+		*err = -ENOENT;
+		return NULL;
+	}
+	cg = pwrmig_cg_get_or_add(id);
+	if (!cg) {
+		NL_SET_ERR_MSG(info->extack, "the ledger is full (max_cgroups)");
+		*err = -ENOSPC;
+	}
+	return cg;
+}
+
+int pwrmig_nl_cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pwrmig_cg *cg;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	mutex_lock(&pwrmig.lock);
+	cg = pwrmig_cg_find(nla_get_u64(info->attrs[PWRMIG_A_CGROUP_ID]));
+	if (!cg)
+		cg = cg_lookup(info, info->attrs[PWRMIG_A_CGROUP_ID], false, &err);
+	if (cg)
+		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/* Dumps resume at hash bucket cb->args[0], entry cb->args[1] in it. */
+int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int bkt, idx;
+	struct pwrmig_cg *cg;
+	int err = 0;
+	void *hdr;
+
+	mutex_lock(&pwrmig.lock);
+	for (bkt = cb->args[0]; bkt < HASH_SIZE(pwrmig.cgroups); bkt++) {
+		idx = 0;
+		hlist_for_each_entry(cg, &pwrmig.cgroups[bkt], node) {
+			if (idx++ < cb->args[1])
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &pwrmig_nl_family,
+					  NLM_F_MULTI, PWRMIG_CMD_CGROUP_GET);
+			if (!hdr) {
+				err = -EMSGSIZE;
+				goto out;
+			}
+			err = pwrmig_cg_fill(skb, cg);
+			if (err) {
+				genlmsg_cancel(skb, hdr);
+				goto out;
+			}
+			genlmsg_end(skb, hdr);
+			cb->args[1] = idx;
+		}
+		cb->args[1] = 0;
+	}
+out:
+	cb->args[0] = bkt;
+	mutex_unlock(&pwrmig.lock);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_cg *cg;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	if (!tb[PWRMIG_A_CGROUP_DEFERRABLE] && !tb[PWRMIG_A_CGROUP_MIGRATABLE] &&
+	    !tb[PWRMIG_A_CGROUP_DEADLINE] && !tb[PWRMIG_A_CGROUP_PRIORITY]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give deferrable, migratable, deadline or priority");
+		return -EINVAL;
+	}
+	mutex_lock(&pwrmig.lock);
+	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
+	if (cg) {
+		if (tb[PWRMIG_A_CGROUP_DEFERRABLE]) {
+			cg->flags &= ~PWRMIG_CGROUP_FLAGS_DEFERRABLE;
+			if (nla_get_u8(tb[PWRMIG_A_CGROUP_DEFERRABLE]))
+				cg->flags |= PWRMIG_CGROUP_FLAGS_DEFERRABLE;
+		}
+		if (tb[PWRMIG_A_CGROUP_MIGRATABLE]) {
+			cg->flags &= ~PWRMIG_CGROUP_FLAGS_MIGRATABLE;
+			if (nla_get_u8(tb[PWRMIG_A_CGROUP_MIGRATABLE]))
+				cg->flags |= PWRMIG_CGROUP_FLAGS_MIGRATABLE;
+		}
+		if (tb[PWRMIG_A_CGROUP_DEADLINE])
+			cg->deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
+		if (tb[PWRMIG_A_CGROUP_PRIORITY])
+			cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+	}
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_cg *cg;
+	u64 uj;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_CGROUP_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_DEVICE) ||
+	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_ENERGY_UJ))
+		return -EINVAL;
+	if (nla_get_u32(tb[PWRMIG_A_ENERGY_DEVICE]) >= PWRMIG_MAX_DEVICES) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DEVICE],
+				    "device index out of range (max-devices is "
+				    __stringify(PWRMIG_MAX_DEVICES) ")");
+		return -ERANGE;
+	}
+	if (tb[PWRMIG_A_ENERGY_DOMAIN] &&
+	    nla_get_u32(tb[PWRMIG_A_ENERGY_DOMAIN]) != PWRMIG_DOMAIN_GPU) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DOMAIN],
+				    "only gpu energy is reported from user space; the module meters pkg and dram");
+		return -EINVAL;
+	}
+	uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+
+	mutex_lock(&pwrmig.lock);
+	cg = cg_lookup(info, tb[PWRMIG_A_ENERGY_CGROUP_ID], true, &err);
+	if (cg) {
+		cg->gpu_uj += uj;
+		pwrmig_cg_charge_cost(cg, uj);
+	}
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/* ---- meter ---- */
+
+static int pwrmig_meter_fill(struct sk_buff *skb, void *arg)
+{
+	struct pwrmig_meter *m = pwrmig.meter;
+	unsigned int pkg, dom;
+	struct nlattr *nest;
+
+	if (nla_put_u32(skb, PWRMIG_A_METER_KIND, m->kind) ||
+	    nla_put_u32(skb, PWRMIG_A_METER_INTERVAL_MS, pwrmig.interval_ms) ||
+	    (m->estimated && nla_put_flag(skb, PWRMIG_A_METER_ESTIMATED)) ||
+	    nla_put_u32(skb, PWRMIG_A_METER_MODEL_IDLE_MW, pwrmig_model_idle_mw) ||
+	    nla_put_u32(skb, PWRMIG_A_METER_MODEL_ACTIVE_MW, pwrmig_model_active_mw))
+		return -EMSGSIZE;
+	for (pkg = 0; pkg < pwrmig.packages; pkg++) {
+		for (dom = 0; dom < PWRMIG_NR_MDOMS; dom++) {
+			struct pwrmig_dom_state *ds =
+				&pwrmig.dom[pkg * PWRMIG_NR_MDOMS + dom];
+
+			if (!ds->present)
+				continue;
+			nest = nla_nest_start(skb, PWRMIG_A_METER_DOMAIN);
+			if (!nest ||
+			    nla_put_u32(skb, PWRMIG_A_DOMAIN_PACKAGE, pkg) ||
+			    nla_put_u32(skb, PWRMIG_A_DOMAIN_DOMAIN,
+					dom == PWRMIG_MDOM_PKG ? PWRMIG_DOMAIN_PKG :
+								 PWRMIG_DOMAIN_DRAM) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_ENERGY_UJ,
+					      ds->energy_uj, 0) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_IDLE_UJ,
+					      ds->idle_uj, 0) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_OTHER_UJ,
+					      ds->other_uj, 0) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_WRAPS,
+					      ds->ctr.wraps, 0) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_WRAPS_ESTIMATED,
+					      ds->ctr.wraps_estimated, 0) ||
+			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_RESETS,
+					      ds->ctr.resets, 0))
+				return -EMSGSIZE;
+			nla_nest_end(skb, nest);
+		}
+	}
+	return 0;
+}
+
+int pwrmig_nl_meter_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	mutex_lock(&pwrmig.lock);
+	err = pwrmig_reply(info, NLMSG_GOODSIZE, pwrmig_meter_fill, NULL);
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+int pwrmig_nl_meter_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_meter *m = NULL;
+	int err = 0;
+
+	if (tb[PWRMIG_A_METER_KIND]) {
+		switch (nla_get_u32(tb[PWRMIG_A_METER_KIND])) {
+		case PWRMIG_METER_KIND_RAPL:
+			m = &pwrmig_meter_rapl;
+			break;
+		case PWRMIG_METER_KIND_MODEL:
+			m = &pwrmig_meter_model;
+			break;
+		case PWRMIG_METER_KIND_TEST:
+			m = &pwrmig_meter_test;
+			break;
+		}
+	}
+	mutex_lock(&pwrmig.lock);
+	if (tb[PWRMIG_A_METER_MODEL_IDLE_MW] || tb[PWRMIG_A_METER_MODEL_ACTIVE_MW]) {
+		u32 idle = tb[PWRMIG_A_METER_MODEL_IDLE_MW] ?
+			   nla_get_u32(tb[PWRMIG_A_METER_MODEL_IDLE_MW]) :
+			   pwrmig_model_idle_mw;
+		u32 active = tb[PWRMIG_A_METER_MODEL_ACTIVE_MW] ?
+			     nla_get_u32(tb[PWRMIG_A_METER_MODEL_ACTIVE_MW]) :
+			     pwrmig_model_active_mw;
+
+		if (idle > active) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[PWRMIG_A_METER_MODEL_IDLE_MW] ?:
+					    tb[PWRMIG_A_METER_MODEL_ACTIVE_MW],
+					    "model idle power exceeds active power");
+			err = -EINVAL;
+			goto out;
+		}
+		/* Charge what ran so far at the old figures. */
+		if (pwrmig.meter == &pwrmig_meter_model)
+			pwrmig_sample_locked();
+		pwrmig_model_idle_mw = idle;
+		pwrmig_model_active_mw = active;
+	}
+	if (m) {
+		err = pwrmig_meter_switch(m);
+		if (err) {
+			if (err == -ENODEV)
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_METER_KIND],
+						    "this meter is not available on this machine");
+			else
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_METER_KIND],
+						    "the meter failed to start");
+			goto out;
+		}
+	}
+	if (tb[PWRMIG_A_METER_INTERVAL_MS]) {
+		pwrmig.interval_ms = nla_get_u32(tb[PWRMIG_A_METER_INTERVAL_MS]);
+		pwrmig_sampler_kick();
+	}
+	err = pwrmig_reply(info, NLMSG_GOODSIZE, pwrmig_meter_fill, NULL);
+out:
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/* ---- telemetry ---- */
+
+void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
+				unsigned int cgroups)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!pwrmig.nl_ready ||
+	    !genl_has_listeners(&pwrmig_nl_family, &init_net,
+				PWRMIG_NLGRP_TELEMETRY))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &pwrmig_nl_family, 0,
+			  PWRMIG_CMD_TELEMETRY_NTF);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_SAMPLE, pwrmig.samples, 0) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_INTERVAL_NS, interval_ns, 0) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_ENERGY_UJ, energy_uj, 0) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_POWER_MW,
+			      interval_ns ? pwrmig_mul_div(energy_uj, 1000000,
+							   interval_ns) : 0, 0) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH, price, 0) ||
+	    nla_put_u32(msg, PWRMIG_A_TELEMETRY_CGROUPS, cgroups)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&pwrmig_nl_family, msg, 0, PWRMIG_NLGRP_TELEMETRY,
+			  GFP_KERNEL);
 }

@@ -1,21 +1,195 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pwrmig module internals shared by its files.
+ */
 #ifndef _PWRMIG_H
 #define _PWRMIG_H
 
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/pwrmig.h>
+
+#include "attrib.h"
+
+struct dentry;
 
 #ifndef PWRMIG_VERSION
 #error "PWRMIG_VERSION must come from the VERSION file (see Kbuild)"
 #endif
 
-/* Module-wide state that the netlink handlers report. */
+/* Domains a meter counts per package; GPU energy comes from user space. */
+enum {
+	PWRMIG_MDOM_PKG,
+	PWRMIG_MDOM_DRAM,
+	PWRMIG_NR_MDOMS,
+};
+
+/* ---- sched.c: per-CPU runtime at sched_switch ---- */
+
+/* Cgroups one CPU can tell apart within one sample interval. */
+#define PWRMIG_CPU_SLOTS	64
+
+struct pwrmig_slot {
+	u64 cgid;
+	u64 runtime_ns;
+};
+
+/* What one CPU ran since the last harvest. */
+struct pwrmig_harvest {
+	u64 idle_ns;
+	u64 other_ns;		/* cgroups with no free slot */
+	u64 other_switches;
+	unsigned int used;
+	struct pwrmig_slot slot[PWRMIG_CPU_SLOTS];
+};
+
+int pwrmig_sched_start(void);
+void pwrmig_sched_stop(void);
+/* Move what CPU ran into H and start afresh (IPI to that CPU). */
+void pwrmig_sched_harvest(int cpu, struct pwrmig_harvest *h);
+
+/* ---- meter*.c: energy counters per package and domain ---- */
+
+struct pwrmig_meter {
+	enum pwrmig_meter_kind kind;
+	const char *name;
+	bool estimated;
+	unsigned int bits;		/* counter width */
+	/* Microjoules per count: uj_num / uj_den. */
+	u64 uj_num;
+	u64 uj_den;
+	/* Most counts per second per package and domain (0: unknown). */
+	u64 max_rate_per_s;
+	int (*start)(struct pwrmig_meter *m);
+	void (*stop)(struct pwrmig_meter *m);
+	/* Raw counter of PKG's DOM; -ENODATA when that domain is absent. */
+	int (*read)(struct pwrmig_meter *m, unsigned int pkg, unsigned int dom,
+		    u64 *raw);
+	/* Model meters advance their counters from what the CPUs did. */
+	void (*account)(struct pwrmig_meter *m, unsigned int pkg,
+			u64 busy_ns, u64 idle_ns, unsigned int cpus);
+};
+
+extern struct pwrmig_meter pwrmig_meter_rapl;
+extern struct pwrmig_meter pwrmig_meter_model;
+extern struct pwrmig_meter pwrmig_meter_test;
+
+/* Power model parameters, per CPU. */
+extern u32 pwrmig_model_idle_mw;
+extern u32 pwrmig_model_active_mw;
+
+bool pwrmig_rapl_present(void);
+int pwrmig_meter_test_init(struct dentry *dir);
+/* Counter generation of the test meter; bumps on a debugfs restart. */
+u64 pwrmig_meter_test_generation(unsigned int pkg, unsigned int dom);
+void pwrmig_meter_test_exit(void);
+
+/* ---- ledger.c: cgroups, sampling, totals ---- */
+
+struct pwrmig_cg {
+	struct hlist_node node;
+	u64 id;
+	u64 runtime_ns;
+	u64 energy_uj[PWRMIG_NR_MDOMS];
+	u64 gpu_uj;
+	long long carry[PWRMIG_NR_MDOMS];
+	struct pwrmig_cost cost;
+	u32 flags;		/* PWRMIG_CGROUP_FLAGS_* */
+	u32 priority;
+	u64 deadline;
+	u64 last_sample;	/* sample that last charged it */
+	/* Its place in the split being built (valid while stamp matches). */
+	unsigned int share;
+	u64 share_stamp;
+	u64 share_runtime_ns;
+};
+
+/* One package and domain's totals and counter state. */
+struct pwrmig_dom_state {
+	struct pwrmig_counter ctr;
+	u64 gen;		/* meter's counter generation */
+	u64 uj_rem;		/* remainder of the count -> uJ conversion */
+	u64 energy_uj;
+	u64 idle_uj;
+	u64 other_uj;
+	long long idle_carry;
+	long long other_carry;
+	bool present;
+};
+
+struct pwrmig_site {
+	char name[PWRMIG_SITE_NAME_LEN];
+	bool local;
+	u64 price;		/* micro-units per kWh */
+	char currency[4];
+	u32 pue_milli;
+	u32 carbon;		/* g/kWh, 0 when unknown */
+	bool has_carbon;
+	u64 changed;		/* UNIX time */
+	unsigned int n_forecast;
+	struct pwrmig_forecast {
+		u64 start;
+		u32 duration_s;
+		u64 price;
+	} *forecast;
+};
+
+struct pwrmig_migrate;
+
 struct pwrmig_state {
-	enum pwrmig_meter_kind meter_kind;
+	/* Everything below except the per-CPU tables is under lock. */
+	struct mutex lock;
+	struct pwrmig_meter *meter;
+	unsigned int interval_ms;
+	unsigned int packages;
+	u64 samples;
+	u64 last_sample_ns;
+	struct pwrmig_dom_state *dom;	/* [packages][PWRMIG_NR_MDOMS] */
+	DECLARE_HASHTABLE(cgroups, 10);
+	unsigned int n_cgroups;
+	struct pwrmig_site sites[PWRMIG_MAX_SITES];
+	struct delayed_work sampler;
+	bool running;
+	bool nl_ready;		/* family registered: notify */
+	/* Scratch for one sample, allocated at load. */
+	struct pwrmig_harvest *harvest;		/* one per possible CPU */
+	struct pwrmig_share *shares;
+	struct pwrmig_cg **share_cg;
+	unsigned int max_shares;
+	struct dentry *debugfs;
+	/* Broker. */
+	struct list_head migrations;
+	unsigned int n_migrations;
+	u32 next_migrate_id;
 };
 
 extern struct pwrmig_state pwrmig;
+extern unsigned int pwrmig_max_cgroups;
 
 const char *pwrmig_meter_kind_name(enum pwrmig_meter_kind kind);
+int pwrmig_ledger_init(void);
+void pwrmig_ledger_exit(void);
+int pwrmig_meter_switch(struct pwrmig_meter *m);
+void pwrmig_sample(void);
+void pwrmig_sample_locked(void);
+void pwrmig_sampler_kick(void);
+struct pwrmig_cg *pwrmig_cg_find(u64 id);
+struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id);
+struct pwrmig_site *pwrmig_site_local(void);
+struct pwrmig_site *pwrmig_site_find(const char *name);
+void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj);
+
+/* ---- broker.c ---- */
+int pwrmig_broker_init(void);
+void pwrmig_broker_exit(void);
+void pwrmig_broker_expire(void);
+
+/* ---- netlink.c ---- */
+void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
+				unsigned int cgroups);
+void pwrmig_nl_notify_site(const struct pwrmig_site *s, bool deleted);
+void pwrmig_nl_notify_migrate(const struct pwrmig_migrate *m);
 
 #endif /* _PWRMIG_H */

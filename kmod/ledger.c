@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger: per-cgroup runtime, energy and cost, and the sampler that
+ * fills it.
+ *
+ * Every interval the sampler collects what each CPU ran (sched.c), reads
+ * every meter domain of every package, and splits each domain's delta
+ * over the idle bucket, the "other" bucket and the cgroups that ran on
+ * that package, in proportion to their CPU time.  The split is exact
+ * (attrib.c), so for every domain
+ *
+ *	sum(cgroups) + idle + other == energy the meter counted
+ *
+ * holds after every sample.  All of it runs in process context under
+ * pwrmig.lock; only the per-CPU tables are touched elsewhere.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "pwrmig.h"
+
+static struct pwrmig_dom_state *dom_state(unsigned int pkg, unsigned int dom)
+{
+	return &pwrmig.dom[pkg * PWRMIG_NR_MDOMS + dom];
+}
+
+struct pwrmig_cg *pwrmig_cg_find(u64 id)
+{
+	struct pwrmig_cg *cg;
+
+	hash_for_each_possible(pwrmig.cgroups, cg, node, id)
+		if (cg->id == id)
+			return cg;
+	return NULL;
+}
+
+/* NULL when the ledger is full (the caller charges "other"). */
+struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id)
+{
+	struct pwrmig_cg *cg = pwrmig_cg_find(id);
+
+	if (cg)
+		return cg;
+	if (pwrmig.n_cgroups >= pwrmig_max_cgroups)
+		return NULL;
+	cg = kzalloc(sizeof(*cg), GFP_KERNEL);
+	if (!cg)
+		return NULL;
+	cg->id = id;
+	hash_add(pwrmig.cgroups, &cg->node, id);
+	pwrmig.n_cgroups++;
+	return cg;
+}
+
+void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj)
+{
+	struct pwrmig_site *local = pwrmig_site_local();
+
+	if (local && energy_uj)
+		pwrmig_cost_add(&cg->cost, energy_uj, local->price,
+				local->pue_milli);
+}
+
+/* Count -> uJ, keeping the remainder so no fraction is ever lost. */
+static u64 dom_to_uj(struct pwrmig_dom_state *ds, u64 delta)
+{
+	const struct pwrmig_meter *m = pwrmig.meter;
+	u64 num;
+
+	if (m->uj_den == 1)
+		return delta * m->uj_num;
+	num = delta * m->uj_num + ds->uj_rem;
+	ds->uj_rem = num % m->uj_den;
+	return num / m->uj_den;
+}
+
+/*
+ * Gather the cgroups that ran on PKG into pwrmig.shares[2..]; shares 0
+ * and 1 are the idle and other buckets.  Returns the number of shares.
+ */
+static unsigned int build_shares(unsigned int pkg, u64 stamp, u64 *busy_ns,
+				 u64 *idle_ns, unsigned int *ncpus)
+{
+	struct pwrmig_share *sh = pwrmig.shares;
+	unsigned int n = 2, i;
+	int cpu;
+
+	memset(sh, 0, 2 * sizeof(*sh));
+	*busy_ns = 0;
+	*idle_ns = 0;
+	*ncpus = 0;
+	for_each_possible_cpu(cpu) {
+		struct pwrmig_harvest *h = &pwrmig.harvest[cpu];
+
+		if (topology_logical_package_id(cpu) != pkg)
+			continue;
+		(*ncpus)++;
+		sh[0].weight += h->idle_ns;
+		sh[1].weight += h->other_ns;
+		*idle_ns += h->idle_ns;
+		*busy_ns += h->other_ns;
+		for (i = 0; i < PWRMIG_CPU_SLOTS; i++) {
+			struct pwrmig_slot *s = &h->slot[i];
+			struct pwrmig_cg *cg;
+
+			if (!s->cgid)
+				continue;
+			*busy_ns += s->runtime_ns;
+			cg = pwrmig_cg_get_or_add(s->cgid);
+			if (!cg) {
+				sh[1].weight += s->runtime_ns;
+				continue;
+			}
+			if (cg->share_stamp != stamp) {
+				if (n >= pwrmig.max_shares) {
+					sh[1].weight += s->runtime_ns;
+					continue;
+				}
+				cg->share_stamp = stamp;
+				cg->share = n;
+				cg->share_runtime_ns = 0;
+				pwrmig.share_cg[n] = cg;
+				sh[n].weight = 0;
+				n++;
+			}
+			cg->share_runtime_ns += s->runtime_ns;
+			sh[cg->share].weight += s->runtime_ns;
+		}
+	}
+	return n;
+}
+
+static void sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
+			  unsigned int n)
+{
+	struct pwrmig_dom_state *ds = dom_state(pkg, dom);
+	struct pwrmig_meter *m = pwrmig.meter;
+	struct pwrmig_share *sh = pwrmig.shares;
+	unsigned int events, i;
+	u64 raw, delta, uj, gen;
+
+	if (m->read(m, pkg, dom, &raw)) {
+		ds->present = false;
+		return;
+	}
+	ds->present = true;
+	if (m->kind == PWRMIG_METER_KIND_TEST) {
+		gen = pwrmig_meter_test_generation(pkg, dom);
+		if (gen != ds->gen && ds->ctr.primed) {
+			/* The meter says its counter restarted. */
+			ds->gen = gen;
+			pwrmig_counter_restart(&ds->ctr, 0);
+		}
+		ds->gen = gen;
+	}
+	delta = pwrmig_counter_advance(&ds->ctr, raw, elapsed,
+				       m->max_rate_per_s, &events);
+	uj = dom_to_uj(ds, delta);
+
+	sh[0].carry = ds->idle_carry;
+	sh[1].carry = ds->other_carry;
+	for (i = 2; i < n; i++)
+		sh[i].carry = pwrmig.share_cg[i]->carry[dom];
+	pwrmig_split(uj, sh, n);
+
+	ds->energy_uj += uj;
+	ds->idle_uj += sh[0].out;
+	ds->other_uj += sh[1].out;
+	ds->idle_carry = sh[0].carry;
+	ds->other_carry = sh[1].carry;
+	for (i = 2; i < n; i++) {
+		struct pwrmig_cg *cg = pwrmig.share_cg[i];
+
+		cg->carry[dom] = sh[i].carry;
+		cg->energy_uj[dom] += sh[i].out;
+		pwrmig_cg_charge_cost(cg, sh[i].out);
+		if (m->estimated && sh[i].out)
+			cg->flags |= PWRMIG_CGROUP_FLAGS_ESTIMATED;
+	}
+}
+
+void pwrmig_sample_locked(void)
+{
+	struct pwrmig_meter *m = pwrmig.meter;
+	u64 now = ktime_get_ns(), elapsed = now - pwrmig.last_sample_ns;
+	u64 busy, idle, stamp, pkg_uj = 0, before;
+	unsigned int pkg, dom, n, i, ncpus, charged = 0;
+	struct pwrmig_site *local;
+	int cpu;
+
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			pwrmig_sched_harvest(cpu, &pwrmig.harvest[cpu]);
+		else
+			memset(&pwrmig.harvest[cpu], 0, sizeof(pwrmig.harvest[cpu]));
+	}
+	cpus_read_unlock();
+
+	for (pkg = 0; pkg < pwrmig.packages; pkg++) {
+		stamp = pwrmig.samples * pwrmig.packages + pkg + 1;
+		n = build_shares(pkg, stamp, &busy, &idle, &ncpus);
+		if (m->account)
+			m->account(m, pkg, busy, idle, ncpus);
+		before = dom_state(pkg, PWRMIG_MDOM_PKG)->energy_uj;
+		for (dom = 0; dom < PWRMIG_NR_MDOMS; dom++)
+			sample_domain(pkg, dom, elapsed, n);
+		pkg_uj += dom_state(pkg, PWRMIG_MDOM_PKG)->energy_uj - before;
+		for (i = 2; i < n; i++) {
+			struct pwrmig_cg *cg = pwrmig.share_cg[i];
+
+			cg->runtime_ns += cg->share_runtime_ns;
+			cg->share_runtime_ns = 0;
+			if (cg->last_sample != pwrmig.samples + 1) {
+				cg->last_sample = pwrmig.samples + 1;
+				charged++;
+			}
+		}
+	}
+	pwrmig.samples++;
+	pwrmig.last_sample_ns = now;
+	local = pwrmig_site_local();
+	pwrmig_nl_notify_telemetry(elapsed, pkg_uj, local ? local->price : 0,
+				   charged);
+}
+
+void pwrmig_sample(void)
+{
+	mutex_lock(&pwrmig.lock);
+	if (pwrmig.meter)
+		pwrmig_sample_locked();
+	mutex_unlock(&pwrmig.lock);
+}
+
+static void pwrmig_sampler_fn(struct work_struct *work)
+{
+	mutex_lock(&pwrmig.lock);
+	if (pwrmig.meter)
+		pwrmig_sample_locked();
+	pwrmig_broker_expire();
+	if (pwrmig.running)
+		queue_delayed_work(system_unbound_wq, &pwrmig.sampler,
+				   msecs_to_jiffies(pwrmig.interval_ms));
+	mutex_unlock(&pwrmig.lock);
+}
+
+/* The interval changed: sample on the new schedule from now on. */
+void pwrmig_sampler_kick(void)
+{
+	if (pwrmig.running)
+		mod_delayed_work(system_unbound_wq, &pwrmig.sampler,
+				 msecs_to_jiffies(pwrmig.interval_ms));
+}
+
+/* Called with pwrmig.lock held; totals stay, counters start afresh. */
+int pwrmig_meter_switch(struct pwrmig_meter *m)
+{
+	unsigned int i;
+	int err;
+
+	if (m == pwrmig.meter)
+		return 0;
+	err = m->start ? m->start(m) : 0;
+	if (err)
+		return err;
+	if (pwrmig.meter) {
+		/* Charge what ran so far to the old meter before switching. */
+		pwrmig_sample_locked();
+		if (pwrmig.meter->stop)
+			pwrmig.meter->stop(pwrmig.meter);
+	}
+	for (i = 0; i < pwrmig.packages * PWRMIG_NR_MDOMS; i++) {
+		struct pwrmig_dom_state *ds = &pwrmig.dom[i];
+
+		memset(&ds->ctr, 0, sizeof(ds->ctr));
+		ds->ctr.bits = m->bits;
+		ds->uj_rem = 0;
+		ds->gen = 0;
+	}
+	pwrmig.meter = m;
+	pr_info("meter %s%s\n", m->name, m->estimated ? " (estimated)" : "");
+	/* Prime the new counters now so the next sample has a delta. */
+	pwrmig_sample_locked();
+	return 0;
+}
+
+static ssize_t sample_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	pwrmig_sample();
+	return len;
+}
+
+static const struct file_operations sample_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = sample_write,
+	.llseek = noop_llseek,
+};
+
+int pwrmig_ledger_init(void)
+{
+	unsigned int per_pkg;
+	int err;
+
+	mutex_init(&pwrmig.lock);
+	hash_init(pwrmig.cgroups);
+	INIT_LIST_HEAD(&pwrmig.migrations);
+	INIT_DELAYED_WORK(&pwrmig.sampler, pwrmig_sampler_fn);
+	pwrmig.packages = topology_max_packages();
+	pwrmig.interval_ms = pwrmig.interval_ms ?: 100;
+
+	err = -ENOMEM;
+	pwrmig.dom = kcalloc(pwrmig.packages * PWRMIG_NR_MDOMS,
+			     sizeof(*pwrmig.dom), GFP_KERNEL);
+	pwrmig.harvest = kvcalloc(nr_cpu_ids, sizeof(*pwrmig.harvest),
+				  GFP_KERNEL);
+	per_pkg = 2 + num_possible_cpus() * PWRMIG_CPU_SLOTS;
+	pwrmig.shares = kvcalloc(per_pkg, sizeof(*pwrmig.shares), GFP_KERNEL);
+	pwrmig.share_cg = kvcalloc(per_pkg, sizeof(*pwrmig.share_cg), GFP_KERNEL);
+	if (!pwrmig.dom || !pwrmig.harvest || !pwrmig.shares || !pwrmig.share_cg)
+		goto err_free;
+	pwrmig.max_shares = per_pkg;
+
+	pwrmig.debugfs = debugfs_create_dir("pwrmig", NULL);
+	debugfs_create_file("sample", 0200, pwrmig.debugfs, NULL, &sample_fops);
+	err = pwrmig_meter_test_init(pwrmig.debugfs);
+	if (err)
+		goto err_debugfs;
+
+	err = pwrmig_sched_start();
+	if (err)
+		goto err_test;
+
+	mutex_lock(&pwrmig.lock);
+	pwrmig.last_sample_ns = ktime_get_ns();
+	err = pwrmig_meter_switch(pwrmig_rapl_present() ? &pwrmig_meter_rapl :
+						       &pwrmig_meter_model);
+	pwrmig.running = !err;
+	mutex_unlock(&pwrmig.lock);
+	if (err)
+		goto err_sched;
+	queue_delayed_work(system_unbound_wq, &pwrmig.sampler,
+			   msecs_to_jiffies(pwrmig.interval_ms));
+	return 0;
+
+err_sched:
+	pwrmig_sched_stop();
+err_test:
+	pwrmig_meter_test_exit();
+err_debugfs:
+	debugfs_remove_recursive(pwrmig.debugfs);
+err_free:
+	kvfree(pwrmig.share_cg);
+	kvfree(pwrmig.shares);
+	kvfree(pwrmig.harvest);
+	kfree(pwrmig.dom);
+	return err;
+}
+
+void pwrmig_ledger_exit(void)
+{
+	struct pwrmig_cg *cg;
+	struct hlist_node *tmp;
+	unsigned int bkt, i;
+
+	mutex_lock(&pwrmig.lock);
+	pwrmig.running = false;
+	mutex_unlock(&pwrmig.lock);
+	cancel_delayed_work_sync(&pwrmig.sampler);
+	pwrmig_sched_stop();
+
+	if (pwrmig.meter && pwrmig.meter->stop)
+		pwrmig.meter->stop(pwrmig.meter);
+	pwrmig.meter = NULL;
+	debugfs_remove_recursive(pwrmig.debugfs);
+	pwrmig_meter_test_exit();
+	hash_for_each_safe(pwrmig.cgroups, bkt, tmp, cg, node) {
+		hash_del(&cg->node);
+		kfree(cg);
+	}
+	for (i = 0; i < PWRMIG_MAX_SITES; i++)
+		kfree(pwrmig.sites[i].forecast);
+	kvfree(pwrmig.share_cg);
+	kvfree(pwrmig.shares);
+	kvfree(pwrmig.harvest);
+	kfree(pwrmig.dom);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPU time per cgroup, charged at every context switch.
+ *
+ * The sched_switch probe runs on the CPU that switches, with interrupts
+ * off.  It adds the time since that CPU's previous switch to the outgoing
+ * task's cgroup v2 id in the CPU's own table: no lock, no allocation.  A
+ * cgroup that finds the table full is charged to a counted "other" bucket.
+ *
+ * The sampler collects a CPU's table with an IPI to that CPU.  The IPI
+ * handler also runs with interrupts off on that CPU, so it can never
+ * interleave with the probe there; it charges the running task up to now
+ * (a spinning task is billed every sample, not only when it leaves the
+ * CPU), copies the table out and clears it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/hash.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "pwrmig.h"
+
+struct pwrmig_cpu {
+	u64 last_ns;		/* local_clock() of the last switch or harvest */
+	struct pwrmig_harvest h;
+};
+
+static DEFINE_PER_CPU(struct pwrmig_cpu, pwrmig_cpu);
+static struct tracepoint *pwrmig_tp_switch;
+
+static void pwrmig_charge(struct pwrmig_cpu *pc, struct task_struct *p, u64 now)
+{
+	struct pwrmig_harvest *h = &pc->h;
+	unsigned int i, idx;
+	u64 delta, cgid;
+
+	delta = now - pc->last_ns;
+	pc->last_ns = now;
+	if (is_idle_task(p)) {
+		h->idle_ns += delta;
+		return;
+	}
+
+	rcu_read_lock();
+	cgid = cgroup_id(task_dfl_cgroup(p));
+	rcu_read_unlock();
+
+	/* Open addressing; cgroup ids are never 0, so 0 marks a free slot. */
+	idx = hash_64(cgid, ilog2(PWRMIG_CPU_SLOTS));
+	for (i = 0; i < PWRMIG_CPU_SLOTS; i++) {
+		struct pwrmig_slot *s = &h->slot[(idx + i) % PWRMIG_CPU_SLOTS];
+
+		if (s->cgid == cgid) {
+			s->runtime_ns += delta;
+			return;
+		}
+		if (!s->cgid) {
+			s->cgid = cgid;
+			s->runtime_ns = delta;
+			h->used++;
+			return;
+		}
+	}
+	h->other_ns += delta;
+	h->other_switches++;
+}
+
+static void pwrmig_probe_switch(void *data, bool preempt,
+				struct task_struct *prev,
+				struct task_struct *next,
+				unsigned int prev_state)
+{
+	pwrmig_charge(this_cpu_ptr(&pwrmig_cpu), prev, local_clock());
+}
+
+static void pwrmig_harvest_ipi(void *arg)
+{
+	struct pwrmig_cpu *pc = this_cpu_ptr(&pwrmig_cpu);
+
+	pwrmig_charge(pc, current, local_clock());
+	memcpy(arg, &pc->h, sizeof(pc->h));
+	memset(&pc->h, 0, sizeof(pc->h));
+}
+
+void pwrmig_sched_harvest(int cpu, struct pwrmig_harvest *h)
+{
+	if (smp_call_function_single(cpu, pwrmig_harvest_ipi, h, 1))
+		memset(h, 0, sizeof(*h));	/* CPU went offline */
+}
+
+static void pwrmig_reset_ipi(void *arg)
+{
+	struct pwrmig_cpu *pc = this_cpu_ptr(&pwrmig_cpu);
+
+	memset(&pc->h, 0, sizeof(pc->h));
+	pc->last_ns = local_clock();
+}
+
+static void pwrmig_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_switch"))
+		pwrmig_tp_switch = tp;
+}
+
+int pwrmig_sched_start(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(pwrmig_find_tp, NULL);
+	if (!pwrmig_tp_switch) {
+		pr_err("no sched_switch tracepoint in this kernel\n");
+		return -ENOENT;
+	}
+	/* Start every CPU's clock before the first switch is charged. */
+	on_each_cpu(pwrmig_reset_ipi, NULL, 1);
+	err = tracepoint_probe_register(pwrmig_tp_switch, pwrmig_probe_switch,
+					NULL);
+	if (err)
+		pr_err("cannot attach to sched_switch: %d\n", err);
+	return err;
+}
+
+void pwrmig_sched_stop(void)
+{
+	tracepoint_probe_unregister(pwrmig_tp_switch, pwrmig_probe_switch, NULL);
+	/* No probe may still be running when the module text goes away. */
+	tracepoint_synchronize_unregister();
+}
