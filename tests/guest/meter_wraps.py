@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Counter wraps and resets, injected through the test meter: one wrap in
+an interval, several wraps in an interval (unwrapped by the previous rate
+and reported as estimated), a reset the meter announces and a jump no
+hardware could make.  No negative or absurd energy; meter-get says what
+happened."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from pwrmig_test import Tap, load, unload, ynl, dbg_write, sample  # noqa: E402
+
+t = Tap()
+load()
+y = ynl()
+
+
+def pkg_dom():
+    m = y.do("meter-get", {})
+    return [d for d in m["domain"] if d["domain"] == "pkg" and d["package"] == 0][0]
+
+
+def step(raw, pause=0.05):
+    """Set the raw counter, sample, return (energy delta, domain after).
+    PAUSE lets enough time pass for the delta to be plausible at 2 W."""
+    time.sleep(pause)
+    before = pkg_dom()["energy-uj"]
+    dbg_write("test_meter/pkg0_pkg", raw)
+    sample()
+    d = pkg_dom()
+    return d["energy-uj"] - before, d
+
+
+# A 16-bit counter, 1 uJ per count, at most 2 W: 2e6 counts/s.
+dbg_write("test_meter/bits", 16)
+dbg_write("test_meter/unit_uj", 1)
+dbg_write("test_meter/max_power_w", 2)
+dbg_write("test_meter/pkg0_pkg", 60000)
+y.do("meter-set", {"kind": "test", "interval-ms": 10000})
+
+delta, d = step(65000)
+t.eq(5000, delta, "plain delta counted exactly")
+delta, d = step(700)
+t.eq(65536 - 65000 + 700, delta, "one wrap in an interval unwrapped exactly")
+t.eq(1, d["wraps"], "the wrap is counted")
+
+# Several wraps per interval at a steady rate: the counter turns ~4 times
+# in each 0.4 s.  Prime the rate with short, unambiguous intervals.
+rate = 650000			# counts per second
+truth = 700
+last = time.monotonic()
+for _ in range(3):
+    time.sleep(0.02)
+    now = time.monotonic()
+    truth += int(rate * (now - last))
+    last = now
+    step(truth % 65536, 0)
+est_before = pkg_dom()["wraps-estimated"]
+got = want = 0
+worst = 0
+for _ in range(4):
+    time.sleep(0.4)
+    now = time.monotonic()
+    inc = int(rate * (now - last))
+    last = now
+    truth += inc
+    delta, d = step(truth % 65536, 0)
+    got += delta
+    want += inc
+    worst = max(worst, abs(delta - inc))
+t.check(d["wraps-estimated"] - est_before >= 4,
+        "intervals that may hold several wraps are reported as estimated",
+        f"wraps-estimated went from {est_before} to {d['wraps-estimated']}")
+t.check(worst < 65536 // 2,
+        f"several wraps per interval unwrapped by the rate (worst error {worst} uJ "
+        f"of ~{rate * 4 // 10} uJ per interval)",
+        f"an interval was off by {worst} uJ: a whole turn of the counter")
+t.check(got <= 2000000 * 2 and got >= 0,
+        f"no absurd energy: {got} uJ counted for {want} uJ injected")
+
+# The meter announces a restart (as NVML does on driver reload).
+resets = d["resets"]
+dbg_write("test_meter/restart", 0)
+delta, d = step(1234)
+t.eq(1234, delta, "after an announced restart the energy since it counts")
+t.eq(resets + 1, d["resets"], "the announced restart is counted as a reset")
+
+# A 32-bit counter that jumps backwards by far more than 2 W could count:
+# taken as a reset, not as a wrap of ~4e9 uJ.
+dbg_write("test_meter/bits", 32)
+dbg_write("test_meter/pkg0_pkg", 3000000000)
+y.do("meter-set", {"kind": "model"})
+y.do("meter-set", {"kind": "test"})
+step(3000100000)
+before = pkg_dom()
+delta, d = step(500)
+t.check(delta <= 500, f"a backwards jump is not read as a huge wrap ({delta} uJ)")
+t.eq(before["resets"] + 1, d["resets"], "the implausible jump is counted as a reset")
+t.eq(before["wraps"], d["wraps"], "and not as a wrap")
+
+t.check(unload(), "module unloads")
+t.done()
