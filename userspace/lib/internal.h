@@ -10,6 +10,7 @@ struct pwrmig {
 	int family;
 	int debug;
 	char errmsg[256];
+	struct pwrmig_error err;
 };
 
 /* One request in flight: what to do with each reply, how it ended. */
@@ -19,7 +20,6 @@ struct pwrmig_req {
 	void *arg;
 	int err;
 	int done;
-	uint32_t bad_attr_off;
 };
 
 struct nl_msg *pwrmig_msg(struct pwrmig *pw, uint8_t cmd, int flags);

@@ -95,11 +95,15 @@ static int pwrmig_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
 		      len, NULL))
 		return NL_STOP;
-	if (tb[NLMSGERR_ATTR_MSG])
+	if (tb[NLMSGERR_ATTR_MSG]) {
 		snprintf(req->pw->errmsg, sizeof(req->pw->errmsg), "%s",
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+		req->pw->err.has_msg = 1;
+	}
 	if (tb[NLMSGERR_ATTR_OFFS])
-		req->bad_attr_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+		req->pw->err.bad_attr_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	if (tb[NLMSGERR_ATTR_MISS_TYPE])
+		req->pw->err.miss_type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
 	return NL_STOP;
 }
 
@@ -136,6 +140,7 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 	int err;
 
 	pw->errmsg[0] = '\0';
+	memset(&pw->err, 0, sizeof(pw->err));
 	cb = nl_cb_alloc(pw->debug ? NL_CB_DEBUG : NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
@@ -166,8 +171,14 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 	return 0;
 }
 
+const struct pwrmig_error *pwrmig_last_error(const struct pwrmig *pw)
+{
+	return &pw->err;
+}
+
 int pwrmig_fail(struct pwrmig *pw, int err)
 {
+	pw->err.error = err;
 	if (!pw->errmsg[0])
 		snprintf(pw->errmsg, sizeof(pw->errmsg), "%s", strerror(-err));
 	return err;

@@ -40,6 +40,16 @@ void pwrmig_set_debug(struct pwrmig *pw, int on);
 /* Message of the last failed call: extack text or strerror. */
 const char *pwrmig_errmsg(const struct pwrmig *pw);
 
+/* All the kernel said about the last failed call. */
+struct pwrmig_error {
+	int error;		/* negative errno, 0 after success */
+	int has_msg;		/* the kernel sent a message (errmsg) */
+	uint32_t bad_attr_off;	/* offset of the bad attribute, 0 if none */
+	uint32_t miss_type;	/* missing attribute type, 0 if none */
+};
+
+const struct pwrmig_error *pwrmig_last_error(const struct pwrmig *pw);
+
 int pwrmig_info_get(struct pwrmig *pw, struct pwrmig_info *info);
 
 /* Decode an INFO_GET reply; exposed for tests and capture decoding. */
