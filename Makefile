@@ -5,6 +5,7 @@
 #
 #   make            build everything          make V=1   show commands
 #   make check      run the test suite        make demo  show it working
+#   make bench      benchmarks (ratios)
 #   make install    DESTDIR= PREFIX=/usr/local
 #   make regen      regenerate uapi + ops table from the netlink spec
 #   make checkpatch kernel style check of kmod/
@@ -38,7 +39,7 @@ ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod bpf userspace tests ksrc deps check demo install clean regen checkpatch
+.PHONY: all kmod bpf userspace tests ksrc deps check demo bench install clean regen checkpatch
 all: kmod bpf userspace tests
 
 # ---- kernel module, once per kernel ----------------------------------------
@@ -141,7 +142,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS)
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong
+
+$(BUILD)/bench/%: tests/bench/%.c Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -158,6 +164,10 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) all
 	$(Q)scripts/demo
+
+# Benchmarks print ratios; they are not tests.
+bench: all
+	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done
 
 # ---- spec -> uapi header and ops table ---------------------------------------
 regen: ksrc
