@@ -3,15 +3,19 @@
  * CPU time per cgroup, charged at every context switch.
  *
  * The sched_switch probe runs on the CPU that switches, with interrupts
- * off.  It adds the time since that CPU's previous switch to the outgoing
- * task's cgroup v2 id in the CPU's own table: no lock, no allocation.  A
- * cgroup that finds the table full is charged to a counted "other" bucket.
+ * off, right after the scheduler brought the outgoing task's
+ * se.sum_exec_runtime up to date.  It adds what that task ran since it got
+ * the CPU to the task's cgroup v2 id in this CPU's own table: no lock, no
+ * allocation, no clock read.  The time is the scheduler's own, so it is
+ * exactly what cpu.stat counts.  A cgroup that finds the table full is
+ * charged to a counted "other" bucket.
  *
  * The sampler collects a CPU's table with an IPI to that CPU.  The IPI
  * handler also runs with interrupts off on that CPU, so it can never
- * interleave with the probe there; it charges the running task up to now
- * (a spinning task is billed every sample, not only when it leaves the
- * CPU), copies the table out and clears it.
+ * interleave with the probe there; it charges the running task what it
+ * ran so far (a spinning task is billed every sample, not only when it
+ * leaves the CPU), counts the rest of the wall time since the last
+ * harvest as idle, copies the table out and clears it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,29 +31,30 @@
 #include "pwrmig.h"
 
 struct pwrmig_cpu {
-	u64 last_ns;		/* local_clock() of the last switch or harvest */
+	u64 in_sum;		/* se.sum_exec_runtime of the running task when charged last */
+	u64 last_ns;		/* local_clock() of the last harvest */
+	u64 busy_ns;		/* charged since the last harvest */
 	struct pwrmig_harvest h;
 };
 
 static DEFINE_PER_CPU(struct pwrmig_cpu, pwrmig_cpu);
 static struct tracepoint *pwrmig_tp_switch;
 
-static void pwrmig_charge(struct pwrmig_cpu *pc, struct task_struct *p, u64 now)
+static void pwrmig_charge(struct pwrmig_cpu *pc, struct task_struct *p)
 {
 	struct pwrmig_harvest *h = &pc->h;
+	u64 sum = p->se.sum_exec_runtime;
+	u64 delta = sum - pc->in_sum;
 	unsigned int i, idx;
-	u64 delta, cgid;
+	u64 cgid;
 
-	delta = now - pc->last_ns;
-	pc->last_ns = now;
-	if (is_idle_task(p)) {
-		h->idle_ns += delta;
-		return;
-	}
-
-	rcu_read_lock();
-	cgid = cgroup_id(task_dfl_cgroup(p));
-	rcu_read_unlock();
+	pc->in_sum = sum;
+	pc->busy_ns += delta;
+	/*
+	 * Interrupts are off in both callers, which makes this an RCU-sched
+	 * read side: the css_set cannot be freed under us.
+	 */
+	cgid = cgroup_id(rcu_dereference_sched(p->cgroups)->dfl_cgrp);
 
 	/* Open addressing; cgroup ids are never 0, so 0 marks a free slot. */
 	idx = hash_64(cgid, ilog2(PWRMIG_CPU_SLOTS));
@@ -76,16 +81,27 @@ static void pwrmig_probe_switch(void *data, bool preempt,
 				struct task_struct *next,
 				unsigned int prev_state)
 {
-	pwrmig_charge(this_cpu_ptr(&pwrmig_cpu), prev, local_clock());
+	struct pwrmig_cpu *pc = this_cpu_ptr(&pwrmig_cpu);
+
+	/* The idle task keeps no sum_exec_runtime: idle is what is left. */
+	if (!is_idle_task(prev))
+		pwrmig_charge(pc, prev);
+	pc->in_sum = next->se.sum_exec_runtime;
 }
 
 static void pwrmig_harvest_ipi(void *arg)
 {
 	struct pwrmig_cpu *pc = this_cpu_ptr(&pwrmig_cpu);
+	u64 now = local_clock(), wall;
 
-	pwrmig_charge(pc, current, local_clock());
+	if (!is_idle_task(current))
+		pwrmig_charge(pc, current);
+	wall = now - pc->last_ns;
+	pc->h.idle_ns = wall > pc->busy_ns ? wall - pc->busy_ns : 0;
 	memcpy(arg, &pc->h, sizeof(pc->h));
 	memset(&pc->h, 0, sizeof(pc->h));
+	pc->busy_ns = 0;
+	pc->last_ns = now;
 }
 
 void pwrmig_sched_harvest(int cpu, struct pwrmig_harvest *h)
@@ -99,7 +115,9 @@ static void pwrmig_reset_ipi(void *arg)
 	struct pwrmig_cpu *pc = this_cpu_ptr(&pwrmig_cpu);
 
 	memset(&pc->h, 0, sizeof(pc->h));
+	pc->busy_ns = 0;
 	pc->last_ns = local_clock();
+	pc->in_sum = current->se.sum_exec_runtime;
 }
 
 static void pwrmig_find_tp(struct tracepoint *tp, void *priv)

@@ -9,6 +9,7 @@ ko=build/kmod/$(uname -r)/pwrmig.ko
 modprobe msr 2>/dev/null
 
 for prog in build/tests/guest/genl_*; do
+	[ -x "$prog" ] && [ "${prog%.d}" = "$prog" ] || continue
 	name=$(basename "$prog")
 	if ! insmod "$ko"; then
 		t_fail "$name: insmod"
