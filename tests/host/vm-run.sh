@@ -8,12 +8,18 @@ cd "$T_TOP" || exit 1
 tmp=$(mktemp -d "$T_TOP/build/vmtest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-scripts/vm-run --kernel 6.1 -- true >/dev/null 2>&1
-t_expect "'-- true' exits 0 (6.1)" 0 $?
-scripts/vm-run --kernel 6.1 -- false >/dev/null 2>&1
-t_expect "'-- false' exits 1 (6.1)" 1 $?
-scripts/vm-run --kernel 6.12 -- sh -c 'exit 7' >/dev/null 2>&1
-t_expect "exit status 7 comes back (6.12)" 7 $?
+# expect_rc NAME WANT CMD...: the exit status, and the output when it differs.
+expect_rc() {
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	t_expect "$name" "$want" "$rc"
+	[ "$rc" = "$want" ] || printf '%s\n' "$out" | tail -n 30 | sed 's/^/#   | /'
+}
+expect_rc "'-- true' exits 0 (6.1)" 0 scripts/vm-run --kernel 6.1 -- true
+expect_rc "'-- false' exits 1 (6.1)" 1 scripts/vm-run --kernel 6.1 -- false
+expect_rc "exit status 7 comes back (6.12)" 7 scripts/vm-run --kernel 6.12 -- sh -c 'exit 7'
 
 got=$(scripts/vm-run --kernel 6.12 --rw "$tmp" -- sh -c \
 	'uname -r > "$1/kernel"; pwd > "$1/cwd"; touch /usr/pwrmig-overlay && echo w > "$1/overlay"' \
