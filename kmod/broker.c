@@ -143,6 +143,24 @@ static struct pwrmig_migrate *migrate_lookup(struct genl_info *info)
 	return m;
 }
 
+/* A request that may still change: not finished. */
+static struct pwrmig_migrate *migrate_lookup_open(struct genl_info *info,
+						  int *err)
+{
+	struct pwrmig_migrate *m = migrate_lookup(info);
+
+	*err = -ENOENT;
+	if (!m)
+		return NULL;
+	if (migrate_final(m)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PWRMIG_A_MIGRATE_ID],
+				    "request already finished");
+		*err = -EALREADY;
+		return NULL;
+	}
+	return m;
+}
+
 /* Make room by forgetting the oldest finished request. */
 static bool migrate_make_room(void)
 {
@@ -299,20 +317,13 @@ int pwrmig_nl_migrate_status_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_ID))
 		return -EINVAL;
 	mutex_lock(&pwrmig.lock);
-	m = migrate_lookup(info);
-	err = -ENOENT;
+	m = migrate_lookup_open(info, &err);
 	if (!m)
 		goto out;
 	err = -EPERM;
 	if (m->claimant != info->snd_portid) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_ID],
 				    "only the daemon that claimed the request reports on it");
-		goto out;
-	}
-	err = -EALREADY;
-	if (migrate_final(m)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_ID],
-				    "request already finished");
 		goto out;
 	}
 	if (tb[PWRMIG_A_MIGRATE_STATE]) {
@@ -363,16 +374,9 @@ int pwrmig_nl_migrate_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_ID))
 		return -EINVAL;
 	mutex_lock(&pwrmig.lock);
-	m = migrate_lookup(info);
-	err = -ENOENT;
+	m = migrate_lookup_open(info, &err);
 	if (!m)
 		goto out;
-	err = -EALREADY;
-	if (migrate_final(m)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PWRMIG_A_MIGRATE_ID],
-				    "request already finished");
-		goto out;
-	}
 	m->state = PWRMIG_MIGRATE_STATE_CANCELLED;
 	migrate_changed(m);
 	err = migrate_reply(info, m);

@@ -25,19 +25,6 @@ module_param(interval_ms, uint, 0444);
 MODULE_PARM_DESC(interval_ms,
 		 "Sampling interval at load, 10-10000 ms (default 100; meter-set changes it)");
 
-const char *pwrmig_meter_kind_name(enum pwrmig_meter_kind kind)
-{
-	switch (kind) {
-	case PWRMIG_METER_KIND_RAPL:
-		return "rapl";
-	case PWRMIG_METER_KIND_MODEL:
-		return "model";
-	case PWRMIG_METER_KIND_TEST:
-		return "test";
-	}
-	return "unknown";
-}
-
 static int __init pwrmig_init(void)
 {
 	int err;
@@ -61,7 +48,7 @@ static int __init pwrmig_init(void)
 	}
 	WRITE_ONCE(pwrmig.nl_ready, true);
 	pr_info("version %s loaded, meter %s, %u CPUs in %u packages\n",
-		PWRMIG_VERSION, pwrmig_meter_kind_name(pwrmig.meter->kind),
+		PWRMIG_VERSION, pwrmig.meter->name,
 		num_possible_cpus(), pwrmig.packages);
 	return 0;
 

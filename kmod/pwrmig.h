@@ -168,7 +168,6 @@ struct pwrmig_state {
 extern struct pwrmig_state pwrmig;
 extern unsigned int pwrmig_max_cgroups;
 
-const char *pwrmig_meter_kind_name(enum pwrmig_meter_kind kind);
 int pwrmig_ledger_init(void);
 void pwrmig_ledger_exit(void);
 int pwrmig_meter_switch(struct pwrmig_meter *m);

@@ -337,6 +337,16 @@ int pwrmig_nl_price_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return site_apply(info, false);
 }
 
+static struct pwrmig_site *site_lookup(struct genl_info *info,
+				       struct nlattr *attr)
+{
+	struct pwrmig_site *s = pwrmig_site_find(nla_data(attr));
+
+	if (!s)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such site");
+	return s;
+}
+
 int pwrmig_nl_site_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[PWRMIG_A_SITE_NAME];
@@ -346,9 +356,8 @@ int pwrmig_nl_site_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_SITE_NAME))
 		return -EINVAL;
 	mutex_lock(&pwrmig.lock);
-	s = pwrmig_site_find(nla_data(attr));
+	s = site_lookup(info, attr);
 	if (!s) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such site");
 		err = -ENOENT;
 	} else if (s->local) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
@@ -372,13 +381,11 @@ int pwrmig_nl_site_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_SITE_NAME))
 		return -EINVAL;
 	mutex_lock(&pwrmig.lock);
-	s = pwrmig_site_find(nla_data(attr));
-	if (!s) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such site");
+	s = site_lookup(info, attr);
+	if (!s)
 		err = -ENOENT;
-	} else {
+	else
 		err = site_reply(info, s);
-	}
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
