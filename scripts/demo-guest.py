@@ -75,10 +75,9 @@ say()
 for name, (_, cgid) in jobs.items():
     c = y.do("cgroup-get", {"id": cgid})
     joules = c["cpu-uj"] / 1e6
-    cny = c["cost-uunits"] / 1e6
     est = " (estimated)" if "estimated" in c["flags"] else ""
     say(f"  {name:15s} ran {c['runtime-ns'] / 1e9:5.2f} s of CPU, used {joules:6.1f} J{est},"
-        f" cost {cny * 1000:.4f} milli-CNY at east's price")
+        f" cost {c['cost-uunits']} micro-CNY at east's price x PUE")
 m = y.do("meter-get", {})
 total = sum(d["energy-uj"] for d in m["domain"] if d["domain"] == "pkg") / 1e6
 idle = sum(d["idle-uj"] for d in m["domain"] if d["domain"] == "pkg") / 1e6
