@@ -27,4 +27,19 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 		   int (*parse)(const struct nlmsghdr *, void *), void *arg);
 int pwrmig_fail(struct pwrmig *pw, int err);
 
+typedef int (*pwrmig_parse_fn)(const struct nlmsghdr *nlh, void *out);
+
+/* Send MSG and decode its one reply into OUT (NULL: expect no reply). */
+int pwrmig_do_one(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
+		  void *out);
+/*
+ * Send the dump MSG; decode each reply into a scratch object of SIZE
+ * bytes and hand it to CB.
+ */
+int pwrmig_do_dump(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
+		   size_t size, int (*cb)(const void *obj, void *arg), void *arg);
+
+/* Copy a string attribute into a fixed buffer, always terminated. */
+void pwrmig_copy_str(char *dst, size_t len, const struct nlattr *attr);
+
 #endif

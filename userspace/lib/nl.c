@@ -197,3 +197,103 @@ struct nl_msg *pwrmig_msg(struct pwrmig *pw, uint8_t cmd, int flags)
 	}
 	return msg;
 }
+
+void pwrmig_copy_str(char *dst, size_t len, const struct nlattr *attr)
+{
+	size_t n = attr ? (size_t)nla_len(attr) : 0;
+
+	if (n >= len)
+		n = len - 1;
+	if (n)
+		memcpy(dst, nla_data(attr), n);
+	dst[n] = '\0';
+}
+
+struct one_ctx {
+	pwrmig_parse_fn parse;
+	void *out;
+	int err;
+	int seen;
+};
+
+static int one_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct one_ctx *c = arg;
+
+	if (c->parse && !c->seen)
+		c->err = c->parse(nlh, c->out);
+	c->seen = 1;
+	return NL_OK;
+}
+
+int pwrmig_do_one(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
+		  void *out)
+{
+	struct one_ctx c = { .parse = parse, .out = out };
+	int err;
+
+	if (!msg)
+		return pwrmig_fail(pw, -ENOMEM);
+	err = pwrmig_request(pw, msg, one_cb, &c);
+	if (err)
+		return err;
+	if (parse && !c.seen)
+		c.err = -ENODATA;
+	if (c.err) {
+		snprintf(pw->errmsg, sizeof(pw->errmsg),
+			 "malformed reply from the module");
+		return pwrmig_fail(pw, c.err);
+	}
+	return 0;
+}
+
+struct dump_ctx {
+	pwrmig_parse_fn parse;
+	void *obj;
+	int (*cb)(const void *obj, void *arg);
+	void *arg;
+	int err;
+	int stop;
+};
+
+static int dump_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *c = arg;
+	int err;
+
+	if (c->stop || c->err)
+		return NL_OK;	/* drain the rest of the dump */
+	err = c->parse(nlh, c->obj);
+	if (err) {
+		c->err = err;
+		return NL_OK;
+	}
+	if (c->cb(c->obj, c->arg))
+		c->stop = 1;
+	return NL_OK;
+}
+
+int pwrmig_do_dump(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
+		   size_t size, int (*cb)(const void *obj, void *arg), void *arg)
+{
+	struct dump_ctx c = { .parse = parse, .cb = cb, .arg = arg };
+	int err;
+
+	if (!msg)
+		return pwrmig_fail(pw, -ENOMEM);
+	c.obj = calloc(1, size);
+	if (!c.obj) {
+		nlmsg_free(msg);
+		return pwrmig_fail(pw, -ENOMEM);
+	}
+	err = pwrmig_request(pw, msg, dump_cb, &c);
+	free(c.obj);
+	if (err)
+		return err;
+	if (c.err) {
+		snprintf(pw->errmsg, sizeof(pw->errmsg),
+			 "malformed dump message from the module");
+		return pwrmig_fail(pw, c.err);
+	}
+	return 0;
+}

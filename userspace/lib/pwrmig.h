@@ -25,6 +25,135 @@ struct pwrmig_info {
 	uint32_t meter_kind;	/* enum pwrmig_meter_kind */
 	uint32_t cpus;
 	uint32_t packages;
+	uint32_t interval_ms;
+	uint64_t samples;
+	uint32_t cgroups;
+};
+
+/* One cgroup's ledger entry (PWRMIG_CMD_CGROUP_GET). */
+struct pwrmig_cgroup {
+	uint64_t id;
+	char path[256];		/* "" once the cgroup is gone */
+	uint32_t flags;		/* PWRMIG_CGROUP_FLAGS_* */
+	uint64_t runtime_ns;
+	uint64_t cpu_uj;
+	uint64_t dram_uj;
+	uint64_t gpu_uj;
+	uint64_t cost_uunits;
+	char currency[4];	/* "" without a local site */
+	uint64_t deadline;	/* UNIX time, 0 for none */
+	uint32_t priority;
+};
+
+/* What cgroup-policy-set changes: fields with has_* or >= 0 only. */
+struct pwrmig_policy {
+	int deferrable;		/* 0, 1, or -1 to leave it */
+	int migratable;		/* 0, 1, or -1 to leave it */
+	int has_deadline;
+	uint64_t deadline;
+	int has_priority;
+	uint32_t priority;
+};
+
+#define PWRMIG_LIB_MAX_DOMAINS	64
+
+/* Totals of one package's domain since load. */
+struct pwrmig_domain_totals {
+	uint32_t package;
+	uint32_t domain;	/* enum pwrmig_domain */
+	uint64_t energy_uj;
+	uint64_t idle_uj;
+	uint64_t other_uj;
+	uint64_t wraps;
+	uint64_t wraps_estimated;
+	uint64_t resets;
+};
+
+struct pwrmig_meter {
+	uint32_t kind;		/* enum pwrmig_meter_kind */
+	uint32_t interval_ms;
+	int estimated;
+	uint32_t model_idle_mw;
+	uint32_t model_active_mw;
+	unsigned int n_domains;
+	struct pwrmig_domain_totals domains[PWRMIG_LIB_MAX_DOMAINS];
+};
+
+/* What meter-set changes: zero fields are left as they are. */
+struct pwrmig_meter_config {
+	uint32_t kind;
+	uint32_t interval_ms;
+	uint32_t model_idle_mw;
+	uint32_t model_active_mw;
+};
+
+struct pwrmig_forecast {
+	uint64_t start;		/* UNIX time */
+	uint32_t duration_s;
+	uint64_t price;		/* micro-units per kWh */
+};
+
+struct pwrmig_site {
+	char name[PWRMIG_SITE_NAME_LEN];
+	int local;
+	uint64_t price;		/* micro-units of currency per kWh */
+	char currency[4];
+	uint32_t pue_milli;
+	int has_carbon;
+	uint32_t carbon_g_per_kwh;
+	uint64_t changed;
+	unsigned int n_forecast;
+	struct pwrmig_forecast forecast[PWRMIG_MAX_FORECAST];
+};
+
+/*
+ * What site-set or price-set sends: NAME always; the rest when has_* is
+ * set, currency when not NULL, the forecast when set_forecast is set
+ * (n_forecast 0 then clears it).
+ */
+struct pwrmig_site_config {
+	const char *name;
+	int local;
+	int has_price;
+	uint64_t price;
+	const char *currency;
+	uint32_t pue_milli;	/* 0: leave */
+	int has_carbon;
+	uint32_t carbon_g_per_kwh;
+	int set_forecast;
+	unsigned int n_forecast;
+	const struct pwrmig_forecast *forecast;
+};
+
+struct pwrmig_migration {
+	uint32_t id;
+	uint64_t cgroup_id;
+	char site[PWRMIG_SITE_NAME_LEN];
+	uint32_t mode;		/* enum pwrmig_migrate_mode */
+	char requester[64];
+	uint32_t state;		/* enum pwrmig_migrate_state */
+	uint32_t phase;		/* enum pwrmig_migrate_phase, 0 for none */
+	uint64_t bytes;
+	uint32_t rounds;
+	uint32_t freeze_ms;
+	uint32_t error;
+	char error_msg[128];
+	uint32_t claimant;
+	uint64_t created;
+	uint64_t updated;
+	uint32_t timeout_s;
+};
+
+/* What migrate-status reports: zero fields are not sent. */
+struct pwrmig_migrate_report {
+	uint32_t state;
+	uint32_t phase;
+	int has_bytes;
+	uint64_t bytes;
+	uint32_t rounds;
+	uint32_t freeze_ms;
+	uint32_t error;
+	const char *error_msg;
 };
 
 /*
@@ -52,11 +181,64 @@ const struct pwrmig_error *pwrmig_last_error(const struct pwrmig *pw);
 
 int pwrmig_info_get(struct pwrmig *pw, struct pwrmig_info *info);
 
-/* Decode an INFO_GET reply; exposed for tests and capture decoding. */
-int pwrmig_info_parse(const struct nlmsghdr *nlh, struct pwrmig_info *info);
+int pwrmig_cgroup_get(struct pwrmig *pw, uint64_t id, struct pwrmig_cgroup *cg);
+/* Call CB for every ledger entry; a non-zero return from CB stops. */
+int pwrmig_cgroup_dump(struct pwrmig *pw,
+		       int (*cb)(const struct pwrmig_cgroup *cg, void *arg),
+		       void *arg);
+int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
+			     const struct pwrmig_policy *policy,
+			     struct pwrmig_cgroup *cg);
+int pwrmig_energy_report(struct pwrmig *pw, uint64_t cgroup_id,
+			 uint32_t device, uint64_t energy_uj);
 
-/* "rapl", "model", "test" or "unknown". */
+int pwrmig_meter_get(struct pwrmig *pw, struct pwrmig_meter *meter);
+int pwrmig_meter_set(struct pwrmig *pw, const struct pwrmig_meter_config *cfg,
+		     struct pwrmig_meter *meter);
+
+int pwrmig_site_get(struct pwrmig *pw, const char *name, struct pwrmig_site *site);
+int pwrmig_site_dump(struct pwrmig *pw,
+		     int (*cb)(const struct pwrmig_site *site, void *arg),
+		     void *arg);
+int pwrmig_site_set(struct pwrmig *pw, const struct pwrmig_site_config *cfg,
+		    struct pwrmig_site *site);
+int pwrmig_price_set(struct pwrmig *pw, const struct pwrmig_site_config *cfg,
+		     struct pwrmig_site *site);
+int pwrmig_site_del(struct pwrmig *pw, const char *name);
+
+int pwrmig_migrate_request(struct pwrmig *pw, uint64_t cgroup_id,
+			   const char *site, uint32_t mode,
+			   const char *requester, uint32_t timeout_s,
+			   struct pwrmig_migration *m);
+/* ID 0 claims the oldest pending request. */
+int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id,
+			 struct pwrmig_migration *m);
+int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
+			  const struct pwrmig_migrate_report *r,
+			  struct pwrmig_migration *m);
+int pwrmig_migrate_get(struct pwrmig *pw, uint32_t id, struct pwrmig_migration *m);
+int pwrmig_migrate_dump(struct pwrmig *pw,
+			int (*cb)(const struct pwrmig_migration *m, void *arg),
+			void *arg);
+int pwrmig_migrate_cancel(struct pwrmig *pw, uint32_t id,
+			  struct pwrmig_migration *m);
+
+/* Decoders of replies; exposed for tests and capture decoding. */
+int pwrmig_info_parse(const struct nlmsghdr *nlh, struct pwrmig_info *info);
+int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg);
+int pwrmig_meter_parse(const struct nlmsghdr *nlh, struct pwrmig_meter *meter);
+int pwrmig_site_parse(const struct nlmsghdr *nlh, struct pwrmig_site *site);
+int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m);
+
+/* Names of the spec's enums: "unknown" for values they lack. */
 const char *pwrmig_meter_kind_str(uint32_t kind);
+const char *pwrmig_domain_str(uint32_t domain);
+const char *pwrmig_migrate_mode_str(uint32_t mode);
+const char *pwrmig_migrate_state_str(uint32_t state);
+const char *pwrmig_migrate_phase_str(uint32_t phase);
+/* Look a name up in the same tables: 0 when unknown. */
+uint32_t pwrmig_meter_kind_parse(const char *name);
+uint32_t pwrmig_migrate_mode_parse(const char *name);
 
 #ifdef __cplusplus
 }

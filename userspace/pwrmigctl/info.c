@@ -21,11 +21,17 @@ int cmd_info(struct ctl *ctl, int argc, char **argv)
 	if (pwrmig_info_get(pw, &info))
 		return ctl_error(ctl, "info");
 
-	out_open(ctl);
-	out_str(ctl, "version", "version", info.version);
-	out_str(ctl, "meter", "meter", pwrmig_meter_kind_str(info.meter_kind));
-	out_u64(ctl, "cpus", "cpus", info.cpus);
-	out_u64(ctl, "packages", "packages", info.packages);
-	out_close(ctl);
+	out_obj_begin(ctl);
+	out_str(ctl, "version", info.version, "version %s", info.version);
+	out_str(ctl, "meter", pwrmig_meter_kind_str(info.meter_kind), "meter %s",
+		pwrmig_meter_kind_str(info.meter_kind));
+	out_num(ctl, "cpus", info.cpus, "cpus %u", info.cpus);
+	out_num(ctl, "packages", info.packages, "packages %u", info.packages);
+	out_num(ctl, "interval-ms", info.interval_ms, "interval %u ms", info.interval_ms);
+	out_num(ctl, "samples", info.samples, "samples %llu",
+		(unsigned long long)info.samples);
+	out_num(ctl, "cgroups", info.cgroups, "cgroups %u", info.cgroups);
+	out_obj_end(ctl);
+	out_end(ctl);
 	return EXIT_OK;
 }

@@ -11,11 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pwrmigctl.h"
 
 static const struct ctl_cmd objects[] = {
 	{ "info", cmd_info, "show the module's version, meter and CPUs" },
+	{ "cgroup", cmd_cgroup, "show | set: per-cgroup energy, cost and policy" },
+	{ "site", cmd_site, "show | set | del: sites, prices, PUE" },
+	{ "price", cmd_price, "set: a site's current price" },
+	{ "meter", cmd_meter, "show | set: the energy meter and its totals" },
+	{ "migrate", cmd_migrate, "start | show | cancel: migration requests" },
 };
 
 static void usage(FILE *f)
@@ -55,25 +61,127 @@ struct pwrmig *ctl_pw(struct ctl *ctl)
 
 int ctl_error(struct ctl *ctl, const char *what)
 {
-	fprintf(stderr, "Error: %s: %s\n", what, pwrmig_errmsg(ctl->pw));
+	const struct pwrmig_error *e = pwrmig_last_error(ctl->pw);
+
+	/* The genetlink core refuses admin ops before the module can explain. */
+	if (e->error == -EPERM && !e->has_msg)
+		fprintf(stderr, "Error: %s: not permitted: changing the ledger needs CAP_NET_ADMIN\n",
+			what);
+	else
+		fprintf(stderr, "Error: %s: %s\n", what, pwrmig_errmsg(ctl->pw));
 	return EXIT_FAIL;
 }
 
-static const struct ctl_cmd *lookup(const char *name)
+static const struct ctl_cmd *lookup(const struct ctl_cmd *t, size_t n,
+				    const char *name)
 {
 	const struct ctl_cmd *found = NULL;
 	size_t i, len = strlen(name);
 
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		if (strcmp(objects[i].name, name) == 0)
-			return &objects[i];
-		if (strncmp(objects[i].name, name, len) == 0) {
+	for (i = 0; i < n; i++) {
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+		if (strncmp(t[i].name, name, len) == 0) {
 			if (found)
 				return NULL;	/* ambiguous */
-			found = &objects[i];
+			found = &t[i];
 		}
 	}
 	return found;
+}
+
+int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
+		 size_t n, int argc, char **argv)
+{
+	const struct ctl_cmd *c;
+	size_t i;
+
+	if (argc < 1 || !strcmp(argv[0], "help")) {
+		fprintf(argc < 1 ? stderr : stdout, "Usage: pwrmigctl %s COMMAND\n", obj);
+		for (i = 0; i < n; i++)
+			fprintf(argc < 1 ? stderr : stdout, "  %s %s\n", obj, cmds[i].help);
+		return argc < 1 ? EXIT_USAGE : EXIT_OK;
+	}
+	c = lookup(cmds, n, argv[0]);
+	if (!c) {
+		fprintf(stderr, "Error: unknown command '%s' for '%s' (try pwrmigctl %s help)\n",
+			argv[0], obj, obj);
+		return EXIT_USAGE;
+	}
+	return c->fn(ctl, argc - 1, argv + 1);
+}
+
+int arg_u64(const char *what, const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (!*s || *end || errno || *s == '-') {
+		fprintf(stderr, "Error: %s '%s' is not a non-negative integer\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* "1.2195" with DECIMALS 6 -> 1219500; at most MAX_WHOLE before the point. */
+int arg_fixed(const char *what, const char *s, unsigned int decimals,
+	      uint64_t max_whole, uint64_t *out)
+{
+	uint64_t whole = 0, frac = 0, scale = 1, one;
+	const char *p = s;
+	unsigned int i;
+
+	for (i = 0; i < decimals; i++)
+		scale *= 10;
+	one = scale;
+	if (!*p)
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > max_whole)
+			goto bad;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale == 1)
+				goto bad;
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	if (*p)
+		goto bad;
+	*out = whole * one + frac;
+	return 0;
+bad:
+	fprintf(stderr, "Error: %s '%s' is not a number from 0 to %llu with at most "
+		"%u decimals\n", what, s, (unsigned long long)max_whole, decimals);
+	return -1;
+}
+
+int arg_price(const char *s, uint64_t *uunits)
+{
+	return arg_fixed("price per kWh", s, 6, 1000, uunits);
+}
+
+/* A cgroup id, or a path under the cgroup2 root (its inode is the id). */
+int arg_cgroup(const char *s, uint64_t *id)
+{
+	char path[4096];
+	struct stat st;
+
+	if (*s >= '0' && *s <= '9')
+		return arg_u64("cgroup id", s, id);
+	snprintf(path, sizeof(path), "%s%s%s", *s == '/' && !strncmp(s, "/sys/fs/cgroup", 14) ?
+		 "" : "/sys/fs/cgroup", *s == '/' ? "" : "/", s);
+	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "Error: cgroup '%s': %s is not a cgroup directory\n",
+			s, path);
+		return -1;
+	}
+	*id = st.st_ino;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -116,7 +224,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = lookup(argv[optind]);
+	cmd = lookup(objects, sizeof(objects) / sizeof(objects[0]), argv[optind]);
 	if (!cmd) {
 		fprintf(stderr, "Error: unknown object '%s' (try pwrmigctl -h)\n",
 			argv[optind]);

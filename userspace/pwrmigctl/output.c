@@ -1,47 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pwrmigctl output: text for people, JSON (json-c) for programs, from
- * the same calls.  Text shows labels and human units; JSON shows keys and
- * raw integers.
+ * the same calls.  Each field is given once with its raw value (JSON) and
+ * its human form (text: units such as W, kWh, CNY).  Text prints one line
+ * per object, fields two spaces apart.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
 
 #include "pwrmigctl.h"
 
-static json_object *out_obj;
+static json_object *out_root;	/* the list, or the single object */
+static json_object *out_cur;	/* object being filled */
+static int out_fields;		/* text fields on the current line */
 
-void out_open(struct ctl *ctl)
+void out_list_begin(struct ctl *ctl)
 {
 	if (ctl->json)
-		out_obj = json_object_new_object();
+		out_root = json_object_new_array();
 }
 
-void out_close(struct ctl *ctl)
+void out_obj_begin(struct ctl *ctl)
 {
+	out_fields = 0;
 	if (!ctl->json)
 		return;
-	puts(json_object_to_json_string_ext(out_obj, ctl->pretty ?
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-		JSON_C_TO_STRING_PLAIN));
-	json_object_put(out_obj);
-	out_obj = NULL;
+	out_cur = json_object_new_object();
+	if (out_root)
+		json_object_array_add(out_root, out_cur);
+	else
+		out_root = out_cur;
 }
 
-void out_str(struct ctl *ctl, const char *key, const char *label, const char *val)
+void out_obj_end(struct ctl *ctl)
 {
-	if (ctl->json)
-		json_object_object_add(out_obj, key, json_object_new_string(val));
-	else
-		printf("%-10s %s\n", label, val);
+	if (!ctl->json && out_fields)
+		putchar('\n');
+	out_fields = 0;
 }
 
-void out_u64(struct ctl *ctl, const char *key, const char *label, uint64_t val)
+void out_end(struct ctl *ctl)
 {
-	if (ctl->json)
-		json_object_object_add(out_obj, key, json_object_new_uint64(val));
-	else
-		printf("%-10s %" PRIu64 "\n", label, val);
+	if (ctl->json && out_root) {
+		puts(json_object_to_json_string_ext(out_root, ctl->pretty ?
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			JSON_C_TO_STRING_PLAIN));
+		json_object_put(out_root);
+	}
+	out_root = out_cur = NULL;
+	fflush(stdout);
+}
+
+static void text(const char *fmt, va_list ap)
+{
+	if (!fmt)
+		return;
+	if (out_fields++)
+		fputs("  ", stdout);
+	vprintf(fmt, ap);
+}
+
+void out_num(struct ctl *ctl, const char *key, uint64_t v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctl->json) {
+		json_object_object_add(out_cur, key, json_object_new_uint64(v));
+		return;
+	}
+	va_start(ap, fmt);
+	text(fmt, ap);
+	va_end(ap);
+}
+
+void out_str(struct ctl *ctl, const char *key, const char *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctl->json) {
+		json_object_object_add(out_cur, key, json_object_new_string(v));
+		return;
+	}
+	va_start(ap, fmt);
+	text(fmt, ap);
+	va_end(ap);
+}
+
+void out_bool(struct ctl *ctl, const char *key, int v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctl->json) {
+		json_object_object_add(out_cur, key, json_object_new_boolean(v));
+		return;
+	}
+	if (!v)
+		return;
+	va_start(ap, fmt);
+	text(fmt, ap);
+	va_end(ap);
 }

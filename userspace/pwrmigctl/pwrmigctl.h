@@ -30,12 +30,37 @@ struct ctl_cmd {
 struct pwrmig *ctl_pw(struct ctl *ctl);
 int ctl_error(struct ctl *ctl, const char *what);
 
-/* One output path for text and JSON, in the manner of iproute2's print_*(). */
-void out_open(struct ctl *ctl);
-void out_close(struct ctl *ctl);
-void out_str(struct ctl *ctl, const char *key, const char *label, const char *val);
-void out_u64(struct ctl *ctl, const char *key, const char *label, uint64_t val);
+/*
+ * One output path for text and JSON, in the manner of iproute2's
+ * print_*(PRINT_ANY, ...): KEY and the raw value go to JSON, FMT and its
+ * arguments (human units) to text.  A NULL FMT prints nothing in text.
+ */
+void out_list_begin(struct ctl *ctl);
+void out_obj_begin(struct ctl *ctl);
+void out_obj_end(struct ctl *ctl);
+void out_end(struct ctl *ctl);
+void out_num(struct ctl *ctl, const char *key, uint64_t v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void out_str(struct ctl *ctl, const char *key, const char *v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void out_bool(struct ctl *ctl, const char *key, int v, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Argument helpers: print "Error: ..." and return -1 on bad input. */
+int arg_u64(const char *what, const char *s, uint64_t *v);
+int arg_price(const char *s, uint64_t *uunits);
+int arg_fixed(const char *what, const char *s, unsigned int decimals,
+	      uint64_t max_whole, uint64_t *out);
+int arg_cgroup(const char *s, uint64_t *id);
+/* Dispatch ARGV[0] among CMDS by unique prefix; OBJ names the object. */
+int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
+		 size_t n, int argc, char **argv);
 
 int cmd_info(struct ctl *ctl, int argc, char **argv);
+int cmd_cgroup(struct ctl *ctl, int argc, char **argv);
+int cmd_site(struct ctl *ctl, int argc, char **argv);
+int cmd_price(struct ctl *ctl, int argc, char **argv);
+int cmd_meter(struct ctl *ctl, int argc, char **argv);
+int cmd_migrate(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pwrmigctl against the module: every command in text and JSON (checked by
+# a JSON parser), and one clear error line with a non-zero exit for bad
+# input, unknown names, the kernel's refusals and an unprivileged user.
+source "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+ctl=build/bin/pwrmigctl
+insmod "build/kmod/$(uname -r)/pwrmig.ko" || { t_fail "insmod"; t_done; }
+mkdir -p /sys/fs/cgroup/pwrmig-ctl
+cgid=$(stat -c %i /sys/fs/cgroup/pwrmig-ctl)
+
+# json CMD... -> runs "pwrmigctl -j CMD" and prints it re-serialised (sorted keys).
+json() { $ctl -j "$@" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+# jq_py EXPR: evaluate a Python expression on the JSON in $J (as j).
+jq_py() { J=$J python3 -c "import json,os; j=json.loads(os.environ['J']); print($1)"; }
+
+out=$($ctl site set east price 1.2195 currency CNY pue 1.3 local)
+t_expect "site set prints the site in human units" \
+	"east        local  price 1.219500 CNY/kWh  pue 1.300" "$out"
+J=$(json site set west price 0.3793 currency CNY pue 1.12 carbon 420)
+t_expect "site set -j gives raw integers" "379300 1120 420 False" \
+	"$(jq_py 'j["price-uunits-per-kwh"], j["pue-milli"], j["carbon-g-per-kwh"], j["local"]' | tr -d '(),')"
+J=$(json site show)
+t_expect "site show -j lists both sites" "['east', 'west']" "$(jq_py 'sorted(s["name"] for s in j)')"
+J=$(json price set west 0.6689)
+t_expect "price set changes the price" 668900 "$(jq_py 'j["price-uunits-per-kwh"]')"
+out=$($ctl site show west)
+case "$out" in west*"price 0.668900 CNY/kWh"*) t_ok "site show NAME in text" ;;
+*) t_fail "site show NAME in text" "$out" ;; esac
+
+J=$(json meter show)
+t_expect "meter show -j: kind and a pkg domain" "model pkg" "$(jq_py 'j[0]["kind"], j[1]["domain"]' | tr -d "(),'")"
+J=$(json meter set interval 500 idle-mw 1500)
+t_expect "meter set changes interval and model" "500 1500" "$(jq_py 'j[0]["interval-ms"], j[0]["model-idle-mw"]' | tr -d '(),')"
+
+J=$(json cgroup set /pwrmig-ctl deferrable on migratable on priority 4 deadline 1900000000)
+t_expect "cgroup set by path" "$cgid True True 4 1900000000" \
+	"$(jq_py 'j["id"], j["deferrable"], j["migratable"], j["priority"], j["deadline"]' | tr -d '(),')"
+J=$(json cgroup show "$cgid")
+t_expect "cgroup show by id" "/pwrmig-ctl" "$(jq_py 'j["path"]')"
+J=$(json cgroup show)
+t_expect "cgroup show lists the ledger" True "$(jq_py "$cgid in [c['id'] for c in j]")"
+out=$($ctl cgroup show pwrmig-ctl)
+case "$out" in "$cgid"*"/pwrmig-ctl"*"deferrable  migratable"*) t_ok "cgroup show in text" ;;
+*) t_fail "cgroup show in text" "$out" ;; esac
+
+J=$(json migrate start /pwrmig-ctl to west cold timeout 600)
+id=$(jq_py 'j["id"]')
+t_expect "migrate start queues a request" "pending cold west" "$(jq_py 'j["state"], j["mode"], j["site"]' | tr -d "(),'")"
+J=$(json migrate show "$id")
+t_expect "migrate show ID" "$id" "$(jq_py 'j["id"]')"
+J=$(json migrate show)
+t_expect "migrate show lists requests" 1 "$(jq_py 'len(j)')"
+J=$(json migrate cancel "$id")
+t_expect "migrate cancel" cancelled "$(jq_py 'j["state"]')"
+
+# expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
+expect_err() {
+	local name=$1 rc=$2 want=$3 out got
+	shift 3
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" = "$rc" ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+	   [[ "$out" == $want ]]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "exit $got (want $rc): $out"
+	fi
+}
+expect_err "unknown object" 2 "Error: unknown object 'frob'*" $ctl frob
+expect_err "unknown command" 2 "Error: unknown command 'frob' for 'site'*" $ctl site frob
+expect_err "missing argument" 2 "Error: site set needs a NAME" $ctl site set
+expect_err "bad price" 2 "Error: price per kWh 'cheap' is not a number*" $ctl price set east cheap
+expect_err "too precise price" 2 "Error: price per kWh '1.0000001'*" $ctl price set east 1.0000001
+expect_err "bad pue" 2 "Error: pue '9'*" $ctl site set east pue 9
+expect_err "unknown cgroup path" 2 "Error: cgroup 'nope'*not a cgroup directory" $ctl cgroup show nope
+expect_err "unknown site, kernel's message" 1 "Error: price set: no such site (create it with site-set)" $ctl price set mars 1
+expect_err "bad currency, kernel's message" 1 "Error: site set: currency must be an ISO 4217 code*" $ctl site set east currency cny
+expect_err "local site kept, kernel's message" 1 "Error: site del: cannot delete the local site*" $ctl site del east
+expect_err "migrate to the local site refused" 1 "Error: migrate start: the target is the local site*" \
+	$ctl migrate start /pwrmig-ctl to east
+expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind foo
+expect_err "nobody may not set prices" 1 "Error: price set: not permitted*CAP_NET_ADMIN" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl site show 2>&1)
+t_expect "nobody may read" 0 $?
+
+rmmod pwrmig
+rmdir /sys/fs/cgroup/pwrmig-ctl
+t_done

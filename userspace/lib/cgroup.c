@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpwrmig: the ledger's cgroups, their policy, GPU energy reports.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "pwrmig.h"
+#include "internal.h"
+
+static struct nla_policy cgroup_policy[PWRMIG_A_CGROUP_MAX + 1] = {
+	[PWRMIG_A_CGROUP_ID]		= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_PATH]		= { .type = NLA_STRING },
+	[PWRMIG_A_CGROUP_FLAGS]		= { .type = NLA_U32 },
+	[PWRMIG_A_CGROUP_RUNTIME_NS]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CPU_UJ]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_DRAM_UJ]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_GPU_UJ]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_COST_UUNITS]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CURRENCY]	= { .type = NLA_STRING },
+	[PWRMIG_A_CGROUP_DEFERRABLE]	= { .type = NLA_U8 },
+	[PWRMIG_A_CGROUP_MIGRATABLE]	= { .type = NLA_U8 },
+	[PWRMIG_A_CGROUP_DEADLINE]	= { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_PRIORITY]	= { .type = NLA_U32 },
+};
+
+static uint64_t u64_or0(struct nlattr *a)
+{
+	return a ? nla_get_u64(a) : 0;
+}
+
+int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg)
+{
+	struct nlattr *tb[PWRMIG_A_CGROUP_MAX + 1];
+
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_CGROUP_MAX,
+			  cgroup_policy) || !tb[PWRMIG_A_CGROUP_ID])
+		return -EBADMSG;
+	memset(cg, 0, sizeof(*cg));
+	cg->id = nla_get_u64(tb[PWRMIG_A_CGROUP_ID]);
+	pwrmig_copy_str(cg->path, sizeof(cg->path), tb[PWRMIG_A_CGROUP_PATH]);
+	if (tb[PWRMIG_A_CGROUP_FLAGS])
+		cg->flags = nla_get_u32(tb[PWRMIG_A_CGROUP_FLAGS]);
+	cg->runtime_ns = u64_or0(tb[PWRMIG_A_CGROUP_RUNTIME_NS]);
+	cg->cpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CPU_UJ]);
+	cg->dram_uj = u64_or0(tb[PWRMIG_A_CGROUP_DRAM_UJ]);
+	cg->gpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_GPU_UJ]);
+	cg->cost_uunits = u64_or0(tb[PWRMIG_A_CGROUP_COST_UUNITS]);
+	pwrmig_copy_str(cg->currency, sizeof(cg->currency),
+			tb[PWRMIG_A_CGROUP_CURRENCY]);
+	cg->deadline = u64_or0(tb[PWRMIG_A_CGROUP_DEADLINE]);
+	if (tb[PWRMIG_A_CGROUP_PRIORITY])
+		cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+	return 0;
+}
+
+int pwrmig_cgroup_get(struct pwrmig *pw, uint64_t id, struct pwrmig_cgroup *cg)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_CGROUP_GET, 0);
+
+	if (msg)
+		nla_put_u64(msg, PWRMIG_A_CGROUP_ID, id);
+	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_cgroup_parse, cg);
+}
+
+int pwrmig_cgroup_dump(struct pwrmig *pw,
+		       int (*cb)(const struct pwrmig_cgroup *cg, void *arg),
+		       void *arg)
+{
+	return pwrmig_do_dump(pw, pwrmig_msg(pw, PWRMIG_CMD_CGROUP_GET, NLM_F_DUMP),
+			      (pwrmig_parse_fn)pwrmig_cgroup_parse,
+			      sizeof(struct pwrmig_cgroup),
+			      (int (*)(const void *, void *))cb, arg);
+}
+
+int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
+			     const struct pwrmig_policy *p,
+			     struct pwrmig_cgroup *cg)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_CGROUP_POLICY_SET, 0);
+
+	if (msg) {
+		nla_put_u64(msg, PWRMIG_A_CGROUP_ID, id);
+		if (p->deferrable >= 0)
+			nla_put_u8(msg, PWRMIG_A_CGROUP_DEFERRABLE, !!p->deferrable);
+		if (p->migratable >= 0)
+			nla_put_u8(msg, PWRMIG_A_CGROUP_MIGRATABLE, !!p->migratable);
+		if (p->has_deadline)
+			nla_put_u64(msg, PWRMIG_A_CGROUP_DEADLINE, p->deadline);
+		if (p->has_priority)
+			nla_put_u32(msg, PWRMIG_A_CGROUP_PRIORITY, p->priority);
+	}
+	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_cgroup_parse, cg);
+}
+
+int pwrmig_energy_report(struct pwrmig *pw, uint64_t cgroup_id,
+			 uint32_t device, uint64_t energy_uj)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_ENERGY_REPORT, 0);
+
+	if (msg) {
+		nla_put_u64(msg, PWRMIG_A_ENERGY_CGROUP_ID, cgroup_id);
+		nla_put_u32(msg, PWRMIG_A_ENERGY_DEVICE, device);
+		nla_put_u64(msg, PWRMIG_A_ENERGY_ENERGY_UJ, energy_uj);
+	}
+	return pwrmig_do_one(pw, msg, NULL, NULL);
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpwrmig: migration requests, for schedulers (request, follow) and for
+ * the daemon that carries them out (claim, report).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "pwrmig.h"
+#include "internal.h"
+
+static struct nla_policy migrate_policy[PWRMIG_A_MIGRATE_MAX + 1] = {
+	[PWRMIG_A_MIGRATE_ID]		= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_CGROUP_ID]	= { .type = NLA_U64 },
+	[PWRMIG_A_MIGRATE_SITE]		= { .type = NLA_STRING },
+	[PWRMIG_A_MIGRATE_MODE]		= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_REQUESTER]	= { .type = NLA_STRING },
+	[PWRMIG_A_MIGRATE_STATE]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_PHASE]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_BYTES]	= { .type = NLA_U64 },
+	[PWRMIG_A_MIGRATE_ROUNDS]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_FREEZE_MS]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_ERROR]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_ERROR_MSG]	= { .type = NLA_STRING },
+	[PWRMIG_A_MIGRATE_CLAIMANT]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_CREATED]	= { .type = NLA_U64 },
+	[PWRMIG_A_MIGRATE_UPDATED]	= { .type = NLA_U64 },
+	[PWRMIG_A_MIGRATE_TIMEOUT_S]	= { .type = NLA_U32 },
+};
+
+static uint32_t u32_or0(struct nlattr *a)
+{
+	return a ? nla_get_u32(a) : 0;
+}
+
+static uint64_t u64_or0(struct nlattr *a)
+{
+	return a ? nla_get_u64(a) : 0;
+}
+
+int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m)
+{
+	struct nlattr *tb[PWRMIG_A_MIGRATE_MAX + 1];
+
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_MIGRATE_MAX,
+			  migrate_policy) || !tb[PWRMIG_A_MIGRATE_ID] ||
+	    !tb[PWRMIG_A_MIGRATE_STATE])
+		return -EBADMSG;
+	memset(m, 0, sizeof(*m));
+	m->id = nla_get_u32(tb[PWRMIG_A_MIGRATE_ID]);
+	m->cgroup_id = u64_or0(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
+	pwrmig_copy_str(m->site, sizeof(m->site), tb[PWRMIG_A_MIGRATE_SITE]);
+	m->mode = u32_or0(tb[PWRMIG_A_MIGRATE_MODE]);
+	pwrmig_copy_str(m->requester, sizeof(m->requester),
+			tb[PWRMIG_A_MIGRATE_REQUESTER]);
+	m->state = nla_get_u32(tb[PWRMIG_A_MIGRATE_STATE]);
+	m->phase = u32_or0(tb[PWRMIG_A_MIGRATE_PHASE]);
+	m->bytes = u64_or0(tb[PWRMIG_A_MIGRATE_BYTES]);
+	m->rounds = u32_or0(tb[PWRMIG_A_MIGRATE_ROUNDS]);
+	m->freeze_ms = u32_or0(tb[PWRMIG_A_MIGRATE_FREEZE_MS]);
+	m->error = u32_or0(tb[PWRMIG_A_MIGRATE_ERROR]);
+	pwrmig_copy_str(m->error_msg, sizeof(m->error_msg),
+			tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
+	m->claimant = u32_or0(tb[PWRMIG_A_MIGRATE_CLAIMANT]);
+	m->created = u64_or0(tb[PWRMIG_A_MIGRATE_CREATED]);
+	m->updated = u64_or0(tb[PWRMIG_A_MIGRATE_UPDATED]);
+	m->timeout_s = u32_or0(tb[PWRMIG_A_MIGRATE_TIMEOUT_S]);
+	return 0;
+}
+
+static int migrate_do(struct pwrmig *pw, struct nl_msg *msg,
+		      struct pwrmig_migration *m)
+{
+	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_migration_parse, m);
+}
+
+static struct nl_msg *id_msg(struct pwrmig *pw, uint8_t cmd, uint32_t id)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, cmd, 0);
+
+	if (msg && id)
+		nla_put_u32(msg, PWRMIG_A_MIGRATE_ID, id);
+	return msg;
+}
+
+int pwrmig_migrate_request(struct pwrmig *pw, uint64_t cgroup_id,
+			   const char *site, uint32_t mode,
+			   const char *requester, uint32_t timeout_s,
+			   struct pwrmig_migration *m)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
+
+	if (msg) {
+		nla_put_u64(msg, PWRMIG_A_MIGRATE_CGROUP_ID, cgroup_id);
+		nla_put_string(msg, PWRMIG_A_MIGRATE_SITE, site);
+		if (mode)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_MODE, mode);
+		if (requester)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_REQUESTER, requester);
+		if (timeout_s)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_TIMEOUT_S, timeout_s);
+	}
+	return migrate_do(pw, msg, m);
+}
+
+int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id, struct pwrmig_migration *m)
+{
+	return migrate_do(pw, id_msg(pw, PWRMIG_CMD_MIGRATE_CLAIM, id), m);
+}
+
+int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
+			  const struct pwrmig_migrate_report *r,
+			  struct pwrmig_migration *m)
+{
+	struct nl_msg *msg = id_msg(pw, PWRMIG_CMD_MIGRATE_STATUS, id);
+
+	if (msg) {
+		if (r->state)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_STATE, r->state);
+		if (r->phase)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_PHASE, r->phase);
+		if (r->has_bytes)
+			nla_put_u64(msg, PWRMIG_A_MIGRATE_BYTES, r->bytes);
+		if (r->rounds)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_ROUNDS, r->rounds);
+		if (r->freeze_ms)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_FREEZE_MS, r->freeze_ms);
+		if (r->error)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_ERROR, r->error);
+		if (r->error_msg)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_ERROR_MSG, r->error_msg);
+	}
+	return migrate_do(pw, msg, m);
+}
+
+int pwrmig_migrate_get(struct pwrmig *pw, uint32_t id, struct pwrmig_migration *m)
+{
+	return migrate_do(pw, id_msg(pw, PWRMIG_CMD_MIGRATE_GET, id), m);
+}
+
+int pwrmig_migrate_cancel(struct pwrmig *pw, uint32_t id, struct pwrmig_migration *m)
+{
+	return migrate_do(pw, id_msg(pw, PWRMIG_CMD_MIGRATE_CANCEL, id), m);
+}
+
+int pwrmig_migrate_dump(struct pwrmig *pw,
+			int (*cb)(const struct pwrmig_migration *m, void *arg),
+			void *arg)
+{
+	return pwrmig_do_dump(pw, pwrmig_msg(pw, PWRMIG_CMD_MIGRATE_GET, NLM_F_DUMP),
+			      (pwrmig_parse_fn)pwrmig_migration_parse,
+			      sizeof(struct pwrmig_migration),
+			      (int (*)(const void *, void *))cb, arg);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpwrmig: sites and their grid prices.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "pwrmig.h"
+#include "internal.h"
+
+static struct nla_policy site_policy[PWRMIG_A_SITE_MAX + 1] = {
+	[PWRMIG_A_SITE_NAME]		     = { .type = NLA_STRING },
+	[PWRMIG_A_SITE_LOCAL]		     = { .type = NLA_FLAG },
+	[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
+	[PWRMIG_A_SITE_CURRENCY]	     = { .type = NLA_STRING },
+	[PWRMIG_A_SITE_PUE_MILLI]	     = { .type = NLA_U32 },
+	[PWRMIG_A_SITE_CARBON_G_PER_KWH]     = { .type = NLA_U32 },
+	[PWRMIG_A_SITE_FORECAST]	     = { .type = NLA_NESTED },
+	[PWRMIG_A_SITE_CHANGED]		     = { .type = NLA_U64 },
+};
+
+static struct nla_policy forecast_policy[PWRMIG_A_FORECAST_MAX + 1] = {
+	[PWRMIG_A_FORECAST_START]		 = { .type = NLA_U64 },
+	[PWRMIG_A_FORECAST_DURATION_S]		 = { .type = NLA_U32 },
+	[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
+};
+
+int pwrmig_site_parse(const struct nlmsghdr *nlh, struct pwrmig_site *s)
+{
+	struct nlattr *tb[PWRMIG_A_SITE_MAX + 1], *fb[PWRMIG_A_FORECAST_MAX + 1];
+	struct pwrmig_forecast *f;
+	struct nlattr *a;
+	int rem;
+
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_SITE_MAX,
+			  site_policy) || !tb[PWRMIG_A_SITE_NAME])
+		return -EBADMSG;
+	memset(s, 0, sizeof(*s));
+	pwrmig_copy_str(s->name, sizeof(s->name), tb[PWRMIG_A_SITE_NAME]);
+	s->local = !!tb[PWRMIG_A_SITE_LOCAL];
+	if (tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH])
+		s->price = nla_get_u64(tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH]);
+	pwrmig_copy_str(s->currency, sizeof(s->currency), tb[PWRMIG_A_SITE_CURRENCY]);
+	if (tb[PWRMIG_A_SITE_PUE_MILLI])
+		s->pue_milli = nla_get_u32(tb[PWRMIG_A_SITE_PUE_MILLI]);
+	if (tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]) {
+		s->has_carbon = 1;
+		s->carbon_g_per_kwh = nla_get_u32(tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]);
+	}
+	if (tb[PWRMIG_A_SITE_CHANGED])
+		s->changed = nla_get_u64(tb[PWRMIG_A_SITE_CHANGED]);
+	nlmsg_for_each_attr(a, (struct nlmsghdr *)nlh, GENL_HDRLEN, rem) {
+		if (nla_type(a) != PWRMIG_A_SITE_FORECAST)
+			continue;
+		if (s->n_forecast == PWRMIG_MAX_FORECAST)
+			return -E2BIG;
+		if (nla_parse_nested(fb, PWRMIG_A_FORECAST_MAX, a, forecast_policy) ||
+		    !fb[PWRMIG_A_FORECAST_START] || !fb[PWRMIG_A_FORECAST_DURATION_S] ||
+		    !fb[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH])
+			return -EBADMSG;
+		f = &s->forecast[s->n_forecast++];
+		f->start = nla_get_u64(fb[PWRMIG_A_FORECAST_START]);
+		f->duration_s = nla_get_u32(fb[PWRMIG_A_FORECAST_DURATION_S]);
+		f->price = nla_get_u64(fb[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH]);
+	}
+	return 0;
+}
+
+int pwrmig_site_get(struct pwrmig *pw, const char *name, struct pwrmig_site *s)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_SITE_GET, 0);
+
+	if (msg)
+		nla_put_string(msg, PWRMIG_A_SITE_NAME, name);
+	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_site_parse, s);
+}
+
+int pwrmig_site_dump(struct pwrmig *pw,
+		     int (*cb)(const struct pwrmig_site *site, void *arg),
+		     void *arg)
+{
+	return pwrmig_do_dump(pw, pwrmig_msg(pw, PWRMIG_CMD_SITE_GET, NLM_F_DUMP),
+			      (pwrmig_parse_fn)pwrmig_site_parse,
+			      sizeof(struct pwrmig_site),
+			      (int (*)(const void *, void *))cb, arg);
+}
+
+static struct nl_msg *site_msg(struct pwrmig *pw, uint8_t cmd,
+			       const struct pwrmig_site_config *c)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, cmd, 0);
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (!msg)
+		return NULL;
+	nla_put_string(msg, PWRMIG_A_SITE_NAME, c->name);
+	if (c->local)
+		nla_put_flag(msg, PWRMIG_A_SITE_LOCAL);
+	if (c->has_price)
+		nla_put_u64(msg, PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH, c->price);
+	if (c->currency)
+		nla_put_string(msg, PWRMIG_A_SITE_CURRENCY, c->currency);
+	if (c->pue_milli)
+		nla_put_u32(msg, PWRMIG_A_SITE_PUE_MILLI, c->pue_milli);
+	if (c->has_carbon)
+		nla_put_u32(msg, PWRMIG_A_SITE_CARBON_G_PER_KWH, c->carbon_g_per_kwh);
+	for (i = 0; c->set_forecast && i < c->n_forecast; i++) {
+		nest = nla_nest_start(msg, PWRMIG_A_SITE_FORECAST);
+		if (!nest ||
+		    nla_put_u64(msg, PWRMIG_A_FORECAST_START, c->forecast[i].start) ||
+		    nla_put_u32(msg, PWRMIG_A_FORECAST_DURATION_S,
+				c->forecast[i].duration_s) ||
+		    nla_put_u64(msg, PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH,
+				c->forecast[i].price)) {
+			nlmsg_free(msg);
+			return NULL;
+		}
+		nla_nest_end(msg, nest);
+	}
+	return msg;
+}
+
+int pwrmig_site_set(struct pwrmig *pw, const struct pwrmig_site_config *c,
+		    struct pwrmig_site *s)
+{
+	return pwrmig_do_one(pw, site_msg(pw, PWRMIG_CMD_SITE_SET, c),
+			     (pwrmig_parse_fn)pwrmig_site_parse, s);
+}
+
+int pwrmig_price_set(struct pwrmig *pw, const struct pwrmig_site_config *c,
+		     struct pwrmig_site *s)
+{
+	return pwrmig_do_one(pw, site_msg(pw, PWRMIG_CMD_PRICE_SET, c),
+			     (pwrmig_parse_fn)pwrmig_site_parse, s);
+}
+
+int pwrmig_site_del(struct pwrmig *pw, const char *name)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_SITE_DEL, 0);
+
+	if (msg)
+		nla_put_string(msg, PWRMIG_A_SITE_NAME, name);
+	return pwrmig_do_one(pw, msg, NULL, NULL);
+}
