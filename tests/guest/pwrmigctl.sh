@@ -56,6 +56,52 @@ t_expect "migrate show lists requests" 1 "$(jq_py 'len(j)')"
 J=$(json migrate cancel "$id")
 t_expect "migrate cancel" cancelled "$(jq_py 'j["state"]')"
 
+# migrate ... wait follows a request to its end; a stand-in daemon claims it.
+wait_for_claimant() {
+	for i in $(seq 600); do grep -q ready "$1" && return 0; sleep 0.1; done
+	return 1
+}
+python3 tests/guest/lib/claimant.py > /tmp/claimant.out 2>&1 &
+wait_for_claimant /tmp/claimant.out
+out=$(timeout 120 $ctl migrate start /pwrmig-ctl to west live wait)
+rc=$?
+t_expect "migrate start ... wait exits 0 when the daemon reports done" 0 "$rc"
+case "$out" in
+*pending*phase\ predump*phase\ transfer*phase\ restore*done*"frozen 42 ms"*) t_ok "wait shows each phase, then done" ;;
+*) t_fail "wait shows each phase, then done" "$out" ;;
+esac
+wait
+python3 tests/guest/lib/claimant.py --fail > /tmp/claimant.out 2>&1 &
+wait_for_claimant /tmp/claimant.out
+J=$(json migrate start /pwrmig-ctl to west)
+id=$(jq_py 'j["id"]')
+out=$(timeout 120 $ctl migrate wait "$id")
+rc=$?
+t_expect "migrate wait exits 1 when the daemon reports failure" 1 "$rc"
+case "$out" in *failed*"restore failed at the target"*) t_ok "wait shows the daemon's error" ;;
+*) t_fail "wait shows the daemon's error" "$out" ;; esac
+wait
+
+# monitor prints events as they happen, one JSON object a line with -j.
+$ctl -j monitor all > /tmp/monitor.out 2>&1 &
+mon=$!
+sleep 1
+$ctl price set east 1.058 >/dev/null
+J=$(json migrate start /pwrmig-ctl to west cold)
+$ctl migrate cancel "$(jq_py 'j["id"]')" >/dev/null
+sleep 1
+kill -INT $mon
+wait $mon
+t_expect "monitor stops cleanly on SIGINT" 0 $?
+got=$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open("/tmp/monitor.out")]
+kinds = {e["event"] if "event" in e else "migrate" for e in ev}
+site = [e for e in ev if e.get("event") == "site" and e["name"] == "east"]
+mig = [e["state"] for e in ev if "state" in e]
+print(sorted(kinds), site[-1]["price-uunits-per-kwh"] if site else None, mig[-2:])' 2>&1)
+t_expect "monitor saw telemetry, the price change and the request's life" 	"['migrate', 'site', 'telemetry'] 1058000 ['pending', 'cancelled']" "$got"
+
 # expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
 expect_err() {
 	local name=$1 rc=$2 want=$3 out got

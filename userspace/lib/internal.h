@@ -5,12 +5,19 @@
 #include <stdint.h>
 #include <netlink/netlink.h>
 
+#define PWRMIG_EVQ	64
+
 struct pwrmig {
 	struct nl_sock *sk;
 	int family;
 	int debug;
 	char errmsg[256];
 	struct pwrmig_error err;
+	/* Multicast events: their own socket and a small queue. */
+	struct nl_sock *ev_sk;
+	struct pwrmig_event *evq;
+	unsigned int ev_head, ev_len;
+	unsigned long ev_dropped;
 };
 
 /* One request in flight: what to do with each reply, how it ended. */

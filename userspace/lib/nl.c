@@ -58,6 +58,9 @@ void pwrmig_close(struct pwrmig *pw)
 	if (!pw)
 		return;
 	nl_socket_free(pw->sk);
+	if (pw->ev_sk)
+		nl_socket_free(pw->ev_sk);
+	free(pw->evq);
 	free(pw);
 }
 

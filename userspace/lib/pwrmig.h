@@ -223,12 +223,45 @@ int pwrmig_migrate_dump(struct pwrmig *pw,
 int pwrmig_migrate_cancel(struct pwrmig *pw, uint32_t id,
 			  struct pwrmig_migration *m);
 
+/* A multicast notification (see pwrmig_subscribe). */
+struct pwrmig_telemetry {
+	uint64_t sample;
+	uint64_t interval_ns;
+	uint64_t energy_uj;
+	uint64_t power_mw;
+	uint64_t price;
+	uint32_t cgroups;
+};
+
+struct pwrmig_event {
+	uint8_t cmd;	/* PWRMIG_CMD_{TELEMETRY,SITE,MIGRATE}_NTF */
+	union {
+		struct pwrmig_telemetry telemetry;
+		struct pwrmig_site site;	/* a deleted site has only its name */
+		struct pwrmig_migration migration;
+	};
+};
+
+/*
+ * Join a multicast group: PWRMIG_MCGRP_TELEMETRY or PWRMIG_MCGRP_MIGRATE.
+ * Events arrive on a socket of their own, apart from requests.
+ */
+int pwrmig_subscribe(struct pwrmig *pw, const char *group);
+/* File descriptor to poll for events. */
+int pwrmig_event_fd(struct pwrmig *pw);
+/*
+ * Next event within TIMEOUT_MS (-1: wait, 0: only what is queued):
+ * 1 with EV filled, 0 on timeout, negative errno on failure.
+ */
+int pwrmig_event_next(struct pwrmig *pw, int timeout_ms, struct pwrmig_event *ev);
+
 /* Decoders of replies; exposed for tests and capture decoding. */
 int pwrmig_info_parse(const struct nlmsghdr *nlh, struct pwrmig_info *info);
 int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg);
 int pwrmig_meter_parse(const struct nlmsghdr *nlh, struct pwrmig_meter *meter);
 int pwrmig_site_parse(const struct nlmsghdr *nlh, struct pwrmig_site *site);
 int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m);
+int pwrmig_telemetry_parse(const struct nlmsghdr *nlh, struct pwrmig_telemetry *t);
 
 /* Names of the spec's enums: "unknown" for values they lack. */
 const char *pwrmig_meter_kind_str(uint32_t kind);

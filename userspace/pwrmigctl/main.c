@@ -21,7 +21,8 @@ static const struct ctl_cmd objects[] = {
 	{ "site", cmd_site, "show | set | del: sites, prices, PUE" },
 	{ "price", cmd_price, "set: a site's current price" },
 	{ "meter", cmd_meter, "show | set: the energy meter and its totals" },
-	{ "migrate", cmd_migrate, "start | show | cancel: migration requests" },
+	{ "migrate", cmd_migrate, "start | show | wait | cancel: migration requests" },
+	{ "monitor", cmd_monitor, "[telemetry|migrate|all]: events as they happen" },
 };
 
 static void usage(FILE *f)
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		"Objects:\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-14s  %s\n", objects[i].name, objects[i].help);
-	fprintf(f, "Exit status: 0 success, 1 the module refused or is absent, 2 usage.\n");
+	fprintf(f, "Exit status: 0 success, 1 the module refused or is absent (or a\n"
+		   "waited-for migration did not finish as done), 2 usage.\n");
 }
 
 struct pwrmig *ctl_pw(struct ctl *ctl)

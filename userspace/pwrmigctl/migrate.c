@@ -2,9 +2,13 @@
 /*
  * pwrmigctl migrate: migration requests.
  *
- *   migrate start PATH|ID to SITE [live|cold] [timeout S]
+ *   migrate start PATH|ID to SITE [live|cold] [timeout S] [wait]
  *   migrate show [ID]
+ *   migrate wait ID
  *   migrate cancel ID
+ *
+ * wait follows the request to its end, one line per change, and exits 0
+ * when it is done, 1 when it failed, was cancelled or timed out.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +16,7 @@
 
 #include "pwrmigctl.h"
 
-static void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
+void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 {
 	out_obj_begin(ctl);
 	out_num(ctl, "id", m->id, "%-4u", m->id);
@@ -42,6 +46,42 @@ static void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 	out_obj_end(ctl);
 }
 
+static int final_state(uint32_t s)
+{
+	return s == PWRMIG_MIGRATE_STATE_DONE || s == PWRMIG_MIGRATE_STATE_FAILED ||
+	       s == PWRMIG_MIGRATE_STATE_CANCELLED || s == PWRMIG_MIGRATE_STATE_TIMED_OUT;
+}
+
+static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id)
+{
+	struct pwrmig_migration m, last = { 0 };
+	struct pwrmig_event ev;
+	int n, changed;
+
+	if (pwrmig_subscribe(pw, PWRMIG_MCGRP_MIGRATE))
+		return ctl_error(ctl, "migrate wait");
+	if (pwrmig_migrate_get(pw, id, &m))
+		return ctl_error(ctl, "migrate wait");
+	for (;;) {
+		changed = m.state != last.state || m.phase != last.phase ||
+			  m.bytes != last.bytes || m.rounds != last.rounds;
+		if (changed) {
+			migration_print(ctl, &m);
+			out_end(ctl);
+			last = m;
+		}
+		if (final_state(m.state))
+			return m.state == PWRMIG_MIGRATE_STATE_DONE ? EXIT_OK : EXIT_FAIL;
+		n = pwrmig_event_next(pw, 1000, &ev);
+		if (n < 0)
+			return ctl_error(ctl, "migrate wait");
+		if (n && ev.cmd == PWRMIG_CMD_MIGRATE_NTF && ev.migration.id == id)
+			m = ev.migration;
+		else if (!n && pwrmig_migrate_get(pw, id, &m))	/* re-read now and then */
+			return ctl_error(ctl, "migrate wait");
+	}
+}
+
 static int migration_cb(const struct pwrmig_migration *m, void *arg)
 {
 	migration_print(arg, m);
@@ -55,10 +95,10 @@ static int migrate_start(struct ctl *ctl, int argc, char **argv)
 	uint32_t mode = 0;
 	uint64_t id, timeout = 0;
 	struct pwrmig *pw;
-	int i;
+	int i, wait = 0;
 
 	if (argc < 3 || strcmp(argv[1], "to")) {
-		fprintf(stderr, "Error: usage: migrate start PATH|ID to SITE [live|cold] [timeout S]\n");
+		fprintf(stderr, "Error: usage: migrate start PATH|ID to SITE [live|cold] [timeout S] [wait]\n");
 		return EXIT_USAGE;
 	}
 	if (arg_cgroup(argv[0], &id))
@@ -66,6 +106,8 @@ static int migrate_start(struct ctl *ctl, int argc, char **argv)
 	for (i = 3; i < argc; i++) {
 		if (pwrmig_migrate_mode_parse(argv[i])) {
 			mode = pwrmig_migrate_mode_parse(argv[i]);
+		} else if (!strcmp(argv[i], "wait")) {
+			wait = 1;
 		} else if (!strcmp(argv[i], "timeout") && i + 1 < argc) {
 			if (arg_u64("timeout", argv[++i], &timeout) || !timeout ||
 			    timeout > 86400) {
@@ -83,6 +125,8 @@ static int migrate_start(struct ctl *ctl, int argc, char **argv)
 		return EXIT_FAIL;
 	if (pwrmig_migrate_request(pw, id, argv[2], mode, requester, timeout, &m))
 		return ctl_error(ctl, "migrate start");
+	if (wait)
+		return migrate_follow(ctl, pw, m.id);
 	migration_print(ctl, &m);
 	out_end(ctl);
 	return EXIT_OK;
@@ -116,6 +160,23 @@ static int migrate_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int migrate_wait(struct ctl *ctl, int argc, char **argv)
+{
+	struct pwrmig *pw;
+	uint64_t id;
+
+	if (argc != 1) {
+		fprintf(stderr, "Error: migrate wait needs exactly one ID\n");
+		return EXIT_USAGE;
+	}
+	if (arg_u64("id", argv[0], &id) || !id || id > 0xffffffffULL)
+		return EXIT_USAGE;
+	pw = ctl_pw(ctl);
+	if (!pw)
+		return EXIT_FAIL;
+	return migrate_follow(ctl, pw, id);
+}
+
 static int migrate_cancel(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_migration m;
@@ -139,8 +200,9 @@ static int migrate_cancel(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct ctl_cmd migrate_cmds[] = {
-	{ "start", migrate_start, "start PATH|ID to SITE [live|cold] [timeout S]" },
+	{ "start", migrate_start, "start PATH|ID to SITE [live|cold] [timeout S] [wait]" },
 	{ "show", migrate_show, "show [ID]" },
+	{ "wait", migrate_wait, "wait ID" },
 	{ "cancel", migrate_cancel, "cancel ID" },
 };
 

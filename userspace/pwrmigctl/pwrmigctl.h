@@ -62,5 +62,7 @@ int cmd_site(struct ctl *ctl, int argc, char **argv);
 int cmd_price(struct ctl *ctl, int argc, char **argv);
 int cmd_meter(struct ctl *ctl, int argc, char **argv);
 int cmd_migrate(struct ctl *ctl, int argc, char **argv);
+int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+void migration_print(struct ctl *ctl, const struct pwrmig_migration *m);
 
 #endif

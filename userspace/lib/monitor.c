@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpwrmig: multicast events (telemetry, site changes, migrations).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "pwrmig.h"
+#include "internal.h"
+
+static struct nla_policy telemetry_policy[PWRMIG_A_TELEMETRY_MAX + 1] = {
+	[PWRMIG_A_TELEMETRY_SAMPLE]		  = { .type = NLA_U64 },
+	[PWRMIG_A_TELEMETRY_INTERVAL_NS]	  = { .type = NLA_U64 },
+	[PWRMIG_A_TELEMETRY_ENERGY_UJ]		  = { .type = NLA_U64 },
+	[PWRMIG_A_TELEMETRY_POWER_MW]		  = { .type = NLA_U64 },
+	[PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
+	[PWRMIG_A_TELEMETRY_CGROUPS]		  = { .type = NLA_U32 },
+};
+
+int pwrmig_telemetry_parse(const struct nlmsghdr *nlh, struct pwrmig_telemetry *t)
+{
+	struct nlattr *tb[PWRMIG_A_TELEMETRY_MAX + 1];
+	int i;
+
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_TELEMETRY_MAX,
+			  telemetry_policy) || !tb[PWRMIG_A_TELEMETRY_SAMPLE])
+		return -EBADMSG;
+	memset(t, 0, sizeof(*t));
+	for (i = PWRMIG_A_TELEMETRY_SAMPLE; i <= PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH; i++) {
+		uint64_t v = tb[i] ? nla_get_u64(tb[i]) : 0;
+
+		switch (i) {
+		case PWRMIG_A_TELEMETRY_SAMPLE: t->sample = v; break;
+		case PWRMIG_A_TELEMETRY_INTERVAL_NS: t->interval_ns = v; break;
+		case PWRMIG_A_TELEMETRY_ENERGY_UJ: t->energy_uj = v; break;
+		case PWRMIG_A_TELEMETRY_POWER_MW: t->power_mw = v; break;
+		case PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH: t->price = v; break;
+		}
+	}
+	if (tb[PWRMIG_A_TELEMETRY_CGROUPS])
+		t->cgroups = nla_get_u32(tb[PWRMIG_A_TELEMETRY_CGROUPS]);
+	return 0;
+}
+
+static int event_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct pwrmig *pw = arg;
+	struct pwrmig_event *ev;
+	int err = -EBADMSG;
+
+	if (pw->ev_len == PWRMIG_EVQ) {
+		pw->ev_dropped++;
+		return NL_OK;
+	}
+	ev = &pw->evq[(pw->ev_head + pw->ev_len) % PWRMIG_EVQ];
+	memset(ev, 0, sizeof(*ev));
+	ev->cmd = g->cmd;
+	switch (g->cmd) {
+	case PWRMIG_CMD_TELEMETRY_NTF:
+		err = pwrmig_telemetry_parse(nlh, &ev->telemetry);
+		break;
+	case PWRMIG_CMD_SITE_NTF:
+		err = pwrmig_site_parse(nlh, &ev->site);
+		break;
+	case PWRMIG_CMD_MIGRATE_NTF:
+		err = pwrmig_migration_parse(nlh, &ev->migration);
+		break;
+	}
+	if (!err)
+		pw->ev_len++;
+	return NL_OK;
+}
+
+int pwrmig_subscribe(struct pwrmig *pw, const char *group)
+{
+	int grp;
+
+	grp = genl_ctrl_resolve_grp(pw->sk, PWRMIG_FAMILY_NAME, group);
+	if (grp < 0) {
+		snprintf(pw->errmsg, sizeof(pw->errmsg), "no multicast group '%s'", group);
+		return pwrmig_fail(pw, -ENOENT);
+	}
+	if (!pw->ev_sk) {
+		pw->evq = calloc(PWRMIG_EVQ, sizeof(*pw->evq));
+		pw->ev_sk = nl_socket_alloc();
+		if (!pw->evq || !pw->ev_sk || genl_connect(pw->ev_sk)) {
+			if (pw->ev_sk)
+				nl_socket_free(pw->ev_sk);
+			pw->ev_sk = NULL;
+			return pwrmig_fail(pw, -ENOMEM);
+		}
+		nl_socket_disable_seq_check(pw->ev_sk);
+		nl_socket_modify_cb(pw->ev_sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb, pw);
+	}
+	if (nl_socket_add_membership(pw->ev_sk, grp))
+		return pwrmig_fail(pw, -EIO);
+	return 0;
+}
+
+int pwrmig_event_fd(struct pwrmig *pw)
+{
+	return pw->ev_sk ? nl_socket_get_fd(pw->ev_sk) : -1;
+}
+
+int pwrmig_event_next(struct pwrmig *pw, int timeout_ms, struct pwrmig_event *ev)
+{
+	struct pollfd pfd;
+	int n;
+
+	if (!pw->ev_sk)
+		return pwrmig_fail(pw, -ENOTCONN);
+	while (!pw->ev_len) {
+		pfd.fd = nl_socket_get_fd(pw->ev_sk);
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			return 0;
+		if (n < 0)
+			return pwrmig_fail(pw, -errno);
+		if (!n)
+			return 0;
+		if (nl_recvmsgs_default(pw->ev_sk) < 0)
+			return pwrmig_fail(pw, -EIO);
+		if (!pw->ev_len && timeout_ms == 0)
+			return 0;
+	}
+	*ev = pw->evq[pw->ev_head];
+	pw->ev_head = (pw->ev_head + 1) % PWRMIG_EVQ;
+	pw->ev_len--;
+	return 1;
+}
