@@ -34,7 +34,7 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
-ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE \
+ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
 		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
@@ -128,7 +128,17 @@ $(BUILD)/bin/pwrmigctl: $(CTL_OBJS) $(BUILD)/lib/libpwrmig.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-userspace: $(BUILD)/bin/pwrmigctl
+# The shared library for schedulers: versioned soname, exports per map.
+SONAME		:= libpwrmig.so.0
+$(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=userspace/lib/libpwrmig.map -o $@ $(LIB_OBJS) \
+		$(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+	$(Q)ln -sf libpwrmig.so.$(VERSION) $(BUILD)/lib/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(BUILD)/lib/libpwrmig.so
+
+userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/lib/libpwrmig.so.$(VERSION)
 
 # ---- tests (kselftest harness) ---------------------------------------------
 TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
@@ -142,7 +152,14 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong $(BUILD)/examples/cheapest-site
+
+# The example consumer, linked to the shared library as a scheduler would.
+$(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERSION)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/lib -lpwrmig \
+		-Wl,-rpath,'$$ORIGIN/../lib'
 
 $(BUILD)/bench/%: tests/bench/%.c Makefile
 	$(call msg,CC,$@)
@@ -185,6 +202,18 @@ install: all
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigctl $(DESTDIR)$(PREFIX)/sbin/pwrmigctl
+	$(Q)install -D -m 755 $(BUILD)/lib/libpwrmig.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libpwrmig.so.$(VERSION)
+	$(Q)ln -sf libpwrmig.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libpwrmig.so
+	$(Q)install -D -m 644 userspace/lib/pwrmig.h $(DESTDIR)$(PREFIX)/include/pwrmig.h
+	@# The .pc names the prefix installed to, so it is made here.
+	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		userspace/lib/libpwrmig.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpwrmig.pc
+	$(Q)install -D -m 644 Documentation/man/pwrmigctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/pwrmigctl.8
+	$(Q)install -D -m 644 scripts/completion/pwrmigctl \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pwrmigctl
 	$(Q)install -D -m 644 include/uapi/linux/pwrmig.h $(DESTDIR)$(PREFIX)/include/linux/pwrmig.h
 	$(Q)install -D -m 644 Documentation/netlink/specs/pwrmig.yaml \
 		$(DESTDIR)$(PREFIX)/share/pwrmig/pwrmig.yaml

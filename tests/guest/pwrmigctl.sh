@@ -46,6 +46,11 @@ out=$($ctl cgroup show pwrmig-ctl)
 case "$out" in "$cgid"*"/pwrmig-ctl"*"deferrable  migratable"*) t_ok "cgroup show in text" ;;
 *) t_fail "cgroup show in text" "$out" ;; esac
 
+# The example scheduler, on the shared library, picks the cheaper site.
+out=$(build/examples/cheapest-site 2>&1)
+t_expect "example consumer (libpwrmig.so) suggests the move west" \
+	"move /pwrmig-ctl (cgroup $cgid) to west: 0.7492 instead of 1.5854 CNY per kWh" "$out"
+
 J=$(json migrate start /pwrmig-ctl to west cold timeout 600)
 id=$(jq_py 'j["id"]')
 t_expect "migrate start queues a request" "pending cold west" "$(jq_py 'j["state"], j["mode"], j["site"]' | tr -d "(),'")"
