@@ -17,6 +17,14 @@ t_expect "unknown object named in one line" "Error: unknown object 'bogus' (try 
 out=$($ctl info extra 2>&1); rc=$?
 t_expect "info with arguments is a usage error (2)" 2 $rc
 $ctl --frobnicate >/dev/null 2>&1; t_expect "unknown option is a usage error (2)" 2 $?
+out=$($ctl migrate cancel 0 2>&1); rc=$?
+t_expect "request id 0 refused before asking the kernel" "2 Error: request id '0' is not 1-4294967295" "$rc $out"
+out=$($ctl migrate wait 2>&1); rc=$?
+t_expect "missing request id" "2 Error: migrate wait needs exactly one ID" "$rc $out"
+out=$($ctl price set east 1.5x 2>&1); rc=$?
+t_expect "bad price refused on the host already" 2 "$rc"
+out=$($ctl m 2>&1); rc=$?
+t_expect "ambiguous prefix is an unknown object" "2 Error: unknown object 'm' (try pwrmigctl -h)" "$rc $out"
 
 if [ -d /sys/module/pwrmig ]; then
 	t_skip "module absent is reported" "pwrmig is loaded on this host"

@@ -82,6 +82,25 @@ static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id)
 	}
 }
 
+/* The request id of "migrate CMD ID": exactly one, 1 to 2^32 - 1. */
+static int arg_id(const char *cmd, int argc, char **argv, uint32_t *id)
+{
+	uint64_t v;
+
+	if (argc != 1) {
+		fprintf(stderr, "Error: migrate %s needs exactly one ID\n", cmd);
+		return -1;
+	}
+	if (arg_u64("request id", argv[0], &v))
+		return -1;
+	if (!v || v > 0xffffffffULL) {
+		fprintf(stderr, "Error: request id '%s' is not 1-4294967295\n", argv[0]);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
 static int migration_cb(const struct pwrmig_migration *m, void *arg)
 {
 	migration_print(arg, m);
@@ -136,13 +155,13 @@ static int migrate_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_migration m;
 	struct pwrmig *pw;
-	uint64_t id;
+	uint32_t id;
 
 	if (argc > 1) {
 		fprintf(stderr, "Error: migrate show takes at most one ID\n");
 		return EXIT_USAGE;
 	}
-	if (argc == 1 && (arg_u64("id", argv[0], &id) || !id || id > 0xffffffffULL))
+	if (argc == 1 && arg_id("show", argc, argv, &id))
 		return EXIT_USAGE;
 	pw = ctl_pw(ctl);
 	if (!pw)
@@ -163,13 +182,9 @@ static int migrate_show(struct ctl *ctl, int argc, char **argv)
 static int migrate_wait(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig *pw;
-	uint64_t id;
+	uint32_t id;
 
-	if (argc != 1) {
-		fprintf(stderr, "Error: migrate wait needs exactly one ID\n");
-		return EXIT_USAGE;
-	}
-	if (arg_u64("id", argv[0], &id) || !id || id > 0xffffffffULL)
+	if (arg_id("wait", argc, argv, &id))
 		return EXIT_USAGE;
 	pw = ctl_pw(ctl);
 	if (!pw)
@@ -181,13 +196,9 @@ static int migrate_cancel(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_migration m;
 	struct pwrmig *pw;
-	uint64_t id;
+	uint32_t id;
 
-	if (argc != 1) {
-		fprintf(stderr, "Error: migrate cancel needs exactly one ID\n");
-		return EXIT_USAGE;
-	}
-	if (arg_u64("id", argv[0], &id) || !id || id > 0xffffffffULL)
+	if (arg_id("cancel", argc, argv, &id))
 		return EXIT_USAGE;
 	pw = ctl_pw(ctl);
 	if (!pw)
