@@ -152,7 +152,8 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong $(BUILD)/examples/cheapest-site
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
+	$(BUILD)/examples/cheapest-site
 
 # The example consumer, linked to the shared library as a scheduler would.
 $(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERSION)
@@ -161,10 +162,10 @@ $(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERS
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/lib -lpwrmig \
 		-Wl,-rpath,'$$ORIGIN/../lib'
 
-$(BUILD)/bench/%: tests/bench/%.c Makefile
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libpwrmig.a Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/lib/libpwrmig.a $(PKG_LIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
