@@ -31,6 +31,7 @@
 #include "pwrmig.h"
 
 struct pwrmig_cpu {
+	struct task_struct *in_task;	/* the task in_sum belongs to */
 	u64 in_sum;		/* se.sum_exec_runtime of the running task when charged last */
 	u64 last_ns;		/* local_clock() of the last harvest */
 	u64 busy_ns;		/* charged since the last harvest */
@@ -44,11 +45,18 @@ static void pwrmig_charge(struct pwrmig_cpu *pc, struct task_struct *p)
 {
 	struct pwrmig_harvest *h = &pc->h;
 	u64 sum = p->se.sum_exec_runtime;
-	u64 delta = sum - pc->in_sum;
 	unsigned int i, idx;
-	u64 cgid;
+	u64 delta, cgid;
 
+	/*
+	 * Only a baseline taken from this very task counts; right after the
+	 * probe is attached it may belong to another one.  Then start afresh.
+	 */
+	delta = pc->in_task == p && sum > pc->in_sum ? sum - pc->in_sum : 0;
+	pc->in_task = p;
 	pc->in_sum = sum;
+	if (!delta)
+		return;
 	pc->busy_ns += delta;
 	/*
 	 * Interrupts are off in both callers, which makes this an RCU-sched
@@ -86,6 +94,7 @@ static void pwrmig_probe_switch(void *data, bool preempt,
 	/* The idle task keeps no sum_exec_runtime: idle is what is left. */
 	if (!is_idle_task(prev))
 		pwrmig_charge(pc, prev);
+	pc->in_task = next;
 	pc->in_sum = next->se.sum_exec_runtime;
 }
 
@@ -117,6 +126,7 @@ static void pwrmig_reset_ipi(void *arg)
 	memset(&pc->h, 0, sizeof(pc->h));
 	pc->busy_ns = 0;
 	pc->last_ns = local_clock();
+	pc->in_task = current;
 	pc->in_sum = current->se.sum_exec_runtime;
 }
 
