@@ -3,7 +3,7 @@
  * pwrmigctl site and price: the operator's sites and their grid prices.
  *
  *   site show [NAME]
- *   site set NAME [price P] [currency CUR] [pue X.XXX] [carbon G] [local]
+ *   site set NAME [price P] [currency CUR] [pue RATIO] [carbon G] [local]
  *   site del NAME
  *   price set SITE P [currency CUR]
  */
@@ -156,7 +156,7 @@ static int site_del(struct ctl *ctl, int argc, char **argv)
 
 static const struct ctl_cmd site_cmds[] = {
 	{ "show", site_show, "show [NAME]" },
-	{ "set", site_set, "set NAME [price P] [currency CUR] [pue X.XXX] [carbon G] [local]" },
+	{ "set", site_set, "set NAME [price P] [currency CUR] [pue RATIO] [carbon G] [local]" },
 	{ "del", site_del, "del NAME" },
 };
 
