@@ -30,8 +30,10 @@ endif
 
 CC		?= gcc
 PKGS		:= libnl-genl-3.0 json-c libbpf
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) libpcap libnl-route-3.0 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CTL_PKGS	:= libpcap libnl-route-3.0
+CTL_LIBS	:= $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
@@ -112,7 +114,18 @@ bpf: $(BUILD)/lib/libpwrmig-bpf.a
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o)
+CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/specnames.o
+
+# Names of ops and attributes for decoders, generated from the spec.
+$(BUILD)/gen/specnames.c: Documentation/netlink/specs/pwrmig.yaml scripts/spec-names
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)/usr/bin/python3 scripts/spec-names $< $@
+
+$(BUILD)/obj/gen/specnames.o: $(BUILD)/gen/specnames.c Makefile
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigctl -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c Makefile
 	$(call msg,CC,$<)
@@ -126,7 +139,7 @@ $(BUILD)/lib/libpwrmig.a: $(LIB_OBJS)
 $(BUILD)/bin/pwrmigctl: $(CTL_OBJS) $(BUILD)/lib/libpwrmig.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CTL_LIBS)
 
 # The shared library for schedulers: versioned soname, exports per map.
 SONAME		:= libpwrmig.so.0

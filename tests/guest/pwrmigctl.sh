@@ -29,6 +29,9 @@ t_expect "price set changes the price" 668900 "$(jq_py 'j["price-uunits-per-kwh"
 out=$($ctl site show west)
 case "$out" in west*"price 0.668900 CNY/kWh"*) t_ok "site show NAME in text" ;;
 *) t_fail "site show NAME in text" "$out" ;; esac
+out=$($ctl -n site show west)
+case "$out" in west*"price-uunits-per-kwh 668900"*"pue-milli 1120"*) t_ok "-n prints raw integers in text" ;;
+*) t_fail "-n prints raw integers in text" "$out" ;; esac
 
 J=$(json meter show)
 t_expect "meter show -j: kind and a pkg domain" "model pkg" "$(jq_py 'j[0]["kind"], j[1]["domain"]' | tr -d "(),'")"

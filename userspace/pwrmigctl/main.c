@@ -23,6 +23,7 @@ static const struct ctl_cmd objects[] = {
 	{ "meter", cmd_meter, "show | set: the energy meter and its totals" },
 	{ "migrate", cmd_migrate, "start | show | wait | cancel: migration requests" },
 	{ "monitor", cmd_monitor, "[telemetry|migrate|all]: events as they happen" },
+	{ "capture", cmd_capture, "-w FILE | -r FILE: record or decode a pcap audit trail" },
 };
 
 static void usage(FILE *f)
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json      JSON output (raw integers)\n"
 		"  -p, --pretty    indent JSON output\n"
+		"  -n, --numeric   raw integers in text output too, no units\n"
 		"  -v, --verbose   dump netlink messages on stderr\n"
 		"  -V, --version   print pwrmigctl's version\n"
 		"  -h, --help      this text\n"
@@ -191,6 +193,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "numeric", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -200,13 +203,16 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jpvVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpnvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctl.json = 1;
 			break;
 		case 'p':
 			ctl.pretty = 1;
+			break;
+		case 'n':
+			ctl.numeric = 1;
 			break;
 		case 'v':
 			ctl.verbose = 1;

@@ -16,6 +16,9 @@
 static json_object *out_root;	/* the list, or the single object */
 static json_object *out_cur;	/* object being filled */
 static int out_fields;		/* text fields on the current line */
+#define OUT_DEPTH 8
+static json_object *out_stack[OUT_DEPTH];	/* enclosing objects */
+static int out_depth;
 
 void out_list_begin(struct ctl *ctl)
 {
@@ -51,7 +54,50 @@ void out_end(struct ctl *ctl)
 		json_object_put(out_root);
 	}
 	out_root = out_cur = NULL;
+	out_depth = 0;
 	fflush(stdout);
+}
+
+void out_nest_begin(struct ctl *ctl, const char *key, int multi)
+{
+	json_object *o, *arr;
+
+	if (!ctl->json) {
+		if (out_fields++)
+			fputs("  ", stdout);
+		printf("%s {", key);
+		out_fields = 1;
+		out_depth++;
+		return;
+	}
+	o = json_object_new_object();
+	if (multi) {
+		/* Repeated attributes: one array under KEY. */
+		if (!json_object_object_get_ex(out_cur, key, &arr)) {
+			arr = json_object_new_array();
+			json_object_object_add(out_cur, key, arr);
+		}
+		json_object_array_add(arr, o);
+	} else {
+		json_object_object_add(out_cur, key, o);
+	}
+	if (out_depth < OUT_DEPTH)
+		out_stack[out_depth] = out_cur;
+	out_depth++;
+	out_cur = o;
+}
+
+void out_nest_end(struct ctl *ctl)
+{
+	if (!out_depth)
+		return;
+	out_depth--;
+	if (!ctl->json) {
+		fputs(" }", stdout);
+		return;
+	}
+	if (out_depth < OUT_DEPTH)
+		out_cur = out_stack[out_depth];
 }
 
 static void text(const char *fmt, va_list ap)
@@ -59,7 +105,7 @@ static void text(const char *fmt, va_list ap)
 	if (!fmt)
 		return;
 	if (out_fields++)
-		fputs("  ", stdout);
+		fputs(out_depth ? " " : "  ", stdout);
 	vprintf(fmt, ap);
 }
 
@@ -69,6 +115,12 @@ void out_num(struct ctl *ctl, const char *key, uint64_t v, const char *fmt, ...)
 
 	if (ctl->json) {
 		json_object_object_add(out_cur, key, json_object_new_uint64(v));
+		return;
+	}
+	if (ctl->numeric && fmt) {
+		if (out_fields++)
+			fputs(out_depth ? " " : "  ", stdout);
+		printf("%s %" PRIu64, key, v);
 		return;
 	}
 	va_start(ap, fmt);

@@ -17,6 +17,7 @@ struct ctl {
 	int json;
 	int pretty;
 	int verbose;
+	int numeric;	/* -n: raw integers in text too */
 	struct pwrmig *pw;
 };
 
@@ -43,6 +44,9 @@ void out_num(struct ctl *ctl, const char *key, uint64_t v, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void out_str(struct ctl *ctl, const char *key, const char *v, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A nested object under KEY (MULTI: one of an array under KEY). */
+void out_nest_begin(struct ctl *ctl, const char *key, int multi);
+void out_nest_end(struct ctl *ctl);
 void out_bool(struct ctl *ctl, const char *key, int v, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -63,6 +67,7 @@ int cmd_price(struct ctl *ctl, int argc, char **argv);
 int cmd_meter(struct ctl *ctl, int argc, char **argv);
 int cmd_migrate(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+int cmd_capture(struct ctl *ctl, int argc, char **argv);
 void migration_print(struct ctl *ctl, const struct pwrmig_migration *m);
 
 #endif
