@@ -158,14 +158,29 @@ static int forecast_parse(struct genl_info *info, struct pwrmig_forecast **out,
 			  unsigned int *n_out)
 {
 	struct nlattr *tb[PWRMIG_A_FORECAST_MAX + 1];
+	struct nlattr *a, *empty = NULL;
 	struct pwrmig_forecast *f;
-	struct nlattr *a;
 	unsigned int n = 0;
 	int rem, err;
 
-	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem)
-		if (nla_type(a) == PWRMIG_A_SITE_FORECAST)
-			n++;
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(a) != PWRMIG_A_SITE_FORECAST)
+			continue;
+		n++;
+		if (!nla_len(a))
+			empty = a;
+	}
+	/* One empty slot, alone, is how a request clears the forecast. */
+	if (empty) {
+		if (n > 1) {
+			NL_SET_ERR_MSG_ATTR(info->extack, empty,
+					    "an empty forecast slot clears the forecast and must come alone");
+			return -EINVAL;
+		}
+		*out = NULL;
+		*n_out = 0;
+		return 0;
+	}
 	if (n > PWRMIG_MAX_FORECAST) {
 		NL_SET_ERR_MSG(info->extack,
 			       "at most " __stringify(PWRMIG_MAX_FORECAST) " forecast slots");

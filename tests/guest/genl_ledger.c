@@ -206,6 +206,40 @@ TEST_F(ledger, forecast_too_long)
 	send_expect(_metadata, self->pw, m, -E2BIG, "forecast slots");
 }
 
+/* An empty forecast nest clears the forecast, but only on its own. */
+TEST_F(ledger, forecast_empty_slot)
+{
+	struct pwrmig_forecast slot = { .start = 1000, .duration_s = 900, .price = 5 };
+	struct pwrmig_site_config c = {
+		.name = "west", .set_forecast = 1, .n_forecast = 1, .forecast = &slot,
+	};
+	struct nl_msg *m;
+	struct pwrmig_site s;
+	struct nlattr *n;
+
+	ASSERT_EQ(0, pwrmig_price_set(self->pw, &c, &s));
+	ASSERT_EQ(1, s.n_forecast);
+
+	m = msg_new(self->pw, PWRMIG_CMD_PRICE_SET, 0);
+	nla_put_string(m, PWRMIG_A_SITE_NAME, "west");
+	n = nla_nest_start(m, PWRMIG_A_SITE_FORECAST);
+	nla_put_u64(m, PWRMIG_A_FORECAST_START, 1000);
+	nla_put_u32(m, PWRMIG_A_FORECAST_DURATION_S, 900);
+	nla_put_u64(m, PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH, 1);
+	nla_nest_end(m, n);
+	mark = nlmsg_tail(nlmsg_hdr(m));
+	nla_put(m, PWRMIG_A_SITE_FORECAST | NLA_F_NESTED, 0, NULL);
+	send_expect(_metadata, self->pw, m, -EINVAL, "must come alone");
+	ASSERT_EQ(0, pwrmig_site_get(self->pw, "west", &s));
+	EXPECT_EQ(1, s.n_forecast);
+
+	c.n_forecast = 0;
+	ASSERT_EQ(0, pwrmig_price_set(self->pw, &c, &s));
+	EXPECT_EQ(0, s.n_forecast);
+	EXPECT_EQ(0, pwrmig_site_get(self->pw, "west", &s));
+	EXPECT_EQ(0, s.n_forecast);
+}
+
 TEST_F(ledger, local_site_not_deleted)
 {
 	struct nl_msg *m = msg_new(self->pw, PWRMIG_CMD_SITE_DEL, 0);

@@ -29,6 +29,13 @@ t_expect "price set changes the price" 668900 "$(jq_py 'j["price-uunits-per-kwh"
 out=$($ctl site show west)
 case "$out" in west*"price 0.668900 CNY/kWh"*) t_ok "site show NAME in text" ;;
 *) t_fail "site show NAME in text" "$out" ;; esac
+J=$(json price set west forecast Documentation/examples/forecast-west.txt)
+t_expect "price set forecast FILE: the day's 7 slots, China time" \
+	"7 1795795200 25200 379300 1795878000 3600" \
+	"$(jq_py 'len(j["forecast"]), j["forecast"][0]["start"], j["forecast"][0]["duration-s"], j["forecast"][0]["price-uunits-per-kwh"], j["forecast"][6]["start"], j["forecast"][6]["duration-s"]' | tr -d '(),')"
+t_expect "the current price stays when only the forecast is set" 668900 "$(jq_py 'j["price-uunits-per-kwh"]')"
+J=$(json price set west forecast none)
+t_expect "price set forecast none clears it" 0 "$(jq_py 'j["forecast-slots"]')"
 out=$($ctl -n site show west)
 case "$out" in west*"price-uunits-per-kwh 668900"*"pue-milli 1120"*) t_ok "-n prints raw integers in text" ;;
 *) t_fail "-n prints raw integers in text" "$out" ;; esac
@@ -110,6 +117,39 @@ mig = [e["state"] for e in ev if "state" in e]
 print(sorted(kinds), site[-1]["price-uunits-per-kwh"] if site else None, mig[-2:])' 2>&1)
 t_expect "monitor saw telemetry, the price change and the request's life" 	"['migrate', 'site', 'telemetry'] 1058000 ['pending', 'cancelled']" "$got"
 
+# cgroup top: rates between dumps, busiest first; the meter was set to a
+# 500 ms interval above, so 1.5 s rounds see whole samples.
+mkdir -p /sys/fs/cgroup/pwrmig-busy /sys/fs/cgroup/pwrmig-idle
+bash -c 'echo $$ > /sys/fs/cgroup/pwrmig-busy/cgroup.procs; while :; do :; done' &
+busy=$!
+bash -c 'echo $$ > /sys/fs/cgroup/pwrmig-idle/cgroup.procs; exec sleep 60' &
+idle=$!
+busy_id=$(stat -c %i /sys/fs/cgroup/pwrmig-busy)
+idle_id=$(stat -c %i /sys/fs/cgroup/pwrmig-idle)
+$ctl -j cgroup top count 2 interval 1.5 > /tmp/top.json
+t_expect "cgroup top -j count 2: two JSON snapshots" 2 "$(wc -l < /tmp/top.json)"
+got=$(python3 -c '
+import json
+snap = [json.loads(l) for l in open("/tmp/top.json")][-1]
+pos = {c["id"]: i for i, c in enumerate(snap)}
+b = snap[pos['$busy_id']]; i = snap[pos['$idle_id']]
+print(pos['$busy_id'] < pos['$idle_id'], b["power-mw"] > 100 * max(i["power-mw"], 1),
+      all(snap[k]["power-mw"] >= snap[k + 1]["power-mw"] for k in range(len(snap) - 1)),
+      b["power-mw"] == b["cpu-mw"] + b["dram-mw"] + b["gpu-mw"])' 2>&1)
+t_expect "top: the spinner above the sleeper, sorted by power, parts add up" "True True True True" "$got"
+$ctl -j cgroup top sort cost count 1 interval 1.5 limit 2 > /tmp/top.json
+got=$(python3 -c '
+import json
+snap = json.load(open("/tmp/top.json"))
+print(len(snap), snap[0]["id"] == '$busy_id', snap[0]["cost-uunits-per-hour"] > 0,
+      snap[0]["cost-uunits-per-hour"] >= snap[1]["cost-uunits-per-hour"])' 2>&1)
+t_expect "top sort cost limit 2: two rows, the spinner costs most" "2 True True True" "$got"
+out=$($ctl cgroup top count 1 interval 0.5 limit 1)
+case "$out" in "pwrmig top  "*"sorted by power"*"ID "*"PATH"*"COST/h"*) t_ok "top in text: header and columns" ;;
+*) t_fail "top in text: header and columns" "$out" ;; esac
+kill $busy $idle; wait $busy $idle 2>/dev/null
+rmdir /sys/fs/cgroup/pwrmig-busy /sys/fs/cgroup/pwrmig-idle
+
 # expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
 expect_err() {
 	local name=$1 rc=$2 want=$3 out got
@@ -135,6 +175,8 @@ expect_err "bad currency, kernel's message" 1 "Error: site set: currency must be
 expect_err "local site kept, kernel's message" 1 "Error: site del: cannot delete the local site*" $ctl site del east
 expect_err "migrate to the local site refused" 1 "Error: migrate start: the target is the local site*" \
 	$ctl migrate start /pwrmig-ctl to east
+expect_err "top: bad sort key" 2 "Error: sort 'size' is not power or cost" $ctl cgroup top sort size
+expect_err "top: interval too short" 2 "Error: interval '0.01' is below 0.1 s" $ctl cgroup top interval 0.01
 expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind foo
 expect_err "nobody may not set prices" 1 "Error: price set: not permitted*CAP_NET_ADMIN" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2

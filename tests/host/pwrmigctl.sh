@@ -23,6 +23,28 @@ out=$($ctl migrate wait 2>&1); rc=$?
 t_expect "missing request id" "2 Error: migrate wait needs exactly one ID" "$rc $out"
 out=$($ctl price set east 1.5x 2>&1); rc=$?
 t_expect "bad price refused on the host already" 2 "$rc"
+# Forecast files: each fault named by file and line, before any request.
+fc=$(mktemp -d); trap 'rm -rf "$fc"' EXIT
+fc_err() { printf "$1" > "$fc/f"; $ctl price set east forecast "$fc/f" 2>&1; echo "rc=$?"; }
+t_expect "forecast: overlapping slots" \
+	"Error: $fc/f:3: slot starts before the previous one ends; slots must be in time order without overlap rc=2" \
+	"$(fc_err '# tariff\n2026-11-28T07:00Z 1h 0.7231\n2026-11-28T07:30Z 1h 1.058\n' | paste -sd' ')"
+t_expect "forecast: bad start" \
+	"Error: $fc/f:1: start '2026-11-28' is not UNIX seconds or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] rc=2" \
+	"$(fc_err '2026-11-28 1h 0.7\n' | paste -sd' ')"
+t_expect "forecast: bad duration" \
+	"Error: $fc/f:2: duration '0' is not a positive number of seconds (suffix s, m or h) rc=2" \
+	"$(fc_err '\n1795852800 0 0.7\n' | paste -sd' ')"
+t_expect "forecast: bad price" \
+	"Error: $fc/f:1: price '-1' is not a number from 0 to 1000 with at most 6 decimals rc=2" \
+	"$(fc_err '1795852800 1h -1\n' | paste -sd' ')"
+t_expect "forecast: missing field" "Error: $fc/f:1: want START DURATION PRICE, got 2 fields rc=2" \
+	"$(fc_err '1795852800 1h\n' | paste -sd' ')"
+t_expect "forecast: too many slots" "Error: $fc/f:97: more than 96 forecast slots rc=2" \
+	"$(fc_err "$(for i in $(seq 0 96); do echo "$((1795852800 + i * 900)) 15m 0.5\\n"; done | tr -d '\n')" | paste -sd' ')"
+t_expect "forecast: missing file" "Error: forecast file '$fc/none': No such file or directory rc=2" \
+	"$({ $ctl price set east forecast "$fc/none" 2>&1; echo "rc=$?"; } | paste -sd' ')"
+
 out=$($ctl m 2>&1); rc=$?
 t_expect "ambiguous prefix is an unknown object" "2 Error: unknown object 'm' (try pwrmigctl -h)" "$rc $out"
 

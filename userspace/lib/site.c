@@ -121,6 +121,15 @@ static struct nl_msg *site_msg(struct pwrmig *pw, uint8_t cmd,
 		}
 		nla_nest_end(msg, nest);
 	}
+	/*
+	 * No slots: one empty nest clears the forecast (put by hand, as
+	 * nla_nest_end() drops empty nests).
+	 */
+	if (c->set_forecast && !c->n_forecast &&
+	    nla_put(msg, PWRMIG_A_SITE_FORECAST | NLA_F_NESTED, 0, NULL)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
 	return msg;
 }
 

@@ -3,11 +3,18 @@
  * pwrmigctl cgroup: per-cgroup energy, cost and policy.
  *
  *   cgroup show [PATH|ID]
+ *   cgroup top [sort power|cost] [interval SECS] [count N] [limit K|all]
  *   cgroup set PATH|ID [deferrable on|off] [migratable on|off]
  *                      [deadline UNIXTIME] [priority N]
  */
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pwrmigctl.h"
 
@@ -133,8 +140,236 @@ static int cgroup_set(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- top: the ledger's rates between two dumps ---------------------------- */
+
+struct snap {
+	struct pwrmig_cgroup *c;
+	size_t n, cap;
+};
+
+struct rate {
+	const struct pwrmig_cgroup *c;
+	uint64_t cpu_mw, dram_mw, gpu_mw, power_mw;
+	uint64_t cost_per_hour;		/* micro-units */
+};
+
+static volatile sig_atomic_t top_stop;
+
+static void top_signal(int sig)
+{
+	top_stop = 1;
+}
+
+static int snap_cb(const struct pwrmig_cgroup *c, void *arg)
+{
+	struct snap *s = arg;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		void *p = realloc(s->c, cap * sizeof(*s->c));
+
+		if (!p)
+			return -1;
+		s->c = p;
+		s->cap = cap;
+	}
+	s->c[s->n++] = *c;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pwrmig_cgroup *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int top_sort_cost;
+
+static int by_rate(const void *a, const void *b)
+{
+	const struct rate *x = a, *y = b;
+	uint64_t u = top_sort_cost ? x->cost_per_hour : x->power_mw;
+	uint64_t v = top_sort_cost ? y->cost_per_hour : y->power_mw;
+
+	if (u != v)
+		return u > v ? -1 : 1;
+	return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
+}
+
+/* DELTA (micro-units) over US microseconds, per SCALE microseconds. */
+static uint64_t per(uint64_t delta, uint64_t us, uint64_t scale)
+{
+	return us ? (uint64_t)((long double)delta * scale / us) : 0;
+}
+
+static uint64_t since(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void top_show(struct ctl *ctl, const struct snap *prev, const struct snap *cur,
+		     uint64_t us, size_t limit, int tty)
+{
+	struct pwrmig_cgroup zero = { 0 };
+	struct rate *r = calloc(cur->n ? cur->n : 1, sizeof(*r));
+	uint64_t total_mw = 0;
+	char when[16];
+	time_t now = time(NULL);
+	size_t i, n;
+
+	if (!r)
+		return;
+	for (i = 0; i < cur->n; i++) {
+		const struct pwrmig_cgroup *c = &cur->c[i];
+		const struct pwrmig_cgroup *p = bsearch(c, prev->c, prev->n, sizeof(*c), by_id);
+
+		if (!p)
+			p = &zero;
+		r[i].c = c;
+		/* uJ per us is W; times 1000 for mW. */
+		r[i].cpu_mw = per(since(c->cpu_uj, p->cpu_uj), us, 1000);
+		r[i].dram_mw = per(since(c->dram_uj, p->dram_uj), us, 1000);
+		r[i].gpu_mw = per(since(c->gpu_uj, p->gpu_uj), us, 1000);
+		r[i].power_mw = r[i].cpu_mw + r[i].dram_mw + r[i].gpu_mw;
+		r[i].cost_per_hour = per(since(c->cost_uunits, p->cost_uunits), us,
+					 3600000000ULL);
+		total_mw += r[i].power_mw;
+	}
+	qsort(r, cur->n, sizeof(*r), by_rate);
+	n = limit && limit < cur->n ? limit : cur->n;
+
+	if (!ctl->json) {
+		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		if (tty)
+			fputs("\033[H\033[J", stdout);
+		printf("pwrmig top  %s  every %.1f s  %zu cgroups  %.3f W  sorted by %s\n",
+		       when, us / 1e6, cur->n, total_mw / 1e3, top_sort_cost ? "cost" : "power");
+		printf("%-8s  %-24s  %10s  %10s  %10s  %10s  %14s  %s\n", "ID", "PATH",
+		       "POWER", "CPU", "DRAM", "GPU", "COST/h", "COST");
+	}
+	out_list_begin(ctl);
+	for (i = 0; i < n; i++) {
+		const struct pwrmig_cgroup *c = r[i].c;
+
+		out_obj_begin(ctl);
+		out_num(ctl, "id", c->id, "%-8llu", (unsigned long long)c->id);
+		out_str(ctl, "path", c->path, "%-24s", c->path[0] ? c->path : "(gone)");
+		out_num(ctl, "power-mw", r[i].power_mw, "%8.3f W", r[i].power_mw / 1e3);
+		out_num(ctl, "cpu-mw", r[i].cpu_mw, "%8.3f W", r[i].cpu_mw / 1e3);
+		out_num(ctl, "dram-mw", r[i].dram_mw, "%8.3f W", r[i].dram_mw / 1e3);
+		out_num(ctl, "gpu-mw", r[i].gpu_mw, "%8.3f W", r[i].gpu_mw / 1e3);
+		out_num(ctl, "cost-uunits-per-hour", r[i].cost_per_hour, "%10.6f %-3s",
+			r[i].cost_per_hour / 1e6, c->currency);
+		out_num(ctl, "cost-uunits", c->cost_uunits, "%.6f %s", c->cost_uunits / 1e6,
+			c->currency);
+		out_str(ctl, "currency", c->currency, NULL);
+		out_obj_end(ctl);
+	}
+	out_end(ctl);
+	if (!ctl->json && !tty)
+		putchar('\n');
+	fflush(stdout);
+	free(r);
+}
+
+static int top_take(struct ctl *ctl, struct pwrmig *pw, struct snap *s)
+{
+	s->n = 0;
+	if (pwrmig_cgroup_dump(pw, snap_cb, s))
+		return ctl_error(ctl, "cgroup top");
+	qsort(s->c, s->n, sizeof(*s->c), by_id);
+	return 0;
+}
+
+static int cgroup_top(struct ctl *ctl, int argc, char **argv)
+{
+	struct snap a = { 0 }, b = { 0 }, *prev = &a, *cur = &b, *t;
+	uint64_t interval_ms = 1000, count = 0, limit = 0, t0, t1, shown = 0;
+	int tty = isatty(STDOUT_FILENO) && !ctl->json, rc = EXIT_OK, i, have_limit = 0;
+	struct timespec ts;
+	struct winsize ws;
+	struct pwrmig *pw;
+
+	top_sort_cost = 0;
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(argv[i], "sort")) {
+			if (!strcmp(argv[i + 1], "cost")) {
+				top_sort_cost = 1;
+			} else if (strcmp(argv[i + 1], "power")) {
+				fprintf(stderr, "Error: sort '%s' is not power or cost\n",
+					argv[i + 1]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "interval")) {
+			if (arg_fixed("interval (s)", argv[i + 1], 3, 3600, &interval_ms))
+				return EXIT_USAGE;
+			if (interval_ms < 100) {
+				fprintf(stderr, "Error: interval '%s' is below 0.1 s\n",
+					argv[i + 1]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "count")) {
+			if (arg_u64("count", argv[i + 1], &count))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "limit")) {
+			have_limit = 1;
+			if (strcmp(argv[i + 1], "all") && arg_u64("limit", argv[i + 1], &limit))
+				return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "Error: unknown argument '%s' (sort, interval, count, "
+				"limit)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	/* On a terminal, as many rows as fit. */
+	if (!have_limit && tty && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
+		limit = ws.ws_row - 3;
+	pw = ctl_pw(ctl);
+	if (!pw)
+		return EXIT_FAIL;
+	signal(SIGINT, top_signal);
+	signal(SIGTERM, top_signal);
+	t0 = mono_us();
+	if (top_take(ctl, pw, prev))
+		return EXIT_FAIL;
+	while (!top_stop && (!count || shown < count)) {
+		ts.tv_sec = interval_ms / 1000;
+		ts.tv_nsec = interval_ms % 1000 * 1000000;
+		if (nanosleep(&ts, NULL) && top_stop)
+			break;
+		t1 = mono_us();
+		if (top_take(ctl, pw, cur)) {
+			rc = EXIT_FAIL;
+			break;
+		}
+		top_show(ctl, prev, cur, t1 - t0, limit, tty);
+		shown++;
+		t = prev;
+		prev = cur;
+		cur = t;
+		t0 = t1;
+	}
+	free(a.c);
+	free(b.c);
+	return rc;
+}
+
 static const struct ctl_cmd cgroup_cmds[] = {
 	{ "show", cgroup_show, "show [PATH|ID]" },
+	{ "top", cgroup_top, "top [sort power|cost] [interval SECS] [count N] [limit K|all]" },
 	{ "set", cgroup_set, "set PATH|ID [deferrable on|off] [migratable on|off] [deadline T] [priority N]" },
 };
 

@@ -129,8 +129,7 @@ int arg_u64(const char *what, const char *s, uint64_t *v)
 }
 
 /* "1.2195" with DECIMALS 6 -> 1219500; at most MAX_WHOLE before the point. */
-int arg_fixed(const char *what, const char *s, unsigned int decimals,
-	      uint64_t max_whole, uint64_t *out)
+int fixed_parse(const char *s, unsigned int decimals, uint64_t max_whole, uint64_t *out)
 {
 	uint64_t whole = 0, frac = 0, scale = 1, one;
 	const char *p = s;
@@ -159,6 +158,14 @@ int arg_fixed(const char *what, const char *s, unsigned int decimals,
 	*out = whole * one + frac;
 	return 0;
 bad:
+	return -1;
+}
+
+int arg_fixed(const char *what, const char *s, unsigned int decimals,
+	      uint64_t max_whole, uint64_t *out)
+{
+	if (!fixed_parse(s, decimals, max_whole, out))
+		return 0;
 	fprintf(stderr, "Error: %s '%s' is not a number from 0 to %llu with at most "
 		"%u decimals\n", what, s, (unsigned long long)max_whole, decimals);
 	return -1;

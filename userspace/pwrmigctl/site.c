@@ -5,7 +5,7 @@
  *   site show [NAME]
  *   site set NAME [price P] [currency CUR] [pue RATIO] [carbon G] [local]
  *   site del NAME
- *   price set SITE P [currency CUR]
+ *   price set SITE [P] [currency CUR] [forecast FILE|none]
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,8 @@
 
 static void site_print(struct ctl *ctl, const struct pwrmig_site *s)
 {
+	unsigned int i;
+
 	out_obj_begin(ctl);
 	out_str(ctl, "name", s->name, "%-10s", s->name);
 	out_bool(ctl, "local", s->local, "local");
@@ -28,6 +30,13 @@ static void site_print(struct ctl *ctl, const struct pwrmig_site *s)
 			"carbon %u g/kWh", s->carbon_g_per_kwh);
 	out_num(ctl, "forecast-slots", s->n_forecast,
 		s->n_forecast ? "forecast %u slots" : NULL, s->n_forecast);
+	for (i = 0; ctl->json && i < s->n_forecast; i++) {
+		out_nest_begin(ctl, "forecast", 1);
+		out_num(ctl, "start", s->forecast[i].start, NULL);
+		out_num(ctl, "duration-s", s->forecast[i].duration_s, NULL);
+		out_num(ctl, "price-uunits-per-kwh", s->forecast[i].price, NULL);
+		out_nest_end(ctl);
+	}
 	out_obj_end(ctl);
 }
 
@@ -168,20 +177,49 @@ int cmd_site(struct ctl *ctl, int argc, char **argv)
 
 static int price_set(struct ctl *ctl, int argc, char **argv)
 {
+	static struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
 	struct pwrmig_site_config c = { 0 };
 	struct pwrmig_site s;
 	struct pwrmig *pw;
+	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "Error: price set needs SITE and PRICE (per kWh)\n");
+		fprintf(stderr, "Error: price set needs SITE and PRICE (per kWh) "
+			"or forecast FILE\n");
 		return EXIT_USAGE;
 	}
 	c.name = argv[0];
-	if (arg_price(argv[1], &c.price))
+	i = 1;
+	if (strcmp(argv[1], "forecast") && strcmp(argv[1], "currency")) {
+		if (arg_price(argv[1], &c.price))
+			return EXIT_USAGE;
+		c.has_price = 1;
+		i = 2;
+	}
+	for (; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(argv[i], "currency")) {
+			if (site_args(2, argv + i, "currency", &c))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "forecast")) {
+			c.set_forecast = 1;
+			c.forecast = slots;
+			if (strcmp(argv[i + 1], "none") &&
+			    forecast_read(argv[i + 1], slots, PWRMIG_MAX_FORECAST, &c.n_forecast))
+				return EXIT_USAGE;
+		} else {
+			fprintf(stderr, "Error: unknown argument '%s' (currency, forecast)\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!c.has_price && !c.set_forecast) {
+		fprintf(stderr, "Error: price set needs PRICE or forecast FILE\n");
 		return EXIT_USAGE;
-	c.has_price = 1;
-	if (site_args(argc - 2, argv + 2, "currency", &c))
-		return EXIT_USAGE;
+	}
 	pw = ctl_pw(ctl);
 	if (!pw)
 		return EXIT_FAIL;
@@ -193,7 +231,7 @@ static int price_set(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct ctl_cmd price_cmds[] = {
-	{ "set", price_set, "set SITE PRICE [currency CUR]" },
+	{ "set", price_set, "set SITE [PRICE] [currency CUR] [forecast FILE|none]" },
 };
 
 int cmd_price(struct ctl *ctl, int argc, char **argv)
