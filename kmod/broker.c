@@ -8,6 +8,7 @@
  * released so that a restarted daemon can claim it again by id.
  */
 #include <linux/cgroup.h>
+#include <linux/ctype.h>
 #include <linux/list.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
@@ -41,6 +42,7 @@ struct pwrmig_migrate {
 	u64 updated;
 	u64 created_mono;
 	u32 timeout_s;
+	char container[64];
 };
 
 static bool migrate_final(const struct pwrmig_migrate *m)
@@ -70,7 +72,9 @@ static int migrate_fill(struct sk_buff *skb, const struct pwrmig_migrate *m)
 	    (m->claimant && nla_put_u32(skb, PWRMIG_A_MIGRATE_CLAIMANT, m->claimant)) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_CREATED, m->created, 0) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_UPDATED, m->updated, 0) ||
-	    nla_put_u32(skb, PWRMIG_A_MIGRATE_TIMEOUT_S, m->timeout_s))
+	    nla_put_u32(skb, PWRMIG_A_MIGRATE_TIMEOUT_S, m->timeout_s) ||
+	    (m->container[0] &&
+	     nla_put_string(skb, PWRMIG_A_MIGRATE_CONTAINER, m->container)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -179,6 +183,17 @@ static bool migrate_make_room(void)
 	return false;
 }
 
+/* runc's rule for container ids; the daemon passes it to runc as is. */
+static bool container_id_ok(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!isalnum(*s) && !strchr("_+.-", *s))
+			return false;
+	return true;
+}
+
 int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
@@ -199,6 +214,12 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOENT;
 	}
 	cgroup_put(cgrp);
+	if (tb[PWRMIG_A_MIGRATE_CONTAINER] &&
+	    !container_id_ok(nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_CONTAINER],
+				    "container must be an OCI container id: letters, digits and _+.-");
+		return -EINVAL;
+	}
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
@@ -241,6 +262,9 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[PWRMIG_A_MIGRATE_REQUESTER])
 		strscpy(m->requester, nla_data(tb[PWRMIG_A_MIGRATE_REQUESTER]),
 			sizeof(m->requester));
+	if (tb[PWRMIG_A_MIGRATE_CONTAINER])
+		strscpy(m->container, nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]),
+			sizeof(m->container));
 	m->timeout_s = tb[PWRMIG_A_MIGRATE_TIMEOUT_S] ?
 		       nla_get_u32(tb[PWRMIG_A_MIGRATE_TIMEOUT_S]) :
 		       PWRMIG_MIGRATE_TIMEOUT_S;

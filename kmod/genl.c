@@ -99,12 +99,13 @@ static const struct nla_policy pwrmig_cgroup_policy_set_nl_policy[PWRMIG_A_CGROU
 };
 
 /* PWRMIG_CMD_MIGRATE_REQUEST - do */
-static const struct nla_policy pwrmig_migrate_request_nl_policy[PWRMIG_A_MIGRATE_TIMEOUT_S + 1] = {
+static const struct nla_policy pwrmig_migrate_request_nl_policy[PWRMIG_A_MIGRATE_CONTAINER + 1] = {
 	[PWRMIG_A_MIGRATE_CGROUP_ID] = { .type = NLA_U64, },
 	[PWRMIG_A_MIGRATE_SITE] = { .type = NLA_NUL_STRING, .len = 31, },
 	[PWRMIG_A_MIGRATE_MODE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 	[PWRMIG_A_MIGRATE_REQUESTER] = { .type = NLA_NUL_STRING, .len = 63, },
 	[PWRMIG_A_MIGRATE_TIMEOUT_S] = NLA_POLICY_FULL_RANGE(NLA_U32, &pwrmig_a_migrate_timeout_s_range),
+	[PWRMIG_A_MIGRATE_CONTAINER] = { .type = NLA_NUL_STRING, .len = 63, },
 };
 
 /* PWRMIG_CMD_MIGRATE_CLAIM - do */
@@ -216,7 +217,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 		.cmd		= PWRMIG_CMD_MIGRATE_REQUEST,
 		.doit		= pwrmig_nl_migrate_request_doit,
 		.policy		= pwrmig_migrate_request_nl_policy,
-		.maxattr	= PWRMIG_A_MIGRATE_TIMEOUT_S,
+		.maxattr	= PWRMIG_A_MIGRATE_CONTAINER,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

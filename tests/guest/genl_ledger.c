@@ -365,6 +365,14 @@ TEST_F(ledger, migrate_refusals)
 	nla_put_string(m, PWRMIG_A_MIGRATE_SITE, "east");
 	send_expect(_metadata, self->pw, m, -EINVAL, "local site");
 
+	/* The container id goes to runc as is: runc's characters only. */
+	m = msg_new(self->pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_CGROUP_ID, self->cg);
+	nla_put_string(m, PWRMIG_A_MIGRATE_SITE, "west");
+	mark = nlmsg_tail(nlmsg_hdr(m));
+	nla_put_string(m, PWRMIG_A_MIGRATE_CONTAINER, "../etc");
+	send_expect(_metadata, self->pw, m, -EINVAL, "OCI container id");
+
 	m = msg_new(self->pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
 	nla_put_u64(m, PWRMIG_A_MIGRATE_CGROUP_ID, self->cg);
 	nla_put_string(m, PWRMIG_A_MIGRATE_SITE, "west");

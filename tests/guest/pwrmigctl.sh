@@ -150,6 +150,27 @@ case "$out" in "pwrmig top  "*"sorted by power"*"ID "*"PATH"*"COST/h"*) t_ok "to
 kill $busy $idle; wait $busy $idle 2>/dev/null
 rmdir /sys/fs/cgroup/pwrmig-busy /sys/fs/cgroup/pwrmig-idle
 
+# migrate start CONTAINER: a runc container is found through runc state
+# and its init's cgroup; the request names the container for the daemon.
+source tests/guest/lib/container.sh
+bundle=$(mktemp -d -p "$T_TOP/build")
+make_bundle "$bundle" sleep 600 && runc run -d --bundle "$bundle" pwrmig-c1 < /dev/null > /dev/null 2>&1
+cpid=$(runc state pwrmig-c1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+ccg=$(stat -c %i "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$cpid/cgroup 2>/dev/null)" 2>/dev/null)
+J=$(json migrate start pwrmig-c1 to west cold)
+t_expect "migrate start CONTAINER: its cgroup and its name in the request" "pwrmig-c1 $ccg pending" \
+	"$(jq_py 'j["container"], j["cgroup-id"], j["state"]' | tr -d "(),'")"
+$ctl migrate cancel "$(jq_py 'j["id"]')" > /dev/null
+out=$($ctl migrate show "$(jq_py 'j["id"]')")
+case "$out" in *"container pwrmig-c1"*) t_ok "migrate show names the container" ;;
+*) t_fail "migrate show names the container" "$out" ;; esac
+runc kill pwrmig-c1 KILL 2>/dev/null
+for i in $(seq 50); do [ "$(runc state pwrmig-c1 2>/dev/null | grep -c stopped)" = 1 ] && break; sleep 0.1; done
+out=$($ctl migrate start pwrmig-c1 to west 2>&1); rc=$?
+t_expect "a stopped container is refused" "2 Error: container 'pwrmig-c1' is stopped, not running" "$rc $out"
+runc delete pwrmig-c1 2>/dev/null
+rm -rf "$bundle"
+
 # expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
 expect_err() {
 	local name=$1 rc=$2 want=$3 out got
@@ -177,6 +198,8 @@ expect_err "migrate to the local site refused" 1 "Error: migrate start: the targ
 	$ctl migrate start /pwrmig-ctl to east
 expect_err "top: bad sort key" 2 "Error: sort 'size' is not power or cost" $ctl cgroup top sort size
 expect_err "top: interval too short" 2 "Error: interval '0.01' is below 0.1 s" $ctl cgroup top interval 0.01
+expect_err "neither cgroup nor container" 2 "Error: 'nosuch' is neither a cgroup (/sys/fs/cgroup/nosuch is not a cgroup directory) nor a runc container" \
+	$ctl migrate start nosuch to west
 expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind foo
 expect_err "nobody may not set prices" 1 "Error: price set: not permitted*CAP_NET_ADMIN" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2

@@ -89,11 +89,13 @@ expect("dump", "cgroup-get", None,
        lambda r: cg in [c["id"] for c in r] and 1 in [c["id"] for c in r],
        "ledger lists our cgroup and the root")
 m = expect("do", "migrate-request", {"cgroup-id": cg, "site": "west", "mode": "live",
-                                     "requester": "ynl-test", "timeout-s": 600},
+                                     "requester": "ynl-test", "timeout-s": 600,
+                                     "container": "job-1"},
            lambda r: r["state"] == "pending" and r["mode"] == "live", "request queued")
 mid = m["id"] if m else 0
 expect("do", "migrate-get", {"id": mid},
-       lambda r: r["requester"] == "ynl-test", "request decoded")
+       lambda r: r["requester"] == "ynl-test" and r["container"] == "job-1",
+       "request decoded")
 expect("dump", "migrate-get", None, lambda r: [x["id"] for x in r] == [mid], "requests listed")
 expect("do", "migrate-cancel", {"id": mid},
        lambda r: r["state"] == "cancelled", "request cancelled")

@@ -29,6 +29,7 @@ static struct nla_policy migrate_policy[PWRMIG_A_MIGRATE_MAX + 1] = {
 	[PWRMIG_A_MIGRATE_CREATED]	= { .type = NLA_U64 },
 	[PWRMIG_A_MIGRATE_UPDATED]	= { .type = NLA_U64 },
 	[PWRMIG_A_MIGRATE_TIMEOUT_S]	= { .type = NLA_U32 },
+	[PWRMIG_A_MIGRATE_CONTAINER]	= { .type = NLA_STRING },
 };
 
 static uint32_t u32_or0(struct nlattr *a)
@@ -68,6 +69,8 @@ int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *
 	m->created = u64_or0(tb[PWRMIG_A_MIGRATE_CREATED]);
 	m->updated = u64_or0(tb[PWRMIG_A_MIGRATE_UPDATED]);
 	m->timeout_s = u32_or0(tb[PWRMIG_A_MIGRATE_TIMEOUT_S]);
+	pwrmig_copy_str(m->container, sizeof(m->container),
+			tb[PWRMIG_A_MIGRATE_CONTAINER]);
 	return 0;
 }
 
@@ -86,24 +89,38 @@ static struct nl_msg *id_msg(struct pwrmig *pw, uint8_t cmd, uint32_t id)
 	return msg;
 }
 
+int pwrmig_migrate_submit(struct pwrmig *pw, const struct pwrmig_migrate_order *o,
+			  struct pwrmig_migration *m)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
+
+	if (msg) {
+		nla_put_u64(msg, PWRMIG_A_MIGRATE_CGROUP_ID, o->cgroup_id);
+		if (o->site)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_SITE, o->site);
+		if (o->mode)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_MODE, o->mode);
+		if (o->requester)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_REQUESTER, o->requester);
+		if (o->timeout_s)
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_TIMEOUT_S, o->timeout_s);
+		if (o->container)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_CONTAINER, o->container);
+	}
+	return migrate_do(pw, msg, m);
+}
+
 int pwrmig_migrate_request(struct pwrmig *pw, uint64_t cgroup_id,
 			   const char *site, uint32_t mode,
 			   const char *requester, uint32_t timeout_s,
 			   struct pwrmig_migration *m)
 {
-	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
+	const struct pwrmig_migrate_order o = {
+		.cgroup_id = cgroup_id, .site = site, .mode = mode,
+		.requester = requester, .timeout_s = timeout_s,
+	};
 
-	if (msg) {
-		nla_put_u64(msg, PWRMIG_A_MIGRATE_CGROUP_ID, cgroup_id);
-		nla_put_string(msg, PWRMIG_A_MIGRATE_SITE, site);
-		if (mode)
-			nla_put_u32(msg, PWRMIG_A_MIGRATE_MODE, mode);
-		if (requester)
-			nla_put_string(msg, PWRMIG_A_MIGRATE_REQUESTER, requester);
-		if (timeout_s)
-			nla_put_u32(msg, PWRMIG_A_MIGRATE_TIMEOUT_S, timeout_s);
-	}
-	return migrate_do(pw, msg, m);
+	return pwrmig_migrate_submit(pw, &o, m);
 }
 
 int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id, struct pwrmig_migration *m)

@@ -142,6 +142,17 @@ struct pwrmig_migration {
 	uint64_t created;
 	uint64_t updated;
 	uint32_t timeout_s;
+	char container[64];	/* OCI container id, "" for a plain cgroup */
+};
+
+/* What migrate-request asks for: NULL or 0 fields are not sent. */
+struct pwrmig_migrate_order {
+	uint64_t cgroup_id;
+	const char *site;
+	uint32_t mode;		/* 0: the module's default (live) */
+	const char *requester;
+	uint32_t timeout_s;	/* 0: the module's default */
+	const char *container;	/* runc container id of the cgroup */
 };
 
 /* What migrate-status reports: zero fields are not sent. */
@@ -210,6 +221,8 @@ int pwrmig_migrate_request(struct pwrmig *pw, uint64_t cgroup_id,
 			   const char *site, uint32_t mode,
 			   const char *requester, uint32_t timeout_s,
 			   struct pwrmig_migration *m);
+int pwrmig_migrate_submit(struct pwrmig *pw, const struct pwrmig_migrate_order *order,
+			  struct pwrmig_migration *m);
 /* ID 0 claims the oldest pending request. */
 int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id,
 			 struct pwrmig_migration *m);

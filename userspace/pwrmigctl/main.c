@@ -176,25 +176,6 @@ int arg_price(const char *s, uint64_t *uunits)
 	return arg_fixed("price per kWh", s, 6, 1000, uunits);
 }
 
-/* A cgroup id, or a path under the cgroup2 root (its inode is the id). */
-int arg_cgroup(const char *s, uint64_t *id)
-{
-	char path[4096];
-	struct stat st;
-
-	if (*s >= '0' && *s <= '9')
-		return arg_u64("cgroup id", s, id);
-	snprintf(path, sizeof(path), "%s%s%s", *s == '/' && !strncmp(s, "/sys/fs/cgroup", 14) ?
-		 "" : "/sys/fs/cgroup", *s == '/' ? "" : "/", s);
-	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "Error: cgroup '%s': %s is not a cgroup directory\n",
-			s, path);
-		return -1;
-	}
-	*id = st.st_ino;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {

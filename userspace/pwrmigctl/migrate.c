@@ -22,6 +22,8 @@ void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 	out_num(ctl, "id", m->id, "%-4u", m->id);
 	out_num(ctl, "cgroup-id", m->cgroup_id, "cgroup %llu",
 		(unsigned long long)m->cgroup_id);
+	out_str(ctl, "container", m->container, m->container[0] ? "container %s" : NULL,
+		m->container);
 	out_str(ctl, "site", m->site, "to %s", m->site);
 	out_str(ctl, "mode", pwrmig_migrate_mode_str(m->mode), "%s",
 		pwrmig_migrate_mode_str(m->mode));
@@ -109,18 +111,20 @@ static int migration_cb(const struct pwrmig_migration *m, void *arg)
 
 static int migrate_start(struct ctl *ctl, int argc, char **argv)
 {
+	struct pwrmig_migrate_order o = { 0 };
 	struct pwrmig_migration m;
-	char requester[64];
+	char requester[64], container[64];
 	uint32_t mode = 0;
 	uint64_t id, timeout = 0;
 	struct pwrmig *pw;
 	int i, wait = 0;
 
 	if (argc < 3 || strcmp(argv[1], "to")) {
-		fprintf(stderr, "Error: usage: migrate start PATH|ID to SITE [live|cold] [timeout S] [wait]\n");
+		fprintf(stderr, "Error: usage: migrate start PATH|ID|CONTAINER to SITE "
+			"[live|cold] [timeout S] [wait]\n");
 		return EXIT_USAGE;
 	}
-	if (arg_cgroup(argv[0], &id))
+	if (arg_workload(argv[0], &id, container, sizeof(container)))
 		return EXIT_USAGE;
 	for (i = 3; i < argc; i++) {
 		if (pwrmig_migrate_mode_parse(argv[i])) {
@@ -142,7 +146,13 @@ static int migrate_start(struct ctl *ctl, int argc, char **argv)
 	pw = ctl_pw(ctl);
 	if (!pw)
 		return EXIT_FAIL;
-	if (pwrmig_migrate_request(pw, id, argv[2], mode, requester, timeout, &m))
+	o.cgroup_id = id;
+	o.site = argv[2];
+	o.mode = mode;
+	o.requester = requester;
+	o.timeout_s = timeout;
+	o.container = container[0] ? container : NULL;
+	if (pwrmig_migrate_submit(pw, &o, &m))
 		return ctl_error(ctl, "migrate start");
 	if (wait)
 		return migrate_follow(ctl, pw, m.id);

@@ -2,6 +2,7 @@
 #ifndef _PWRMIGCTL_H
 #define _PWRMIGCTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pwrmig.h"
@@ -61,6 +62,9 @@ int forecast_read(const char *path, struct pwrmig_forecast *slots, unsigned int 
 int arg_fixed(const char *what, const char *s, unsigned int decimals,
 	      uint64_t max_whole, uint64_t *out);
 int arg_cgroup(const char *s, uint64_t *id);
+/* Also a runc container id: CONTAINER gets it, or "" for a cgroup. */
+int arg_workload(const char *s, uint64_t *id, char *container, size_t len);
+const char *cgroup_root(void);
 /* Dispatch ARGV[0] among CMDS by unique prefix; OBJ names the object. */
 int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
 		 size_t n, int argc, char **argv);
