@@ -48,7 +48,12 @@ unsigned long long pwrmig_counter_advance(struct pwrmig_counter *c,
 
 	*events = 0;
 	mask = c->bits >= 64 ? ~0ULL : (1ULL << c->bits) - 1;
-	raw &= mask;
+	if (c->range)
+		mask = c->range - 1;	/* the largest value, not a bit mask */
+	if (c->range)
+		raw = raw > mask ? mask : raw;
+	else
+		raw &= mask;
 	if (!c->primed) {
 		c->last = raw;
 		c->primed = 1;
@@ -56,7 +61,10 @@ unsigned long long pwrmig_counter_advance(struct pwrmig_counter *c,
 		return 0;
 	}
 
-	delta = (raw - c->last) & mask;
+	if (c->range)
+		delta = raw >= c->last ? raw - c->last : raw + c->range - c->last;
+	else
+		delta = (raw - c->last) & mask;
 	if (raw < c->last)
 		*events |= PWRMIG_CTR_WRAP;
 	if (max_rate_per_s && elapsed_ns)
@@ -69,7 +77,7 @@ unsigned long long pwrmig_counter_advance(struct pwrmig_counter *c,
 		delta = raw;
 		if (delta > limit)
 			delta = 0;
-	} else if (limit && c->bits < 64 && limit >= mask) {
+	} else if (limit && (c->bits < 64 || c->range) && limit >= mask) {
 		/*
 		 * The counter may have gone round more than once: add the
 		 * number of turns that brings the delta closest to what the

@@ -23,6 +23,11 @@ struct pwrmig_counter {
 	unsigned long long last;	/* raw value at the last read */
 	unsigned long long rate_per_s;	/* units/s over the last interval */
 	unsigned int bits;
+	/*
+	 * Counters that wrap at a value not a power of two (powercap's
+	 * max_energy_range_uj + 1): that modulus; 0 means 2^bits.
+	 */
+	unsigned long long range;
 	int primed;
 	/* What happened so far (the ledger reports these). */
 	unsigned long long wraps;

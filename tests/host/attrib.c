@@ -141,6 +141,34 @@ TEST(counter_several_wraps_estimated)
 	EXPECT_EQ(5, c.wraps_estimated);
 }
 
+/* powercap counters wrap at max_energy_range_uj + 1, not a power of two. */
+TEST(counter_range_wrap)
+{
+	struct pwrmig_counter c = { .bits = 64, .range = 262143328850ULL + 1 };
+	const uint64_t per = 2 * c.range + 12345;	/* uJ per second */
+	uint64_t truth = c.range - 100, got;
+	unsigned int ev, i;
+
+	pwrmig_counter_advance(&c, truth, 0, 0, &ev);
+	/* One wrap: range - 100 -> 50 is 150 uJ. */
+	truth += 150;
+	EXPECT_EQ(150, pwrmig_counter_advance(&c, truth % c.range, 1000000, 0, &ev));
+	EXPECT_EQ(PWRMIG_CTR_WRAP, ev);
+	EXPECT_EQ(1, c.wraps);
+	/* Several turns a second at a steady rate: unwrapped by the rate. */
+	for (i = 0; i < 3; i++) {
+		truth += per / 10;
+		got = pwrmig_counter_advance(&c, truth % c.range, 100000000, per * 4, &ev);
+		ASSERT_EQ(per / 10, got);
+	}
+	for (i = 0; i < 3; i++) {
+		truth += per;
+		got = pwrmig_counter_advance(&c, truth % c.range, 1000000000, per * 4, &ev);
+		EXPECT_EQ(per, got);
+		EXPECT_TRUE(ev & PWRMIG_CTR_WRAPS_ESTIMATED);
+	}
+}
+
 TEST(counter_reset_detected)
 {
 	struct pwrmig_counter c = { .bits = 32 };
