@@ -151,7 +151,18 @@ $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 	$(Q)ln -sf libpwrmig.so.$(VERSION) $(BUILD)/lib/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(BUILD)/lib/libpwrmig.so
 
-userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/lib/libpwrmig.so.$(VERSION)
+# The node daemon: libpwrmig (module mode), the eBPF collector and the
+# shared arithmetic (module-less mode), libmicrohttpd (exporter), NVML
+# through dlopen.
+PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c)
+PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
+PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -ldl -lpthread
+$(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
+
+userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/lib/libpwrmig.so.$(VERSION)
 
 # ---- tests (kselftest harness) ---------------------------------------------
 TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
@@ -166,7 +177,13 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
 tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
-	$(BUILD)/examples/cheapest-site
+	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
+
+# A test double of NVIDIA's NVML with the same soname and ABI.
+$(BUILD)/tests/nvml/libnvidia-ml.so.1: tests/nvml/nvml_double.c Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -shared -fPIC -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
 
 # The example consumer, linked to the shared library as a scheduler would.
 $(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERSION)

@@ -193,6 +193,12 @@ const struct pwrmig_error *pwrmig_last_error(const struct pwrmig *pw);
 int pwrmig_info_get(struct pwrmig *pw, struct pwrmig_info *info);
 
 int pwrmig_cgroup_get(struct pwrmig *pw, uint64_t id, struct pwrmig_cgroup *cg);
+/*
+ * Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on hybrid hosts.  A cgroup's id is the inode
+ * number of its directory there; paths in the ledger are below it.
+ */
+const char *pwrmig_cgroup_root(void);
 /* Call CB for every ledger entry; a non-zero return from CB stops. */
 int pwrmig_cgroup_dump(struct pwrmig *pw,
 		       int (*cb)(const struct pwrmig_cgroup *cg, void *arg),

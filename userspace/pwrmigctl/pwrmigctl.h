@@ -64,7 +64,6 @@ int arg_fixed(const char *what, const char *s, unsigned int decimals,
 int arg_cgroup(const char *s, uint64_t *id);
 /* Also a runc container id: CONTAINER gets it, or "" for a cgroup. */
 int arg_workload(const char *s, uint64_t *id, char *container, size_t len);
-const char *cgroup_root(void);
 /* Dispatch ARGV[0] among CMDS by unique prefix; OBJ names the object. */
 int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
 		 size_t n, int argc, char **argv);

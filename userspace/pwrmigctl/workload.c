@@ -6,13 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,22 +20,9 @@
 
 extern char **environ;
 
-/* /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
-const char *cgroup_root(void)
-{
-	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-	struct statfs sf;
-	size_t i;
-
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (!statfs(roots[i], &sf) && sf.f_type == CGROUP2_SUPER_MAGIC)
-			return roots[i];
-	return roots[0];
-}
-
 static int cgroup_dir_id(const char *rel, char *path, size_t len, uint64_t *id)
 {
-	const char *root = cgroup_root();
+	const char *root = pwrmig_cgroup_root();
 	size_t rl = strlen(root);
 	struct stat st;
 

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pwrmigd without the module (the host cannot load it): two cgroups
+# spinning 3:1 on one CPU are split 3:1 by the eBPF collector, the model
+# meter's energy is conserved exactly over cgroups, idle and other, cost
+# follows price and PUE, promtool accepts the exposition; the NVML test
+# double's GPU energy is split by SM utilisation; bad configuration lines
+# are named by file and line.
+source "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+pd=build/bin/pwrmigd
+metrics() { /usr/bin/python3 tests/lib/metrics.py "$@"; }
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
+		[ -d "$p" ] && rmdir "$p" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- configuration errors ---------------------------------------------------
+printf 'mode = bpf\nlisten = 127.0.0.1:99999\nfrobnicate = 1\nprice 1\n' > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1); rc=$?
+t_expect "bad config: exit 2" 2 "$rc"
+t_expect "bad config: each bad line named by file:line" \
+	"pwrmigd: $work/bad.conf:2: listen must be ADDRESS:PORT (IPv4, or [IPv6]), not '127.0.0.1:99999'|pwrmigd: $work/bad.conf:3: unknown key 'frobnicate'|pwrmigd: $work/bad.conf:4: want KEY = VALUE, got 'price 1'" \
+	"$(echo "$out" | paste -sd'|')"
+printf 'price = 0.5\n' > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1)
+t_expect "a price without a currency is refused" "pwrmigd: $work/bad.conf: price needs a currency" "$out"
+out=$($pd -c Documentation/pwrmigd.conf --check-config 2>&1); rc=$?
+t_expect "the documented example configuration is valid" 0 "$rc"
+out=$($pd -c "$work/none.conf" 2>&1); rc=$?
+t_expect "a missing configuration file is named" "2 pwrmigd: $work/none.conf: No such file or directory" "$rc $out"
+
+# ---- two cgroups 3:1 on one CPU, module-less, model meter ---------------------
+mkdir -p "$v2/pwrmig-a" "$v2/pwrmig-b"
+if grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null; then
+	echo +cpu > "$v2/cgroup.subtree_control"
+	echo 300 > "$v2/pwrmig-a/cpu.weight"
+	echo 100 > "$v2/pwrmig-b/cpu.weight"
+	v1=
+else
+	# Hybrid host: the cpu controller is in v1; the same 3:1 as shares.
+	v1=/sys/fs/cgroup/cpu
+	mkdir -p "$v1/pwrmig-a" "$v1/pwrmig-b"
+	echo 3072 > "$v1/pwrmig-a/cpu.shares"
+	echo 1024 > "$v1/pwrmig-b/cpu.shares"
+fi
+cat > "$work/pd.conf" <<EOF
+mode = bpf
+meter = model
+model_idle_mw = 2000
+model_active_mw = 10000
+interval_ms = 200
+listen = 127.0.0.1:$port
+site = west
+price = 0.3793
+currency = CNY
+pue = 1.12
+gpu = nvml
+nvml_library = $T_TOP/build/tests/nvml/libnvidia-ml.so.1
+gpu_idle_mw = 20000
+EOF
+url=http://127.0.0.1:$port/metrics
+progs_before=$(bpftool prog show 2>/dev/null | grep -c sched_switch)
+
+# Two "GPU jobs": sleepers in the cgroups, 75 % and 25 % of one GPU's SMs.
+sleeper() { bash -c "echo \$\$ > $v2/$1/cgroup.procs; exec sleep 300" & pids+=($!); }
+sleeper pwrmig-a; gpu_a=$!
+sleeper pwrmig-b; gpu_b=$!
+printf 'device TestGPU 5000 50000\nprocess 0 %s 75\nprocess 0 %s 25\n' "$gpu_a" "$gpu_b" > "$work/gpu"
+export PWRMIG_NVML_DOUBLE=$work/gpu
+
+$pd -c "$work/pd.conf" -v 2> "$work/pd.log" &
+pdpid=$!
+for i in $(seq 100); do metrics "$url" save "$work/m" 2>/dev/null && break; sleep 0.1; done
+t_check "pwrmigd serves /metrics in module-less mode" grep -q 'pwrmig_meter_info{mode="bpf",meter="model",estimated="true"} 1' "$work/m"
+
+spin() {
+	taskset -c 0 bash -c "echo \$\$ > $v2/$1/cgroup.procs; ${v1:+echo \$\$ > $v1/$1/cgroup.procs;} while :; do :; done" &
+	pids+=($!)
+}
+spin pwrmig-a; spin pwrmig-b
+sleep 5		# the workload's length, not synchronisation
+kill "${pids[@]: -2}"; wait "${pids[@]: -2}" 2>/dev/null
+# Two more samples so everything that ran is charged.
+s0=$(metrics "$work/m" get pwrmig_samples_total)
+for i in $(seq 100); do
+	metrics "$url" save "$work/m"
+	[ "$(metrics "$work/m" get pwrmig_samples_total)" -ge $((s0 / 1000000 * 1000000 + 30000000)) ] && break
+	sleep 0.1
+done
+
+ida=$(stat -c %i "$v2/pwrmig-a"); idb=$(stat -c %i "$v2/pwrmig-b")
+rt_a=$(metrics "$work/m" get pwrmig_cgroup_cpu_seconds_total id="$ida")
+rt_b=$(metrics "$work/m" get pwrmig_cgroup_cpu_seconds_total id="$idb")
+e_a=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$ida" domain=pkg)
+e_b=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$idb" domain=pkg)
+ratio() { /usr/bin/python3 -c "print(f'{$1 / max($2, 1):.4f}')"; }
+within() { /usr/bin/python3 -c "import sys; sys.exit(0 if abs($1 - $2) <= $3 * abs($2) else 1)"; }
+r=$(ratio "$rt_a" "$rt_b")
+within "$r" 3 0.02 && t_ok "runtime split $r for weights 3:1 (within 2 %)" ||
+	t_fail "runtime split within 2 % of 3:1" "a $rt_a b $rt_b: $r"
+usage_a=$(awk '$1 == "usage_usec" { print $2 }' "$v2/pwrmig-a/cpu.stat")
+within "$rt_a" "$usage_a" 0.02 && t_ok "runtime matches the kernel's cpu.stat (within 2 %)" ||
+	t_fail "runtime matches the kernel's cpu.stat" "ledger $rt_a us, cpu.stat $usage_a us"
+re=$(ratio "$e_a" "$e_b")
+within "$re" "$r" 0.02 && t_ok "energy split $re follows runtime" ||
+	t_fail "energy split follows runtime" "energy $re, runtime $r"
+total=$(metrics "$work/m" get pwrmig_node_energy_joules_total domain=pkg)
+parts=$(( $(metrics "$work/m" sum pwrmig_cgroup_energy_joules_total domain=pkg) +
+	  $(metrics "$work/m" get pwrmig_idle_energy_joules_total domain=pkg) +
+	  $(metrics "$work/m" get pwrmig_other_energy_joules_total domain=pkg) ))
+t_expect "model meter: cgroups + idle + other == meter, to the microjoule ($total uJ)" "$total" "$parts"
+[ "$e_a" -gt 0 ] && t_ok "the busy cgroup has energy ($e_a uJ)" || t_fail "the busy cgroup has energy"
+# Cost: energy (1 kWh = 3.6e12 uJ) x 0.3793 CNY/kWh x PUE 1.12.
+cost_a=$(metrics "$work/m" get pwrmig_cgroup_cost_total id="$ida")
+want=$(( (e_a + $(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$ida" domain=gpu)) * 379300 * 1120 / 3600000000000000 ))
+/usr/bin/python3 -c "import sys; sys.exit(0 if abs($cost_a - $want) <= 2 else 1)" &&
+	t_ok "cost = energy x price x PUE ($cost_a micro-CNY)" ||
+	t_fail "cost = energy x price x PUE" "got $cost_a, want $want micro-CNY"
+grep -q "pwrmig_cgroup_energy_joules_total{cgroup=\"/pwrmig-a\",id=\"$ida\",domain=\"pkg\",estimated=\"true\"}" "$work/m" &&
+	t_ok "cgroup named by path, model figures labelled estimated" ||
+	t_fail "cgroup named by path, model figures labelled estimated"
+
+out=$(promtool check metrics < "$work/m" 2>&1); rc=$?
+t_expect "promtool check metrics: clean" "0 " "$rc $out"
+
+# ---- GPU energy from the NVML double: 20 W idle, 30 W split 3:1 --------------
+g_a=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$ida" domain=gpu)
+g_b=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$idb" domain=gpu)
+g_dev=$(metrics "$work/m" get pwrmig_gpu_energy_joules_total device=0)
+g_idle=$(metrics "$work/m" get pwrmig_gpu_idle_energy_joules_total device=0)
+rg=$(ratio "$g_a" "$g_b")
+within "$rg" 3 0.01 && t_ok "GPU energy split $rg by SM utilisation 75:25 (within 1 %)" ||
+	t_fail "GPU energy split by SM utilisation" "a $g_a b $g_b: $rg"
+t_expect "GPU: cgroups + idle == NVML's energy, to the microjoule" "$g_dev" "$((g_a + g_b + g_idle))"
+ri=$(ratio "$g_idle" "$g_dev")
+within "$ri" 0.4 0.02 && t_ok "GPU idle share $ri of 20 W out of 50 W" ||
+	t_fail "GPU idle share 0.4" "$ri"
+[ "$(metrics "$work/m" get pwrmig_node_energy_joules_total domain=gpu)" = "$g_dev" ] &&
+	t_ok "node GPU energy is NVML's" || t_fail "node GPU energy is NVML's"
+
+# ---- another instance on the same port, then a clean stop --------------------
+out=$($pd -c "$work/pd.conf" 2>&1); rc=$?
+case "$rc $out" in "1 "*"cannot listen on 127.0.0.1:$port"*) t_ok "a taken port: clear error, exit 1" ;;
+*) t_fail "a taken port: clear error, exit 1" "$rc $out" ;; esac
+kill -TERM "$pdpid"; wait "$pdpid"; rc=$?
+t_expect "SIGTERM: exit 0" 0 "$rc"
+grep -q 'Terminated: stopping' "$work/pd.log" && t_ok "SIGTERM is logged" || t_fail "SIGTERM is logged" "$(tail -n 3 "$work/pd.log")"
+# The kernel frees programs after an RCU grace period: poll for it.
+for i in $(seq 50); do
+	progs=$(bpftool prog show 2>/dev/null | grep -c sched_switch)
+	[ "$progs" = "$progs_before" ] && break
+	sleep 0.1
+done
+t_expect "the eBPF program is detached on exit" "$progs_before" "$progs"
+t_done

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup v2 ids (directory inode numbers, what the kernel and eBPF call
+ * the cgroup id) and paths: pid -> id through /proc/PID/cgroup, id ->
+ * path through a cache refreshed by walking the hierarchy.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pwrmig.h"
+#include "pwrmigd.h"
+
+uint64_t pd_pid_cgroup(int pid)
+{
+	char path[64], line[4096], dir[4352];
+	uint64_t id = 0;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), line + 3);
+		if (!stat(dir, &st))
+			id = st.st_ino;
+	}
+	fclose(f);
+	return id;
+}
+
+/* The cache: sorted by id, rebuilt by a walk when an id is missing. */
+struct entry {
+	uint64_t id;
+	char *path;
+};
+
+static struct entry *cache;
+static size_t ncache, capcache;
+static size_t root_len;
+
+static int walk_fn(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct entry *e;
+
+	if (type != FTW_D)
+		return 0;
+	if (ncache == capcache) {
+		size_t cap = capcache ? capcache * 2 : 256;
+
+		e = realloc(cache, cap * sizeof(*cache));
+		if (!e)
+			return 1;
+		cache = e;
+		capcache = cap;
+	}
+	e = &cache[ncache];
+	e->id = sb->st_ino;
+	e->path = strdup(fpath[root_len] ? fpath + root_len : "/");
+	if (!e->path)
+		return 1;
+	ncache++;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void rebuild(void)
+{
+	const char *root = pwrmig_cgroup_root();
+	size_t i;
+
+	for (i = 0; i < ncache; i++)
+		free(cache[i].path);
+	ncache = 0;
+	root_len = strlen(root);
+	nftw(root, walk_fn, 32, FTW_PHYS | FTW_MOUNT);
+	qsort(cache, ncache, sizeof(*cache), by_id);
+}
+
+int pd_cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	struct entry key = { .id = id }, *e;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		e = ncache ? bsearch(&key, cache, ncache, sizeof(*cache), by_id) : NULL;
+		if (e) {
+			snprintf(buf, len, "%s", e->path);
+			return 0;
+		}
+		if (!pass)
+			rebuild();
+	}
+	buf[0] = 0;
+	return -1;
+}

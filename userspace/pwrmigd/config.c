@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pwrmigd's configuration file: "key = value" lines, # comments.  Every
+ * key, its default and meaning are in Documentation/pwrmigd.conf; a bad
+ * line is reported as FILE:LINE and the daemon does not start.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pwrmigd.h"
+
+void pd_config_defaults(struct pd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = PD_MODE_AUTO;
+	snprintf(c->listen_addr, sizeof(c->listen_addr), "127.0.0.1");
+	c->listen_port = 9786;
+	c->interval_ms = 1000;
+	c->meter = PD_METER_AUTO;
+	c->model_idle_mw = 2000;
+	c->model_active_mw = 10000;
+	snprintf(c->powercap_root, sizeof(c->powercap_root), "/sys/class/powercap");
+	c->pue_milli = 1000;
+	c->gpu = PD_GPU_AUTO;
+	snprintf(c->nvml_library, sizeof(c->nvml_library), "libnvidia-ml.so.1");
+	c->gpu_idle_mw = -1;
+	c->max_cgroups = 4096;
+	c->retention_s = 3600;
+}
+
+static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+/* "1.2195" -> 1219500 with 6 decimals. */
+static int parse_fixed(const char *v, unsigned int decimals, uint64_t max_whole,
+		       uint64_t *out)
+{
+	uint64_t whole = 0, frac = 0, scale = 1;
+	unsigned int i;
+
+	for (i = 0; i < decimals; i++)
+		scale *= 10;
+	*out = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	for (; isdigit((unsigned char)*v); v++)
+		if ((whole = whole * 10 + (*v - '0')) > max_whole)
+			return -1;
+	if (*v == '.') {
+		uint64_t s = scale;
+
+		for (v++; isdigit((unsigned char)*v); v++) {
+			if (s == 1)
+				return -1;
+			s /= 10;
+			frac += (*v - '0') * s;
+		}
+	}
+	if (*v)
+		return -1;
+	for (i = 0; i < decimals; i++)
+		whole *= 10;
+	*out = whole + frac;
+	return 0;
+}
+
+static int parse_listen(struct pd_config *c, const char *v)
+{
+	char addr[64];
+	const char *colon = strrchr(v, ':');
+	struct in6_addr a6;
+	struct in_addr a4;
+	uint64_t port;
+	size_t n;
+
+	if (!colon || parse_u64(colon + 1, 1, 65535, &port))
+		return -1;
+	n = colon - v;
+	if (n >= sizeof(addr))
+		return -1;
+	memcpy(addr, v, n);
+	addr[n] = 0;
+	if (addr[0] == '[' && n > 2 && addr[n - 1] == ']') {
+		memmove(addr, addr + 1, n - 2);
+		addr[n - 2] = 0;
+		if (inet_pton(AF_INET6, addr, &a6) != 1)
+			return -1;
+	} else if (inet_pton(AF_INET, addr, &a4) != 1) {
+		return -1;
+	}
+	snprintf(c->listen_addr, sizeof(c->listen_addr), "%s", addr);
+	c->listen_port = port;
+	return 0;
+}
+
+static const char *pick(const char *v, const char *const *names, int n, int *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return names[i];
+		}
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int set_key(struct pd_config *c, const char *k, const char *v, const char **why)
+{
+	static const char *const modes[] = { "auto", "module", "bpf" };
+	static const char *const meters[] = { "auto", "powercap", "model" };
+	static const char *const gpus[] = { "auto", "nvml", "off" };
+	uint64_t u;
+	int i;
+
+	if (!strcmp(k, "mode")) {
+		*why = "mode must be auto, module or bpf";
+		if (!pick(v, modes, 3, &i))
+			return -1;
+		c->mode = i;
+	} else if (!strcmp(k, "listen")) {
+		*why = "listen must be ADDRESS:PORT (IPv4, or [IPv6])";
+		return parse_listen(c, v);
+	} else if (!strcmp(k, "interval_ms")) {
+		*why = "interval_ms must be 10-60000";
+		if (parse_u64(v, 10, 60000, &u))
+			return -1;
+		c->interval_ms = u;
+	} else if (!strcmp(k, "meter")) {
+		*why = "meter must be auto, powercap or model";
+		if (!pick(v, meters, 3, &i))
+			return -1;
+		c->meter = i;
+	} else if (!strcmp(k, "model_idle_mw") || !strcmp(k, "model_active_mw")) {
+		*why = "model power must be 0-1000000 mW";
+		if (parse_u64(v, 0, 1000000, &u))
+			return -1;
+		if (k[6] == 'i')
+			c->model_idle_mw = u;
+		else
+			c->model_active_mw = u;
+	} else if (!strcmp(k, "powercap_root")) {
+		*why = "powercap_root must be an absolute path";
+		if (*v != '/' || strlen(v) >= sizeof(c->powercap_root))
+			return -1;
+		snprintf(c->powercap_root, sizeof(c->powercap_root), "%s", v);
+	} else if (!strcmp(k, "site")) {
+		*why = "site must be 1-31 characters";
+		if (!*v || strlen(v) >= sizeof(c->site))
+			return -1;
+		snprintf(c->site, sizeof(c->site), "%s", v);
+	} else if (!strcmp(k, "price")) {
+		*why = "price must be 0-1000 per kWh with at most 6 decimals";
+		return parse_fixed(v, 6, 1000, &c->price);
+	} else if (!strcmp(k, "currency")) {
+		*why = "currency must be an ISO 4217 code (three capital letters)";
+		if (strlen(v) != 3 || !isupper((unsigned char)v[0]) ||
+		    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
+			return -1;
+		memcpy(c->currency, v, 4);
+	} else if (!strcmp(k, "pue")) {
+		*why = "pue must be 1-5 with at most 3 decimals";
+		if (parse_fixed(v, 3, 5, &u) || u < 1000)
+			return -1;
+		c->pue_milli = u;
+	} else if (!strcmp(k, "gpu")) {
+		*why = "gpu must be auto, nvml or off";
+		if (!pick(v, gpus, 3, &i))
+			return -1;
+		c->gpu = i;
+	} else if (!strcmp(k, "nvml_library")) {
+		*why = "nvml_library must be a file name or path";
+		if (!*v || strlen(v) >= sizeof(c->nvml_library))
+			return -1;
+		snprintf(c->nvml_library, sizeof(c->nvml_library), "%s", v);
+	} else if (!strcmp(k, "gpu_idle_mw")) {
+		*why = "gpu_idle_mw must be auto or 0-10000000";
+		if (!strcmp(v, "auto")) {
+			c->gpu_idle_mw = -1;
+			return 0;
+		}
+		if (parse_u64(v, 0, 10000000, &u))
+			return -1;
+		c->gpu_idle_mw = u;
+	} else if (!strcmp(k, "max_cgroups")) {
+		*why = "max_cgroups must be 16-1000000";
+		if (parse_u64(v, 16, 1000000, &u))
+			return -1;
+		c->max_cgroups = u;
+	} else if (!strcmp(k, "retention_s")) {
+		*why = "retention_s must be 0-31536000";
+		if (parse_u64(v, 0, 31536000, &u))
+			return -1;
+		c->retention_s = u;
+	} else {
+		*why = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int pd_config_load(struct pd_config *c, const char *file)
+{
+	char line[1024], *k, *v, *eq, *hash;
+	unsigned int lineno = 0;
+	const char *why;
+	int bad = 0;
+	FILE *f;
+
+	f = fopen(file, "r");
+	if (!f) {
+		fprintf(stderr, "pwrmigd: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fprintf(stderr, "pwrmigd: %s:%u: line too long\n", file, lineno);
+			bad = 1;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		k = trim(line);
+		if (!*k)
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			fprintf(stderr, "pwrmigd: %s:%u: want KEY = VALUE, got '%s'\n",
+				file, lineno, k);
+			bad = 1;
+			continue;
+		}
+		*eq = 0;
+		v = trim(eq + 1);
+		k = trim(k);
+		if (set_key(c, k, v, &why)) {
+			if (why)
+				fprintf(stderr, "pwrmigd: %s:%u: %s, not '%s'\n", file, lineno,
+					why, v);
+			else
+				fprintf(stderr, "pwrmigd: %s:%u: unknown key '%s'\n", file,
+					lineno, k);
+			bad = 1;
+		}
+	}
+	fclose(f);
+	if (!bad && c->model_idle_mw > c->model_active_mw) {
+		fprintf(stderr, "pwrmigd: %s: model_idle_mw %u exceeds model_active_mw %u\n",
+			file, c->model_idle_mw, c->model_active_mw);
+		bad = 1;
+	}
+	if (!bad && c->price && !c->currency[0]) {
+		fprintf(stderr, "pwrmigd: %s: price needs a currency\n", file);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}

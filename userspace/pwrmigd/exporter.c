@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus exporter: GET /metrics serves the latest snapshot in the
+ * text exposition format (version 0.0.4).  libmicrohttpd does the HTTP;
+ * its thread only formats the snapshot under the daemon's lock.  Names
+ * and labels are documented in Documentation/metrics.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "pwrmigd.h"
+
+struct pd_exporter {
+	struct MHD_Daemon *mhd;
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += n;
+			return;
+		}
+		b->cap = b->cap * 2 + n + 1;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p) {
+			b->oom = 1;
+			return;
+		}
+	}
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static const char *esc(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\\' || *s == '"') {
+			out[o++] = '\\';
+			out[o++] = *s;
+		} else if (*s == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static void head(struct buf *b, const char *name, const char *type, const char *help)
+{
+	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Micro-units as a decimal with six places, exactly. */
+static void micro(struct buf *b, uint64_t v)
+{
+	bprintf(b, "%llu.%06llu\n", (unsigned long long)(v / 1000000),
+		(unsigned long long)(v % 1000000));
+}
+
+const char *const pd_dom_names[PD_NR_DOMS] = { "pkg", "dram", "gpu" };
+
+char *pd_metrics_render(struct pd *pd, size_t *len)
+{
+	struct pd_snapshot *s = &pd->snap;
+	char path[600], name[200];
+	struct buf b = { 0 };
+	size_t i;
+	int d;
+
+	b.cap = 4096 + s->ncg * 600;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return NULL;
+	b.p[0] = 0;
+	pthread_mutex_lock(&pd->lock);
+	s->scrapes++;
+
+	head(&b, "pwrmig_meter_info", "gauge",
+	     "Where the figures come from: mode (module or bpf) and meter; "
+	     "estimated=\"true\" when a power model stands in for a meter.");
+	bprintf(&b, "pwrmig_meter_info{mode=\"%s\",meter=\"%s\",estimated=\"%s\"} 1\n",
+		s->mode ?: "none", s->meter ?: "none", s->estimated ? "true" : "false");
+	head(&b, "pwrmig_samples_total", "counter", "Samples the ledger has taken.");
+	bprintf(&b, "pwrmig_samples_total %llu\n", (unsigned long long)s->samples);
+
+	head(&b, "pwrmig_node_energy_joules_total", "counter",
+	     "Energy the meter measured on this node since the ledger started, by domain.");
+	for (d = 0; d < PD_NR_DOMS; d++)
+		if ((s->domains & (1 << d)) || (d == PD_DOM_GPU && s->ngpu)) {
+			bprintf(&b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
+				pd_dom_names[d], s->estimated && d != PD_DOM_GPU ? "true" : "false");
+			micro(&b, s->total_uj[d]);
+		}
+	head(&b, "pwrmig_node_power_watts", "gauge",
+	     "Node power over the last sample, by domain.");
+	for (d = 0; d < PD_NR_DOMS; d++)
+		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
+			bprintf(&b, "pwrmig_node_power_watts{domain=\"%s\"} ", pd_dom_names[d]);
+			bprintf(&b, "%llu.%03llu\n", (unsigned long long)(s->power_mw[d] / 1000),
+				(unsigned long long)(s->power_mw[d] % 1000));
+		}
+	head(&b, "pwrmig_idle_energy_joules_total", "counter",
+	     "Energy charged to idle CPUs, by domain.");
+	for (d = 0; d < PD_NR_DOMS; d++)
+		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
+			bprintf(&b, "pwrmig_idle_energy_joules_total{domain=\"%s\"} ",
+				pd_dom_names[d]);
+			micro(&b, s->idle_uj[d]);
+		}
+	head(&b, "pwrmig_other_energy_joules_total", "counter",
+	     "Energy of cgroups the ledger had no room for, by domain.");
+	for (d = 0; d < PD_NR_DOMS; d++)
+		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
+			bprintf(&b, "pwrmig_other_energy_joules_total{domain=\"%s\"} ",
+				pd_dom_names[d]);
+			micro(&b, s->other_uj[d]);
+		}
+
+	head(&b, "pwrmig_cgroup_energy_joules_total", "counter",
+	     "Energy charged to a cgroup, by domain (pkg: CPU package, dram, gpu).");
+	for (i = 0; i < s->ncg; i++) {
+		const struct pd_cgroup *c = &s->cg[i];
+
+		esc(c->path, path, sizeof(path));
+		for (d = 0; d < PD_NR_DOMS; d++) {
+			bprintf(&b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
+				"domain=\"%s\",estimated=\"%s\"} ", path,
+				(unsigned long long)c->id, pd_dom_names[d],
+				c->estimated && d != PD_DOM_GPU ? "true" : "false");
+			micro(&b, c->energy_uj[d]);
+		}
+	}
+	head(&b, "pwrmig_cgroup_cpu_seconds_total", "counter",
+	     "CPU time of a cgroup, measured at every context switch.");
+	for (i = 0; i < s->ncg; i++) {
+		const struct pd_cgroup *c = &s->cg[i];
+
+		bprintf(&b, "pwrmig_cgroup_cpu_seconds_total{cgroup=\"%s\",id=\"%llu\"} "
+			"%llu.%09llu\n", esc(c->path, path, sizeof(path)),
+			(unsigned long long)c->id,
+			(unsigned long long)(c->runtime_ns / 1000000000ULL),
+			(unsigned long long)(c->runtime_ns % 1000000000ULL));
+	}
+	if (s->nsites) {
+		const char *cur = s->sites[0].currency;
+
+		for (i = 0; i < s->nsites; i++)
+			if (s->sites[i].local)
+				cur = s->sites[i].currency;
+		head(&b, "pwrmig_cgroup_cost_total", "counter",
+		     "Electricity cost of a cgroup at the local site's price and PUE, "
+		     "in units of the currency label.");
+		for (i = 0; i < s->ncg; i++) {
+			const struct pd_cgroup *c = &s->cg[i];
+
+			bprintf(&b, "pwrmig_cgroup_cost_total{cgroup=\"%s\",id=\"%llu\","
+				"currency=\"%s\"} ", esc(c->path, path, sizeof(path)),
+				(unsigned long long)c->id, cur);
+			micro(&b, c->cost_uunits);
+		}
+	}
+	head(&b, "pwrmig_cgroup_removed", "gauge",
+	     "1 for a cgroup that was removed; its figures are kept for a while.");
+	for (i = 0; i < s->ncg; i++)
+		if (s->cg[i].gone)
+			bprintf(&b, "pwrmig_cgroup_removed{cgroup=\"%s\",id=\"%llu\"} 1\n",
+				esc(s->cg[i].path, path, sizeof(path)),
+				(unsigned long long)s->cg[i].id);
+
+	if (s->nsites) {
+		head(&b, "pwrmig_site_price_per_kwh", "gauge",
+		     "A site's current grid price, in units of the currency label per kWh.");
+		for (i = 0; i < s->nsites; i++) {
+			const struct pd_site *st = &s->sites[i];
+
+			bprintf(&b, "pwrmig_site_price_per_kwh{site=\"%s\",currency=\"%s\","
+				"local=\"%s\"} ", esc(st->name, name, sizeof(name)),
+				st->currency, st->local ? "true" : "false");
+			micro(&b, st->price);
+		}
+		head(&b, "pwrmig_site_pue_ratio", "gauge",
+		     "A site's power usage effectiveness.");
+		for (i = 0; i < s->nsites; i++)
+			bprintf(&b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
+				esc(s->sites[i].name, name, sizeof(name)),
+				s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
+		head(&b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
+		     "A site's grid carbon intensity, where known.");
+		for (i = 0; i < s->nsites; i++)
+			if (s->sites[i].has_carbon)
+				bprintf(&b, "pwrmig_site_carbon_grams_per_kwh{site=\"%s\"} %u\n",
+					esc(s->sites[i].name, name, sizeof(name)),
+					s->sites[i].carbon_g_per_kwh);
+	}
+
+	if (s->ngpu) {
+		head(&b, "pwrmig_gpu_energy_joules_total", "counter",
+		     "Energy a GPU used since pwrmigd started (NVML).");
+		for (i = 0; i < s->ngpu; i++) {
+			bprintf(&b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
+				s->gpu[i].index, esc(s->gpu[i].name, name, sizeof(name)));
+			micro(&b, s->gpu[i].energy_uj);
+		}
+		head(&b, "pwrmig_gpu_idle_energy_joules_total", "counter",
+		     "GPU energy not charged to any cgroup: idle power, or nobody to charge.");
+		for (i = 0; i < s->ngpu; i++) {
+			bprintf(&b, "pwrmig_gpu_idle_energy_joules_total{device=\"%u\"} ",
+				s->gpu[i].index);
+			micro(&b, s->gpu[i].idle_uj);
+		}
+		head(&b, "pwrmig_gpu_power_watts", "gauge", "GPU power as NVML reports it.");
+		for (i = 0; i < s->ngpu; i++)
+			bprintf(&b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
+				s->gpu[i].index, (unsigned long long)(s->gpu[i].power_mw / 1000),
+				(unsigned long long)(s->gpu[i].power_mw % 1000));
+		head(&b, "pwrmig_gpu_energy_resets_total", "counter",
+		     "Times a GPU's energy counter restarted (driver reload).");
+		for (i = 0; i < s->ngpu; i++)
+			bprintf(&b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
+				s->gpu[i].index, (unsigned long long)s->gpu[i].resets);
+		head(&b, "pwrmig_gpu_report_errors_total", "counter",
+		     "GPU energy reports the module refused (the energy stays idle).");
+		bprintf(&b, "pwrmig_gpu_report_errors_total %llu\n",
+			(unsigned long long)s->gpu_report_errors);
+	}
+	head(&b, "pwrmig_scrapes_total", "counter", "Scrapes of this endpoint.");
+	bprintf(&b, "pwrmig_scrapes_total %llu\n", (unsigned long long)s->scrapes);
+	pthread_mutex_unlock(&pd->lock);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
+			     const char *type, char *body, size_t len,
+			     enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, mode);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload, size_t *upload_len, void **ctx)
+{
+	static char not_found[] = "pwrmigd: try /metrics\n";
+	static char bad_method[] = "pwrmigd: only GET and HEAD\n";
+	static char oom[] = "pwrmigd: out of memory\n";
+	struct pd *pd = cls;
+	size_t len;
+	char *text;
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
+			     strlen(bad_method), MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
+			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
+	text = pd_metrics_render(pd, &len);
+	if (!text)
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", oom,
+			     strlen(oom), MHD_RESPMEM_PERSISTENT);
+	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+		     text, len, MHD_RESPMEM_MUST_FREE);
+}
+
+int pd_exporter_start(struct pd *pd, struct pd_exporter **out)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in6 *s6 = (void *)&ss;
+	struct sockaddr_in *s4 = (void *)&ss;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct pd_exporter *e;
+
+	if (inet_pton(AF_INET, pd->cfg.listen_addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(pd->cfg.listen_port);
+	} else if (inet_pton(AF_INET6, pd->cfg.listen_addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(pd->cfg.listen_port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		fprintf(stderr, "pwrmigd: listen address '%s' is not IPv4 or IPv6\n",
+			pd->cfg.listen_addr);
+		return -EINVAL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->mhd = MHD_start_daemon(flags, pd->cfg.listen_port, NULL, NULL, handle, pd,
+				  MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				  MHD_OPTION_END);
+	if (!e->mhd) {
+		fprintf(stderr, "pwrmigd: cannot listen on %s:%u (in use, or not allowed)\n",
+			pd->cfg.listen_addr, pd->cfg.listen_port);
+		free(e);
+		return -EADDRINUSE;
+	}
+	*out = e;
+	return 0;
+}
+
+void pd_exporter_stop(struct pd_exporter *e)
+{
+	if (!e)
+		return;
+	MHD_stop_daemon(e->mhd);
+	free(e);
+}

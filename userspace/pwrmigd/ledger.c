@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module-less ledger: the same per-cgroup figures as pwrmig.ko, from the
+ * eBPF sched_switch collector (runtime per cgroup, idle, overflow) and a
+ * meter read from user space, split with the module's own arithmetic
+ * (kmod/attrib.c): every interval, cgroups + idle + other == the meter's
+ * delta exactly, and cost accrues without drift.
+ *
+ * Meters: powercap RAPL (/sys/class/powercap, wrapping at
+ * max_energy_range_uj), perf's power PMU (energy-pkg, energy-ram, or
+ * energy-psys as the package figure), or the power model (per-CPU idle
+ * and busy power, flagged estimated), in that order for "auto".
+ *
+ * The collector sums runtime over all CPUs, so on a multi-socket machine
+ * the packages' energy is split as one pool (the module splits it per
+ * package).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../kmod/attrib.h"
+#include "pwrmig.h"
+#include "pwrmig_bpf.h"
+#include "pwrmigd.h"
+
+#define MAX_ZONES 16
+
+struct lcg {
+	uint64_t id;
+	char path[256];
+	uint64_t last_rt;		/* collector's total at the last sample */
+	uint64_t delta_rt;		/* in the current sample */
+	uint64_t runtime_ns;
+	uint64_t energy_uj[PD_NR_DOMS];
+	long long carry[PD_NR_DOMS];
+	struct pwrmig_cost cost;
+	int estimated;
+	int gone;
+	uint64_t gone_at;		/* CLOCK_MONOTONIC s */
+	unsigned int path_misses;
+};
+
+struct zone {				/* a powercap zone or a perf event */
+	int dom;
+	char file[600];			/* powercap: energy_uj */
+	int fd;				/* perf: event fd */
+	long double uj_per_count;	/* perf */
+	long double frac;		/* perf: fraction of a uJ carried */
+	struct pwrmig_counter ctr;
+};
+
+struct pd_ledger {
+	struct pd *pd;
+	struct pwrmig_sched *sched;
+	void *tree;			/* lcg by id (tsearch) */
+	struct lcg **all;		/* every lcg, for the snapshot */
+	size_t nall, capall;
+	struct lcg **active;		/* ran in this sample */
+	size_t nactive, capactive;
+	struct pwrmig_share *shares;
+	size_t capshares;
+	enum pd_meter meter;
+	const char *meter_name;
+	int estimated;
+	struct zone zones[MAX_ZONES];
+	unsigned int nzones;
+	uint64_t model_rem;		/* pJ below a uJ */
+	uint64_t last_ns, last_idle, last_over;
+	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
+	uint64_t samples;
+	uint64_t power_mw[PD_NR_DOMS];
+	uint64_t total_uj[PD_NR_DOMS], idle_uj[PD_NR_DOMS], other_uj[PD_NR_DOMS];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%lu", v) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+	return 0;
+}
+
+/* ---- meters ---------------------------------------------------------------- */
+
+/* intel-rapl:N (packages) and their intel-rapl:N:M subzones named "dram". */
+static int powercap_open(struct pd_ledger *l)
+{
+	const char *root = l->pd->cfg.powercap_root;
+	char path[600], name[64];
+	struct dirent *d;
+	uint64_t range;
+	DIR *dir;
+
+	dir = opendir(root);
+	if (!dir)
+		return -ENOENT;
+	while ((d = readdir(dir)) && l->nzones < MAX_ZONES) {
+		struct zone *z = &l->zones[l->nzones];
+		const char *colon = strchr(d->d_name, ':');
+		int sub;
+
+		if (strncmp(d->d_name, "intel-rapl:", 11) || !colon)
+			continue;
+		sub = strchr(colon + 1, ':') != NULL;
+		snprintf(path, sizeof(path), "%s/%s/name", root, d->d_name);
+		if (read_str(path, name, sizeof(name)))
+			continue;
+		if (!sub && strncmp(name, "package", 7))
+			continue;	/* psys and the like would count twice */
+		if (sub && strcmp(name, "dram"))
+			continue;	/* core, uncore: inside the package figure */
+		snprintf(path, sizeof(path), "%s/%s/max_energy_range_uj", root, d->d_name);
+		if (read_u64(path, &range) || !range)
+			continue;
+		snprintf(z->file, sizeof(z->file), "%s/%s/energy_uj", root, d->d_name);
+		if (access(z->file, R_OK))
+			continue;
+		z->dom = sub ? PD_DOM_DRAM : PD_DOM_PKG;
+		z->fd = -1;
+		z->ctr.bits = 64;
+		z->ctr.range = range + 1;
+		l->nzones++;
+	}
+	closedir(dir);
+	return l->nzones ? 0 : -ENOENT;
+}
+
+static int perf_open_event(struct pd_ledger *l, const char *event, int dom)
+{
+	const char *base = "/sys/bus/event_source/devices/power";
+	char path[256], buf[128], *p;
+	struct perf_event_attr attr = { .size = sizeof(attr) };
+	uint64_t type, config;
+	long double scale;
+	int cpu = 0, fd;
+
+	snprintf(path, sizeof(path), "%s/type", base);
+	if (read_u64(path, &type))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/events/%s", base, event);
+	if (read_str(path, buf, sizeof(buf)) || !(p = strstr(buf, "event=")))
+		return -ENOENT;
+	config = strtoull(p + 6, NULL, 0);
+	snprintf(path, sizeof(path), "%s/events/%s.scale", base, event);
+	if (read_str(path, buf, sizeof(buf)) || (scale = strtold(buf, NULL)) <= 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/cpumask", base);
+	if (!read_str(path, buf, sizeof(buf)))
+		cpu = atoi(buf);
+	attr.type = type;
+	attr.config = config;
+	fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, 0);
+	if (fd < 0)
+		return -errno;
+	l->zones[l->nzones].dom = dom;
+	l->zones[l->nzones].fd = fd;
+	l->zones[l->nzones].uj_per_count = scale * 1e6L;
+	l->zones[l->nzones].ctr.bits = 64;
+	l->nzones++;
+	return 0;
+}
+
+static int perf_open(struct pd_ledger *l)
+{
+	if (!perf_open_event(l, "energy-pkg", PD_DOM_PKG)) {
+		perf_open_event(l, "energy-ram", PD_DOM_DRAM);
+		l->meter_name = "perf";
+		return 0;
+	}
+	if (!perf_open_event(l, "energy-psys", PD_DOM_PKG)) {
+		l->meter_name = "perf-psys";
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Energy of each domain since the last sample, in uJ. */
+static void meter_read(struct pd_ledger *l, uint64_t busy_ns, uint64_t idle_ns,
+		       uint64_t elapsed_ns, uint64_t *uj)
+{
+	const struct pd_config *c = &l->pd->cfg;
+	unsigned int i, ev;
+	uint64_t raw, d, pj;
+
+	memset(uj, 0, PD_NR_DOMS * sizeof(*uj));
+	if (l->meter == PD_METER_MODEL) {
+		pj = busy_ns * c->model_active_mw + idle_ns * c->model_idle_mw + l->model_rem;
+		uj[PD_DOM_PKG] = pj / 1000000;
+		l->model_rem = pj % 1000000;
+		return;
+	}
+	for (i = 0; i < l->nzones; i++) {
+		struct zone *z = &l->zones[i];
+
+		if (z->fd >= 0) {
+			if (read(z->fd, &raw, sizeof(raw)) != sizeof(raw))
+				continue;
+		} else if (read_u64(z->file, &raw)) {
+			continue;
+		}
+		d = pwrmig_counter_advance(&z->ctr, raw, elapsed_ns, 0, &ev);
+		if (z->fd >= 0) {
+			long double e = d * z->uj_per_count + z->frac;
+
+			d = (uint64_t)e;
+			z->frac = e - d;
+		}
+		uj[z->dom] += d;
+	}
+}
+
+/* ---- cgroups --------------------------------------------------------------- */
+
+static int cmp_lcg(const void *a, const void *b)
+{
+	const struct lcg *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	void *p;
+	size_t cap2;
+
+	if (need <= *cap)
+		return 0;
+	cap2 = *cap ? *cap * 2 : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	p = realloc(*arr, cap2 * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = cap2;
+	return 0;
+}
+
+static struct lcg *lcg_get(struct pd_ledger *l, uint64_t id)
+{
+	struct lcg key = { .id = id }, *cg, **found;
+
+	found = tfind(&key, &l->tree, cmp_lcg);
+	if (found)
+		return *found;
+	if (grow((void **)&l->all, &l->capall, l->nall + 1, sizeof(*l->all)))
+		return NULL;
+	cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return NULL;
+	cg->id = id;
+	if (!tsearch(cg, &l->tree, cmp_lcg)) {
+		free(cg);
+		return NULL;
+	}
+	l->all[l->nall++] = cg;
+	pd_cgroup_path(id, cg->path, sizeof(cg->path));
+	return cg;
+}
+
+static int collect(uint64_t cgid, uint64_t rt, uint64_t switches, void *arg)
+{
+	struct pd_ledger *l = arg;
+	struct lcg *cg = lcg_get(l, cgid);
+	uint64_t d;
+
+	if (!cg)
+		return 0;	/* no memory: its time goes to "other" below */
+	d = rt >= cg->last_rt ? rt - cg->last_rt : rt;
+	cg->last_rt = rt;
+	if (!d)
+		return 0;
+	if (grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
+		return 0;
+	cg->delta_rt = d;
+	l->active[l->nactive++] = cg;
+	return 0;
+}
+
+int pd_ledger_sample(struct pd_ledger *l)
+{
+	const struct pd_config *c = &l->pd->cfg;
+	struct pwrmig_sched_totals t;
+	uint64_t now = mono_ns(), elapsed = now - l->last_ns, busy, idle, over;
+	uint64_t uj[PD_NR_DOMS];
+	size_t i, n;
+	int dom, err;
+
+	l->nactive = 0;
+	err = pwrmig_sched_for_each(l->sched, collect, l);
+	if (!err)
+		err = pwrmig_sched_totals(l->sched, &t);
+	if (err)
+		return err;
+	idle = t.idle_ns - l->last_idle;
+	over = t.overflow_ns - l->last_over;
+	l->last_idle = t.idle_ns;
+	l->last_over = t.overflow_ns;
+	busy = over;
+	for (i = 0; i < l->nactive; i++)
+		busy += l->active[i]->delta_rt;
+
+	meter_read(l, busy, idle, elapsed, uj);
+	n = l->nactive + 2;
+	if (grow((void **)&l->shares, &l->capshares, n, sizeof(*l->shares)))
+		return -ENOMEM;
+	for (dom = PD_DOM_PKG; dom <= PD_DOM_DRAM; dom++) {
+		struct pwrmig_share *sh = l->shares;
+
+		if (!uj[dom] && dom == PD_DOM_DRAM)
+			continue;
+		sh[0] = (struct pwrmig_share){ .weight = idle, .carry = l->idle_carry[dom] };
+		sh[1] = (struct pwrmig_share){ .weight = over, .carry = l->other_carry[dom] };
+		for (i = 0; i < l->nactive; i++)
+			sh[i + 2] = (struct pwrmig_share){
+				.weight = l->active[i]->delta_rt,
+				.carry = l->active[i]->carry[dom],
+			};
+		pwrmig_split(uj[dom], sh, n);
+		l->idle_carry[dom] = sh[0].carry;
+		l->other_carry[dom] = sh[1].carry;
+		l->idle_uj[dom] += sh[0].out;
+		l->other_uj[dom] += sh[1].out;
+		for (i = 0; i < l->nactive; i++) {
+			struct lcg *cg = l->active[i];
+
+			cg->carry[dom] = sh[i + 2].carry;
+			cg->energy_uj[dom] += sh[i + 2].out;
+			if (c->price && sh[i + 2].out)
+				pwrmig_cost_add(&cg->cost, sh[i + 2].out, c->price,
+						c->pue_milli);
+			if (l->estimated && sh[i + 2].out)
+				cg->estimated = 1;
+		}
+	}
+	for (dom = 0; dom < PD_NR_DOMS; dom++) {
+		if (dom == PD_DOM_GPU)
+			continue;
+		l->total_uj[dom] += uj[dom];
+		l->power_mw[dom] = elapsed ? uj[dom] * 1000000ULL / elapsed : 0;
+	}
+	for (i = 0; i < l->nactive; i++)
+		l->active[i]->runtime_ns += l->active[i]->delta_rt;
+	l->samples++;
+	l->last_ns = now;
+
+	/* Paths of new cgroups, and which ones went away. */
+	for (i = 0; i < l->nall; i++) {
+		struct lcg *cg = l->all[i];
+		char dir[600];
+		struct stat st;
+
+		if (cg->gone)
+			continue;
+		if (!cg->path[0]) {
+			if (cg->path_misses++ < 3)
+				pd_cgroup_path(cg->id, cg->path, sizeof(cg->path));
+			continue;
+		}
+		snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), cg->path);
+		if (stat(dir, &st) || st.st_ino != cg->id) {
+			cg->gone = 1;
+			cg->gone_at = now / 1000000000ULL;
+		}
+	}
+	return 0;
+}
+
+int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj)
+{
+	const struct pd_config *c = &l->pd->cfg;
+	struct lcg *cg = lcg_get(l, cgid);
+
+	if (!cg)
+		return -ENOMEM;
+	cg->energy_uj[PD_DOM_GPU] += uj;
+	if (c->price && uj)
+		pwrmig_cost_add(&cg->cost, uj, c->price, c->pue_milli);
+	return 0;
+}
+
+void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
+{
+	uint64_t now = mono_ns() / 1000000000ULL;
+	const struct pd_config *c = &l->pd->cfg;
+	size_t i;
+
+	s->mode = "bpf";
+	s->meter = l->meter_name;
+	s->estimated = l->estimated;
+	s->domains = 1 << PD_DOM_PKG;
+	for (i = 0; i < l->nzones; i++)
+		s->domains |= 1 << l->zones[i].dom;
+	s->samples = l->samples;
+	memcpy(s->power_mw, l->power_mw, sizeof(s->power_mw));
+	memcpy(s->total_uj, l->total_uj, sizeof(s->total_uj));
+	memcpy(s->idle_uj, l->idle_uj, sizeof(s->idle_uj));
+	memcpy(s->other_uj, l->other_uj, sizeof(s->other_uj));
+	s->ncg = 0;
+	if (pd_snapshot_reserve(s, l->nall))
+		return;
+	for (i = 0; i < l->nall; i++) {
+		const struct lcg *cg = l->all[i];
+		struct pd_cgroup *o;
+
+		if (cg->gone && now - cg->gone_at > c->retention_s)
+			continue;
+		o = &s->cg[s->ncg++];
+		o->id = cg->id;
+		snprintf(o->path, sizeof(o->path), "%s", cg->path);
+		o->runtime_ns = cg->runtime_ns;
+		memcpy(o->energy_uj, cg->energy_uj, sizeof(o->energy_uj));
+		o->cost_uunits = cg->cost.uunits;
+		o->estimated = cg->estimated;
+		o->gone = cg->gone;
+	}
+	s->nsites = 0;
+	if (c->site[0] || c->price) {
+		struct pd_site *st = &s->sites[s->nsites++];
+
+		memset(st, 0, sizeof(*st));
+		snprintf(st->name, sizeof(st->name), "%s", c->site[0] ? c->site : "local");
+		st->local = 1;
+		st->price = c->price;
+		memcpy(st->currency, c->currency, sizeof(st->currency));
+		st->pue_milli = c->pue_milli;
+	}
+}
+
+const char *pd_ledger_meter(struct pd_ledger *l)
+{
+	return l->meter_name;
+}
+
+const char *pd_ledger_attach_kind(struct pd_ledger *l)
+{
+	return pwrmig_sched_attach_kind(l->sched);
+}
+
+int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
+{
+	struct pwrmig_sched_totals t;
+	struct pd_ledger *l;
+	int err;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->pd = pd;
+	l->meter = pd->cfg.meter;
+	if (l->meter == PD_METER_AUTO || l->meter == PD_METER_POWERCAP) {
+		err = powercap_open(l);
+		if (!err) {
+			l->meter = PD_METER_POWERCAP;
+			l->meter_name = "powercap";
+		} else if (l->meter == PD_METER_POWERCAP) {
+			fprintf(stderr, "pwrmigd: meter powercap: no RAPL zones under %s\n",
+				pd->cfg.powercap_root);
+			free(l);
+			return err;
+		} else if (!perf_open(l)) {
+			l->meter = PD_METER_POWERCAP;	/* read like counters */
+		} else {
+			l->meter = PD_METER_MODEL;
+		}
+	}
+	if (l->meter == PD_METER_MODEL) {
+		l->meter_name = "model";
+		l->estimated = 1;
+	}
+	err = pwrmig_sched_open(&l->sched, pd->cfg.max_cgroups);
+	if (err) {
+		fprintf(stderr, "pwrmigd: cannot load the eBPF sched collector: %s\n",
+			strerror(-err));
+		pd_ledger_close(l);
+		return err;
+	}
+	/* The first sample splits what ran from now on. */
+	l->last_ns = mono_ns();
+	if (!pwrmig_sched_totals(l->sched, &t)) {
+		l->last_idle = t.idle_ns;
+		l->last_over = t.overflow_ns;
+	}
+	*out = l;
+	return 0;
+}
+
+void pd_ledger_close(struct pd_ledger *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	pwrmig_sched_close(l->sched);
+	for (i = 0; i < l->nzones; i++)
+		if (l->zones[i].fd >= 0)
+			close(l->zones[i].fd);
+	tdestroy(l->tree, free);
+	free(l->all);
+	free(l->active);
+	free(l->shares);
+	free(l);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _PWRMIGD_H
+#define _PWRMIGD_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum pd_mode { PD_MODE_AUTO, PD_MODE_MODULE, PD_MODE_BPF };
+enum pd_meter { PD_METER_AUTO, PD_METER_POWERCAP, PD_METER_MODEL };
+enum pd_gpu_mode { PD_GPU_AUTO, PD_GPU_NVML, PD_GPU_OFF };
+
+struct pd_config {
+	enum pd_mode mode;
+	char listen_addr[64];
+	uint16_t listen_port;
+	uint32_t interval_ms;
+	enum pd_meter meter;
+	uint32_t model_idle_mw;
+	uint32_t model_active_mw;
+	char powercap_root[256];
+	char site[32];
+	uint64_t price;		/* micro-units per kWh */
+	char currency[4];
+	uint32_t pue_milli;
+	enum pd_gpu_mode gpu;
+	char nvml_library[256];
+	int64_t gpu_idle_mw;	/* -1: learn it */
+	uint32_t max_cgroups;
+	uint32_t retention_s;	/* keep gone cgroups' figures (bpf mode) */
+};
+
+/* Parse FILE into CFG (defaults first); prints "FILE:LINE: ..." errors. */
+void pd_config_defaults(struct pd_config *cfg);
+int pd_config_load(struct pd_config *cfg, const char *file);
+
+/* ---- what the exporter shows, from either mode ---------------------------- */
+
+enum { PD_DOM_PKG, PD_DOM_DRAM, PD_DOM_GPU, PD_NR_DOMS };
+extern const char *const pd_dom_names[PD_NR_DOMS];
+
+struct pd_cgroup {
+	uint64_t id;
+	char path[256];		/* "" when unknown or gone */
+	uint64_t runtime_ns;
+	uint64_t energy_uj[PD_NR_DOMS];
+	uint64_t cost_uunits;
+	int estimated;
+	int gone;
+};
+
+struct pd_site {
+	char name[32];
+	int local;
+	uint64_t price;
+	char currency[4];
+	uint32_t pue_milli;
+	int has_carbon;
+	uint32_t carbon_g_per_kwh;
+};
+
+struct pd_gpu_dev {
+	unsigned int index;
+	char name[96];
+	uint64_t energy_uj;	/* NVML total since the daemon started */
+	uint64_t idle_uj;	/* not attributed to any process */
+	uint64_t power_mw;
+	uint64_t resets;
+};
+
+struct pd_snapshot {
+	const char *mode;	/* "module" or "bpf" */
+	const char *meter;	/* rapl, model, test, powercap */
+	int estimated;
+	unsigned int domains;	/* bit per PD_DOM_* the meter measures */
+	uint64_t samples;
+	uint64_t power_mw[PD_NR_DOMS];	/* node, over the last interval */
+	uint64_t total_uj[PD_NR_DOMS];	/* node, since start */
+	uint64_t idle_uj[PD_NR_DOMS];
+	uint64_t other_uj[PD_NR_DOMS];
+	size_t ncg, cap;
+	struct pd_cgroup *cg;
+	size_t nsites;
+	struct pd_site sites[16];
+	size_t ngpu;
+	struct pd_gpu_dev gpu[16];
+	uint64_t gpu_reports, gpu_report_errors;
+	uint64_t scrapes;
+};
+
+struct pd {
+	struct pd_config cfg;
+	int verbose;
+	pthread_mutex_t lock;		/* guards snap */
+	struct pd_snapshot snap;
+	struct pwrmig *pw;		/* module mode */
+	struct pd_ledger *ledger;	/* bpf mode */
+	struct pd_gpu *gpu;
+};
+
+void pd_log(struct pd *pd, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Grow S to hold N cgroups; -1 on allocation failure. */
+int pd_snapshot_reserve(struct pd_snapshot *s, size_t n);
+
+/* ---- module-less ledger (ledger.c) --------------------------------------- */
+struct pd_ledger;
+int pd_ledger_open(struct pd *pd, struct pd_ledger **out);
+void pd_ledger_close(struct pd_ledger *l);
+/* Sample: runtime from eBPF, energy from the meter, split and cost. */
+int pd_ledger_sample(struct pd_ledger *l);
+/* GPU energy of a cgroup (bpf mode's energy-report). */
+int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj);
+void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s);
+const char *pd_ledger_attach_kind(struct pd_ledger *l);
+const char *pd_ledger_meter(struct pd_ledger *l);
+
+/* ---- GPU sampler (gpu.c) --------------------------------------------------- */
+struct pd_gpu;
+/* NULL when NVML is absent or has no device (and gpu = auto). */
+int pd_gpu_open(struct pd *pd, struct pd_gpu **out);
+void pd_gpu_close(struct pd_gpu *g);
+/*
+ * Read every device's energy and split the active part over the cgroups
+ * of the processes using it; REPORT gets each cgroup's share.
+ */
+int pd_gpu_sample(struct pd_gpu *g,
+		  int (*report)(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj),
+		  void *arg);
+void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s);
+
+/* ---- cgroup ids and paths (cgroups.c) -------------------------------------- */
+/* The cgroup v2 id (inode) of PID's cgroup, 0 if unknown. */
+uint64_t pd_pid_cgroup(int pid);
+/* Path below the root of cgroup ID, "" if not found (rescans at most once a call). */
+int pd_cgroup_path(uint64_t id, char *buf, size_t len);
+
+/* ---- Prometheus exporter (exporter.c) --------------------------------------- */
+struct pd_exporter;
+int pd_exporter_start(struct pd *pd, struct pd_exporter **out);
+void pd_exporter_stop(struct pd_exporter *e);
+/* The exposition text of the current snapshot (malloc'd). */
+char *pd_metrics_render(struct pd *pd, size_t *len);
+
+#endif
