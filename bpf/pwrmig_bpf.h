@@ -31,6 +31,22 @@ int pwrmig_sched_for_each(struct pwrmig_sched *s,
 				    uint64_t switches, void *arg),
 			  void *arg);
 
+/* Per CPU: since when, and what, it has been running without a switch. */
+struct pwrmig_sched_running {
+	uint64_t since_ns;	/* CLOCK_MONOTONIC; 0: no switch seen yet */
+	uint64_t cgid;
+	int idle;
+};
+
+/*
+ * Fill R (N entries, one per possible CPU) and return how many; read it
+ * after pwrmig_sched_for_each() so that a switch in between is never
+ * counted twice.
+ */
+int pwrmig_sched_running(struct pwrmig_sched *s, struct pwrmig_sched_running *r,
+			 unsigned int n);
+int pwrmig_sched_ncpus(const struct pwrmig_sched *s);
+
 /* Idle and overflow buckets summed over all CPUs. */
 int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t);
 

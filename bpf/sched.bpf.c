@@ -9,6 +9,7 @@
  * bucket, never dropped.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -28,7 +29,7 @@ struct {
 	__type(value, struct pwrmig_sched_cpu);
 } cpu_state SEC(".maps");
 
-static __always_inline int account_switch(void)
+static __always_inline int account_switch(struct task_struct *next)
 {
 	struct pwrmig_sched_val zero = {}, *val;
 	struct pwrmig_sched_cpu *cpu;
@@ -41,6 +42,9 @@ static __always_inline int account_switch(void)
 	now = bpf_ktime_get_ns();
 	delta = cpu->last_ns ? now - cpu->last_ns : 0;
 	cpu->last_ns = now;
+	/* Who runs from now on: the reader charges that stretch as it goes. */
+	cpu->cur_idle = BPF_CORE_READ(next, pid) == 0;
+	cpu->cur_cgid = BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id);
 	if (!delta)
 		return 0;
 
@@ -70,14 +74,15 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	return account_switch();
+	return account_switch(next);
 }
 
 /* Fallback for kernels whose BTF lacks the tracepoint's prototype. */
 SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw)
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
 {
-	return account_switch();
+	return account_switch(next);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -128,6 +128,34 @@ int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t)
 	return 0;
 }
 
+int pwrmig_sched_ncpus(const struct pwrmig_sched *s)
+{
+	return s->ncpus;
+}
+
+int pwrmig_sched_running(struct pwrmig_sched *s, struct pwrmig_sched_running *r,
+			 unsigned int n)
+{
+	struct pwrmig_sched_cpu *cpus;
+	uint32_t key = 0;
+	int i;
+
+	cpus = calloc(s->ncpus, sizeof(*cpus));
+	if (!cpus)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.cpu_state), &key, cpus)) {
+		free(cpus);
+		return -errno;
+	}
+	for (i = 0; i < s->ncpus && i < (int)n; i++) {
+		r[i].since_ns = cpus[i].last_ns;
+		r[i].cgid = cpus[i].cur_cgid;
+		r[i].idle = !!cpus[i].cur_idle;
+	}
+	free(cpus);
+	return i;
+}
+
 void pwrmig_sched_close(struct pwrmig_sched *s)
 {
 	if (!s)

@@ -21,6 +21,9 @@ struct pwrmig_sched_cpu {
 	__u64 idle_ns;			/* time the idle task ran */
 	__u64 overflow_ns;		/* time of cgroups the map had no room for */
 	__u64 overflow_switches;
+	/* What runs since last_ns, for readers that charge the running stretch. */
+	__u64 cur_cgid;
+	__u64 cur_idle;
 };
 
 #endif /* __PWRMIG_SCHED_H */

@@ -7,6 +7,7 @@
 #
 #   metrics.py URL save FILE            the raw text into FILE
 #   metrics.py FILE get NAME [LABEL=VALUE...]   one sample, in micro-units
+#   metrics.py FILE get0 NAME [LABEL=VALUE...]  the same, 0 when absent
 #   metrics.py FILE sum NAME [LABEL=VALUE...]   sum of matching samples
 
 import re
@@ -41,7 +42,7 @@ def main():
                 open(sys.argv[3], "w") as f:
             f.write(r.read().decode())
         return
-    if len(sys.argv) < 4 or sys.argv[2] not in ("get", "sum"):
+    if len(sys.argv) < 4 or sys.argv[2] not in ("get", "get0", "sum"):
         sys.exit(__doc__ if __doc__ else "usage: see the head of metrics.py")
     with open(sys.argv[1]) as f:
         text = f.read()
@@ -49,7 +50,9 @@ def main():
     want = dict(a.split("=", 1) for a in sys.argv[4:])
     vals = [micro(v) for n, labels, v in samples(text)
             if n == name and all(labels.get(k) == w for k, w in want.items())]
-    if sys.argv[2] == "get":
+    if sys.argv[2] == "get0" and not vals:
+        print(0)
+    elif sys.argv[2] in ("get", "get0"):
         if len(vals) != 1:
             sys.exit("metrics.py: %d samples of %s %s" % (len(vals), name, want))
         print(vals[0])

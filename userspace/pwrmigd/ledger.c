@@ -37,8 +37,11 @@
 struct lcg {
 	uint64_t id;
 	char path[256];
-	uint64_t last_rt;		/* collector's total at the last sample */
+	uint64_t map_rt;		/* the collector's total, as last read */
+	uint64_t pre_ns;		/* running now, not yet in the total */
+	uint64_t last_eff;		/* total + running, at the last sample */
 	uint64_t delta_rt;		/* in the current sample */
+	uint64_t stamp;			/* sample it was last listed in */
 	uint64_t runtime_ns;
 	uint64_t energy_uj[PD_NR_DOMS];
 	long long carry[PD_NR_DOMS];
@@ -64,8 +67,12 @@ struct pd_ledger {
 	void *tree;			/* lcg by id (tsearch) */
 	struct lcg **all;		/* every lcg, for the snapshot */
 	size_t nall, capall;
+	struct lcg **seen;		/* in the collector's map or running */
+	size_t nseen, capseen;
 	struct lcg **active;		/* ran in this sample */
 	size_t nactive, capactive;
+	struct pwrmig_sched_running *run;
+	int ncpus;
 	struct pwrmig_share *shares;
 	size_t capshares;
 	enum pd_meter meter;
@@ -74,7 +81,7 @@ struct pd_ledger {
 	struct zone zones[MAX_ZONES];
 	unsigned int nzones;
 	uint64_t model_rem;		/* pJ below a uJ */
-	uint64_t last_ns, last_idle, last_over;
+	uint64_t last_ns, last_idle_eff, last_over, over_delta;
 	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
 	uint64_t samples;
 	uint64_t power_mw[PD_NR_DOMS];
@@ -292,44 +299,98 @@ static struct lcg *lcg_get(struct pd_ledger *l, uint64_t id)
 	return cg;
 }
 
+static void see(struct pd_ledger *l, struct lcg *cg)
+{
+	if (cg->stamp == l->samples + 1)
+		return;
+	if (grow((void **)&l->seen, &l->capseen, l->nseen + 1, sizeof(*l->seen)))
+		return;
+	cg->stamp = l->samples + 1;
+	l->seen[l->nseen++] = cg;
+}
+
 static int collect(uint64_t cgid, uint64_t rt, uint64_t switches, void *arg)
 {
 	struct pd_ledger *l = arg;
 	struct lcg *cg = lcg_get(l, cgid);
-	uint64_t d;
 
 	if (!cg)
 		return 0;	/* no memory: its time goes to "other" below */
-	d = rt >= cg->last_rt ? rt - cg->last_rt : rt;
-	cg->last_rt = rt;
-	if (!d)
-		return 0;
-	if (grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
-		return 0;
-	cg->delta_rt = d;
-	l->active[l->nactive++] = cg;
+	see(l, cg);
+	cg->map_rt = rt;
 	return 0;
 }
 
-int pd_ledger_sample(struct pd_ledger *l)
+/*
+ * Runtime since the last sample, per cgroup: the collector's totals plus
+ * what each CPU has been running since its last switch (the collector
+ * charges that stretch only at the next switch; without this a long
+ * stretch lands in one sample as a lump).  The map is read before the
+ * running stretches, so a switch in between makes a stretch late, never
+ * counted twice.
+ */
+static int runtime_deltas(struct pd_ledger *l, uint64_t *now, uint64_t *idle)
 {
-	const struct pd_config *c = &l->pd->cfg;
 	struct pwrmig_sched_totals t;
-	uint64_t now = mono_ns(), elapsed = now - l->last_ns, busy, idle, over;
-	uint64_t uj[PD_NR_DOMS];
-	size_t i, n;
-	int dom, err;
+	uint64_t idle_pre = 0, eff;
+	struct lcg *cg;
+	size_t i;
+	int n, err;
 
+	l->nseen = 0;
 	l->nactive = 0;
 	err = pwrmig_sched_for_each(l->sched, collect, l);
 	if (!err)
 		err = pwrmig_sched_totals(l->sched, &t);
 	if (err)
 		return err;
-	idle = t.idle_ns - l->last_idle;
-	over = t.overflow_ns - l->last_over;
-	l->last_idle = t.idle_ns;
+	n = pwrmig_sched_running(l->sched, l->run, l->ncpus);
+	*now = mono_ns();
+	for (i = 0; n > 0 && i < (size_t)n; i++) {
+		const struct pwrmig_sched_running *r = &l->run[i];
+		uint64_t st;
+
+		if (!r->since_ns || r->since_ns >= *now)
+			continue;
+		st = *now - r->since_ns;
+		if (r->idle) {
+			idle_pre += st;
+		} else if (r->cgid && (cg = lcg_get(l, r->cgid))) {
+			see(l, cg);
+			cg->pre_ns += st;
+		}
+	}
+	for (i = 0; i < l->nseen; i++) {
+		cg = l->seen[i];
+		eff = cg->map_rt + cg->pre_ns;
+		cg->delta_rt = eff > cg->last_eff ? eff - cg->last_eff : 0;
+		cg->last_eff = eff;
+		cg->pre_ns = 0;
+		if (cg->delta_rt &&
+		    !grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
+			l->active[l->nactive++] = cg;
+	}
+	eff = t.idle_ns + idle_pre;
+	*idle = eff > l->last_idle_eff ? eff - l->last_idle_eff : 0;
+	l->last_idle_eff = eff;
+	l->over_delta = t.overflow_ns - l->last_over;
 	l->last_over = t.overflow_ns;
+	return 0;
+}
+
+int pd_ledger_sample(struct pd_ledger *l)
+{
+	const struct pd_config *c = &l->pd->cfg;
+	uint64_t now, elapsed, busy, idle, over;
+	uint64_t uj[PD_NR_DOMS];
+	size_t i, n;
+	int dom, err;
+
+	err = runtime_deltas(l, &now, &idle);
+	if (err)
+		return err;
+	elapsed = now - l->last_ns;
+	over = l->over_delta;
 	busy = over;
 	for (i = 0; i < l->nactive; i++)
 		busy += l->active[i]->delta_rt;
@@ -503,6 +564,12 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 		l->estimated = 1;
 	}
 	err = pwrmig_sched_open(&l->sched, pd->cfg.max_cgroups);
+	if (!err) {
+		l->ncpus = pwrmig_sched_ncpus(l->sched);
+		l->run = calloc(l->ncpus, sizeof(*l->run));
+		if (!l->run)
+			err = -ENOMEM;
+	}
 	if (err) {
 		fprintf(stderr, "pwrmigd: cannot load the eBPF sched collector: %s\n",
 			strerror(-err));
@@ -512,7 +579,7 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	/* The first sample splits what ran from now on. */
 	l->last_ns = mono_ns();
 	if (!pwrmig_sched_totals(l->sched, &t)) {
-		l->last_idle = t.idle_ns;
+		l->last_idle_eff = t.idle_ns;
 		l->last_over = t.overflow_ns;
 	}
 	*out = l;
@@ -532,6 +599,8 @@ void pd_ledger_close(struct pd_ledger *l)
 	tdestroy(l->tree, free);
 	free(l->all);
 	free(l->active);
+	free(l->seen);
+	free(l->run);
 	free(l->shares);
 	free(l);
 }
