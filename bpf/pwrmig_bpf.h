@@ -10,7 +10,6 @@
 struct pwrmig_sched;
 
 struct pwrmig_sched_totals {
-	uint64_t idle_ns;
 	uint64_t overflow_ns;
 	uint64_t overflow_switches;
 };
@@ -25,29 +24,35 @@ void pwrmig_sched_close(struct pwrmig_sched *s);
 /* "tp_btf" or "raw_tp": how it attached. */
 const char *pwrmig_sched_attach_kind(const struct pwrmig_sched *s);
 
-/* Call FN for every tracked cgroup with its totals over all CPUs. */
+/*
+ * Call FN for every tracked cgroup with its totals over all CPUs, the
+ * runtime each CPU still holds for it included; not the stretch running
+ * now (see pwrmig_sched_running()).
+ */
 int pwrmig_sched_for_each(struct pwrmig_sched *s,
 			  int (*fn)(uint64_t cgid, uint64_t runtime_ns,
 				    uint64_t switches, void *arg),
 			  void *arg);
 
-/* Per CPU: since when, and what, it has been running without a switch. */
+/*
+ * Per CPU: what its current task has run since it came in (the scheduler's
+ * count as of its last update, from /proc/PID/schedstat), not yet charged.
+ */
 struct pwrmig_sched_running {
-	uint64_t since_ns;	/* CLOCK_MONOTONIC; 0: no switch seen yet */
+	uint64_t running_ns;	/* 0: idle, unknown, or changing meanwhile */
 	uint64_t cgid;
-	int idle;
 };
 
 /*
  * Fill R (N entries, one per possible CPU) and return how many; read it
- * after pwrmig_sched_for_each() so that a switch in between is never
- * counted twice.
+ * after pwrmig_sched_for_each() so that a switch in between makes time
+ * late, never counted twice.
  */
 int pwrmig_sched_running(struct pwrmig_sched *s, struct pwrmig_sched_running *r,
 			 unsigned int n);
 int pwrmig_sched_ncpus(const struct pwrmig_sched *s);
 
-/* Idle and overflow buckets summed over all CPUs. */
+/* The overflow bucket summed over all CPUs. */
 int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t);
 
 #endif /* __PWRMIG_BPF_H */

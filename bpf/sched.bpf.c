@@ -2,11 +2,12 @@
 /*
  * Per-cgroup CPU time at sched_switch.
  *
- * At sched_switch the current task is still the one leaving the CPU, so
- * the time since this CPU's previous switch belongs to its cgroup.  Only
- * per-CPU maps are touched: no locks, no allocation beyond the bounded
- * hash; a cgroup that finds the hash full is counted in the overflow
- * bucket, never dropped.
+ * At sched_switch the scheduler has just brought the outgoing task's
+ * se.sum_exec_runtime up to date: what it grew by since the task came in
+ * on this CPU is charged to its cgroup, the same count the module and
+ * cpu.stat use.  Only per-CPU maps are touched: no locks, no allocation
+ * beyond the bounded hash; a cgroup that finds the hash full is counted
+ * in the overflow bucket, never dropped.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -29,44 +30,64 @@ struct {
 	__type(value, struct pwrmig_sched_cpu);
 } cpu_state SEC(".maps");
 
-static __always_inline int account_switch(struct task_struct *next)
+/* Add the pending runtime to its cgroup's hash entry. */
+static __always_inline void flush(struct pwrmig_sched_cpu *cpu)
 {
 	struct pwrmig_sched_val zero = {}, *val;
-	struct pwrmig_sched_cpu *cpu;
-	__u32 key = 0;
-	__u64 now, delta, cgid;
+	__u64 cgid = cpu->pend_cgid;
 
-	cpu = bpf_map_lookup_elem(&cpu_state, &key);
-	if (!cpu)
-		return 0;
-	now = bpf_ktime_get_ns();
-	delta = cpu->last_ns ? now - cpu->last_ns : 0;
-	cpu->last_ns = now;
-	/* Who runs from now on: the reader charges that stretch as it goes. */
-	cpu->cur_idle = BPF_CORE_READ(next, pid) == 0;
-	cpu->cur_cgid = BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id);
-	if (!delta)
-		return 0;
-
-	/* pid 0 is this CPU's idle task. */
-	if ((__u32)bpf_get_current_pid_tgid() == 0) {
-		cpu->idle_ns += delta;
-		return 0;
-	}
-
-	cgid = bpf_get_current_cgroup_id();
+	if (!cpu->pend_ns)
+		return;
 	val = bpf_map_lookup_elem(&runtime, &cgid);
 	if (!val) {
 		bpf_map_update_elem(&runtime, &cgid, &zero, BPF_NOEXIST);
 		val = bpf_map_lookup_elem(&runtime, &cgid);
-		if (!val) {
-			cpu->overflow_ns += delta;
-			cpu->overflow_switches++;
-			return 0;
-		}
 	}
-	val->runtime_ns += delta;
-	val->switches++;
+	if (val) {
+		val->runtime_ns += cpu->pend_ns;
+		val->switches += cpu->pend_switches;
+	} else {
+		cpu->overflow_ns += cpu->pend_ns;
+		cpu->overflow_switches += cpu->pend_switches;
+	}
+	cpu->pend_ns = 0;
+	cpu->pend_switches = 0;
+}
+
+static __always_inline int account_switch(__u64 prev_pid, __u64 prev_sum, __u64 cgid,
+					  __u64 next_pid, __u64 next_sum, __u64 next_cgid)
+{
+	struct pwrmig_sched_cpu *cpu;
+	__u32 key = 0;
+	__u64 seq;
+
+	cpu = bpf_map_lookup_elem(&cpu_state, &key);
+	if (!cpu)
+		return 0;
+	seq = cpu->seq_begin + 1;
+	cpu->seq_begin = seq;
+	barrier();
+
+	/*
+	 * The scheduler has just updated prev's runtime.  Only a baseline
+	 * taken when this same task came in counts (not the first switch
+	 * after attaching); pid 0 is the idle task, whose time is the
+	 * reader's wall clock less the tasks' time.
+	 */
+	if (prev_pid && prev_pid == cpu->in_pid && prev_sum > cpu->in_sum) {
+		if (cgid != cpu->pend_cgid) {
+			flush(cpu);
+			cpu->pend_cgid = cgid;
+		}
+		cpu->pend_ns += prev_sum - cpu->in_sum;
+		cpu->pend_switches++;
+	}
+	cpu->in_pid = next_pid;
+	cpu->in_cgid = next_cgid;
+	cpu->in_sum = next_sum;
+
+	barrier();
+	cpu->seq_end = seq;
 	return 0;
 }
 
@@ -74,7 +95,11 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	return account_switch(next);
+	/* BTF-typed pointers: plain loads, relocated by CO-RE. */
+	return account_switch(prev->pid, prev->se.sum_exec_runtime,
+			      prev->cgroups->dfl_cgrp->kn->id,
+			      next->pid, next->se.sum_exec_runtime,
+			      next->cgroups->dfl_cgrp->kn->id);
 }
 
 /* Fallback for kernels whose BTF lacks the tracepoint's prototype. */
@@ -82,7 +107,10 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	return account_switch(next);
+	return account_switch(BPF_CORE_READ(prev, pid), BPF_CORE_READ(prev, se.sum_exec_runtime),
+			      BPF_CORE_READ(prev, cgroups, dfl_cgrp, kn, id),
+			      BPF_CORE_READ(next, pid), BPF_CORE_READ(next, se.sum_exec_runtime),
+			      BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -73,43 +73,10 @@ const char *pwrmig_sched_attach_kind(const struct pwrmig_sched *s)
 	return s->raw_fallback ? "raw_tp" : "tp_btf";
 }
 
-int pwrmig_sched_for_each(struct pwrmig_sched *s,
-			  int (*fn)(uint64_t cgid, uint64_t runtime_ns,
-				    uint64_t switches, void *arg),
-			  void *arg)
-{
-	struct pwrmig_sched_val *vals;
-	int fd = bpf_map__fd(s->skel->maps.runtime);
-	uint64_t key, next, *prev = NULL;
-	int err = 0, i;
-
-	vals = calloc(s->ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;	/* removed meanwhile */
-		uint64_t rt = 0, sw = 0;
-
-		for (i = 0; i < s->ncpus; i++) {
-			rt += vals[i].runtime_ns;
-			sw += vals[i].switches;
-		}
-		err = fn(key, rt, sw, arg);
-		if (err)
-			break;
-	}
-	free(vals);
-	return err;
-}
-
-int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t)
+static int read_cpus(struct pwrmig_sched *s, struct pwrmig_sched_cpu **out)
 {
 	struct pwrmig_sched_cpu *cpus;
 	uint32_t key = 0;
-	int i;
 
 	cpus = calloc(s->ncpus, sizeof(*cpus));
 	if (!cpus)
@@ -118,9 +85,101 @@ int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t)
 		free(cpus);
 		return -errno;
 	}
+	*out = cpus;
+	return 0;
+}
+
+/* Was a CPU's state copied while its program was writing it? */
+static int torn(const struct pwrmig_sched_cpu *c)
+{
+	return c->seq_end != c->seq_begin;
+}
+
+struct entry {
+	uint64_t cgid, runtime_ns, switches;
+};
+
+int pwrmig_sched_for_each(struct pwrmig_sched *s,
+			  int (*fn)(uint64_t cgid, uint64_t runtime_ns,
+				    uint64_t switches, void *arg),
+			  void *arg)
+{
+	struct pwrmig_sched_val *vals;
+	struct pwrmig_sched_cpu *cpus = NULL;
+	int fd = bpf_map__fd(s->skel->maps.runtime);
+	uint64_t key, next, *prev = NULL;
+	struct entry *e = NULL, *p;
+	size_t n = 0, cap = 0, j;
+	int err = 0, i;
+
+	vals = calloc(s->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	/* The hash first, then the per-CPU pending runtime: a flush in
+	 * between makes time late, never counted twice. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* removed meanwhile */
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			p = realloc(e, cap * sizeof(*e));
+			if (!p) {
+				err = -ENOMEM;
+				goto out;
+			}
+			e = p;
+		}
+		e[n] = (struct entry){ .cgid = key };
+		for (i = 0; i < s->ncpus; i++) {
+			e[n].runtime_ns += vals[i].runtime_ns;
+			e[n].switches += vals[i].switches;
+		}
+		n++;
+	}
+	err = read_cpus(s, &cpus);
+	if (err)
+		goto out;
+	for (i = 0; i < s->ncpus; i++) {
+		if (torn(&cpus[i]) || !cpus[i].pend_ns)
+			continue;
+		for (j = 0; j < n && e[j].cgid != cpus[i].pend_cgid; j++)
+			;
+		if (j == n) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				p = realloc(e, cap * sizeof(*e));
+				if (!p) {
+					err = -ENOMEM;
+					goto out;
+				}
+				e = p;
+			}
+			e[n++] = (struct entry){ .cgid = cpus[i].pend_cgid };
+		}
+		e[j].runtime_ns += cpus[i].pend_ns;
+		e[j].switches += cpus[i].pend_switches;
+	}
+	for (j = 0; j < n && !err; j++)
+		err = fn(e[j].cgid, e[j].runtime_ns, e[j].switches, arg);
+out:
+	free(cpus);
+	free(e);
+	free(vals);
+	return err;
+}
+
+int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t)
+{
+	struct pwrmig_sched_cpu *cpus;
+	int i, err;
+
+	err = read_cpus(s, &cpus);
+	if (err)
+		return err;
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < s->ncpus; i++) {
-		t->idle_ns += cpus[i].idle_ns;
 		t->overflow_ns += cpus[i].overflow_ns;
 		t->overflow_switches += cpus[i].overflow_switches;
 	}
@@ -133,26 +192,52 @@ int pwrmig_sched_ncpus(const struct pwrmig_sched *s)
 	return s->ncpus;
 }
 
+static uint64_t schedstat_runtime(uint64_t pid)
+{
+	unsigned long long v = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%llu/schedstat", (unsigned long long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 int pwrmig_sched_running(struct pwrmig_sched *s, struct pwrmig_sched_running *r,
 			 unsigned int n)
 {
-	struct pwrmig_sched_cpu *cpus;
-	uint32_t key = 0;
-	int i;
+	struct pwrmig_sched_cpu *before, *after;
+	uint64_t now;
+	int i, err;
 
-	cpus = calloc(s->ncpus, sizeof(*cpus));
-	if (!cpus)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.cpu_state), &key, cpus)) {
-		free(cpus);
-		return -errno;
-	}
+	err = read_cpus(s, &before);
+	if (err)
+		return err;
 	for (i = 0; i < s->ncpus && i < (int)n; i++) {
-		r[i].since_ns = cpus[i].last_ns;
-		r[i].cgid = cpus[i].cur_cgid;
-		r[i].idle = !!cpus[i].cur_idle;
+		r[i].running_ns = 0;
+		r[i].cgid = before[i].in_cgid;
+		if (torn(&before[i]) || !before[i].in_pid)
+			continue;
+		now = schedstat_runtime(before[i].in_pid);
+		if (now > before[i].in_sum)
+			r[i].running_ns = now - before[i].in_sum;
 	}
-	free(cpus);
+	/* A switch while /proc was read: that stretch is charged already. */
+	err = read_cpus(s, &after);
+	if (err) {
+		free(before);
+		return err;
+	}
+	for (i = 0; i < s->ncpus && i < (int)n; i++)
+		if (after[i].seq_end != before[i].seq_end || torn(&after[i]))
+			r[i].running_ns = 0;
+	free(before);
+	free(after);
 	return i;
 }
 

@@ -15,15 +15,33 @@ struct pwrmig_sched_val {
 	__u64 switches;
 };
 
-/* Per CPU bookkeeping and the buckets that are not a cgroup. */
+/*
+ * Per CPU bookkeeping and the bucket that is not a cgroup.  The program
+ * bumps seq_begin (the last field) before it writes and copies it to
+ * seq_end (the first) after: a reader whose copy has them unequal saw a
+ * write in progress on that CPU (copies run from low addresses up).
+ */
 struct pwrmig_sched_cpu {
-	__u64 last_ns;			/* time of this CPU's last switch */
-	__u64 idle_ns;			/* time the idle task ran */
+	__u64 seq_end;
+	/*
+	 * The task switched in last: its pid, its cgroup and its
+	 * se.sum_exec_runtime then.  The scheduler's own runtime count is
+	 * charged, as the module does: no clock is read here.
+	 */
+	__u64 in_pid;
+	__u64 in_cgid;
+	__u64 in_sum;
 	__u64 overflow_ns;		/* time of cgroups the map had no room for */
 	__u64 overflow_switches;
-	/* What runs since last_ns, for readers that charge the running stretch. */
-	__u64 cur_cgid;
-	__u64 cur_idle;
+	/*
+	 * Runtime of one cgroup not yet added to the hash: consecutive
+	 * charges to the same cgroup on a CPU (a task and the idle task, or
+	 * tasks of one container, taking turns) skip the hash lookup.
+	 */
+	__u64 pend_cgid;
+	__u64 pend_ns;
+	__u64 pend_switches;
+	__u64 seq_begin;
 };
 
 #endif /* __PWRMIG_SCHED_H */

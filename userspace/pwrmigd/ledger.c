@@ -81,7 +81,7 @@ struct pd_ledger {
 	struct zone zones[MAX_ZONES];
 	unsigned int nzones;
 	uint64_t model_rem;		/* pJ below a uJ */
-	uint64_t last_ns, last_idle_eff, last_over, over_delta;
+	uint64_t last_ns, last_over, over_delta;
 	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
 	uint64_t samples;
 	uint64_t power_mw[PD_NR_DOMS];
@@ -323,16 +323,15 @@ static int collect(uint64_t cgid, uint64_t rt, uint64_t switches, void *arg)
 
 /*
  * Runtime since the last sample, per cgroup: the collector's totals plus
- * what each CPU has been running since its last switch (the collector
- * charges that stretch only at the next switch; without this a long
- * stretch lands in one sample as a lump).  The map is read before the
- * running stretches, so a switch in between makes a stretch late, never
- * counted twice.
+ * what each CPU's current task has run since it came in (the collector
+ * charges that only at the next switch; without it a long stretch lands
+ * in one sample as a lump).  The map is read before the running tasks,
+ * so a switch in between makes a stretch late, never counted twice.
  */
-static int runtime_deltas(struct pd_ledger *l, uint64_t *now, uint64_t *idle)
+static int runtime_deltas(struct pd_ledger *l, uint64_t *now)
 {
 	struct pwrmig_sched_totals t;
-	uint64_t idle_pre = 0, eff;
+	uint64_t eff;
 	struct lcg *cg;
 	size_t i;
 	int n, err;
@@ -348,16 +347,10 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now, uint64_t *idle)
 	*now = mono_ns();
 	for (i = 0; n > 0 && i < (size_t)n; i++) {
 		const struct pwrmig_sched_running *r = &l->run[i];
-		uint64_t st;
 
-		if (!r->since_ns || r->since_ns >= *now)
-			continue;
-		st = *now - r->since_ns;
-		if (r->idle) {
-			idle_pre += st;
-		} else if (r->cgid && (cg = lcg_get(l, r->cgid))) {
+		if (r->running_ns && r->cgid && (cg = lcg_get(l, r->cgid))) {
 			see(l, cg);
-			cg->pre_ns += st;
+			cg->pre_ns += r->running_ns;
 		}
 	}
 	for (i = 0; i < l->nseen; i++) {
@@ -370,9 +363,6 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now, uint64_t *idle)
 		    !grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
 			l->active[l->nactive++] = cg;
 	}
-	eff = t.idle_ns + idle_pre;
-	*idle = eff > l->last_idle_eff ? eff - l->last_idle_eff : 0;
-	l->last_idle_eff = eff;
 	l->over_delta = t.overflow_ns - l->last_over;
 	l->last_over = t.overflow_ns;
 	return 0;
@@ -381,12 +371,13 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now, uint64_t *idle)
 int pd_ledger_sample(struct pd_ledger *l)
 {
 	const struct pd_config *c = &l->pd->cfg;
-	uint64_t now, elapsed, busy, idle, over;
+	uint64_t now, elapsed, busy, idle, over, wall;
 	uint64_t uj[PD_NR_DOMS];
 	size_t i, n;
 	int dom, err;
+	long cpus;
 
-	err = runtime_deltas(l, &now, &idle);
+	err = runtime_deltas(l, &now);
 	if (err)
 		return err;
 	elapsed = now - l->last_ns;
@@ -394,6 +385,11 @@ int pd_ledger_sample(struct pd_ledger *l)
 	busy = over;
 	for (i = 0; i < l->nactive; i++)
 		busy += l->active[i]->delta_rt;
+	/* Idle: the online CPUs' wall time the tasks did not use, as the
+	 * module counts it. */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	wall = elapsed * (cpus > 0 ? cpus : 1);
+	idle = wall > busy ? wall - busy : 0;
 
 	meter_read(l, busy, idle, elapsed, uj);
 	n = l->nactive + 2;
@@ -578,10 +574,8 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	}
 	/* The first sample splits what ran from now on. */
 	l->last_ns = mono_ns();
-	if (!pwrmig_sched_totals(l->sched, &t)) {
-		l->last_idle_eff = t.idle_ns;
+	if (!pwrmig_sched_totals(l->sched, &t))
 		l->last_over = t.overflow_ns;
-	}
 	*out = l;
 	return 0;
 }
