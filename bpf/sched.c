@@ -99,6 +99,21 @@ struct entry {
 	uint64_t cgid, runtime_ns, switches;
 };
 
+static int append(struct entry **e, size_t *n, size_t *cap, uint64_t cgid)
+{
+	struct entry *p;
+
+	if (*n == *cap) {
+		p = realloc(*e, (*cap ? *cap * 2 : 256) * sizeof(**e));
+		if (!p)
+			return -1;
+		*e = p;
+		*cap = *cap ? *cap * 2 : 256;
+	}
+	(*e)[(*n)++] = (struct entry){ .cgid = cgid };
+	return 0;
+}
+
 int pwrmig_sched_for_each(struct pwrmig_sched *s,
 			  int (*fn)(uint64_t cgid, uint64_t runtime_ns,
 				    uint64_t switches, void *arg),
@@ -108,7 +123,7 @@ int pwrmig_sched_for_each(struct pwrmig_sched *s,
 	struct pwrmig_sched_cpu *cpus = NULL;
 	int fd = bpf_map__fd(s->skel->maps.runtime);
 	uint64_t key, next, *prev = NULL;
-	struct entry *e = NULL, *p;
+	struct entry *e = NULL;
 	size_t n = 0, cap = 0, j;
 	int err = 0, i;
 
@@ -122,21 +137,14 @@ int pwrmig_sched_for_each(struct pwrmig_sched *s,
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;	/* removed meanwhile */
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			p = realloc(e, cap * sizeof(*e));
-			if (!p) {
-				err = -ENOMEM;
-				goto out;
-			}
-			e = p;
+		if (append(&e, &n, &cap, key)) {
+			err = -ENOMEM;
+			goto out;
 		}
-		e[n] = (struct entry){ .cgid = key };
 		for (i = 0; i < s->ncpus; i++) {
-			e[n].runtime_ns += vals[i].runtime_ns;
-			e[n].switches += vals[i].switches;
+			e[n - 1].runtime_ns += vals[i].runtime_ns;
+			e[n - 1].switches += vals[i].switches;
 		}
-		n++;
 	}
 	err = read_cpus(s, &cpus);
 	if (err)
@@ -146,17 +154,9 @@ int pwrmig_sched_for_each(struct pwrmig_sched *s,
 			continue;
 		for (j = 0; j < n && e[j].cgid != cpus[i].pend_cgid; j++)
 			;
-		if (j == n) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				p = realloc(e, cap * sizeof(*e));
-				if (!p) {
-					err = -ENOMEM;
-					goto out;
-				}
-				e = p;
-			}
-			e[n++] = (struct entry){ .cgid = cpus[i].pend_cgid };
+		if (j == n && append(&e, &n, &cap, cpus[i].pend_cgid)) {
+			err = -ENOMEM;
+			goto out;
 		}
 		e[j].runtime_ns += cpus[i].pend_ns;
 		e[j].switches += cpus[i].pend_switches;
