@@ -145,6 +145,7 @@ $(BUILD)/bin/pwrmigctl: $(CTL_OBJS) $(BUILD)/lib/libpwrmig.a
 SONAME		:= libpwrmig.so.0
 $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=userspace/lib/libpwrmig.map -o $@ $(LIB_OBJS) \
 		$(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
@@ -162,7 +163,16 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
 
-userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/lib/libpwrmig.so.$(VERSION)
+# pwrmigd's GPU sampler alone, for scripts/gpu-check on a GPU host: the C
+# library only (NVML is loaded at run time).
+$(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c $(BUILD)/obj/userspace/pwrmigd/gpu.o \
+		$(BUILD)/obj/userspace/pwrmigd/cgroups.o $(BUILD)/obj/userspace/pwrmigd/config.o \
+		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigd -o $@ $^ -ldl
+
+userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/bin/pwrmig-gpu-check $(BUILD)/lib/libpwrmig.so.$(VERSION)
 
 # ---- tests (kselftest harness) ---------------------------------------------
 TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
@@ -215,6 +225,7 @@ demo: deps
 
 # Benchmarks print ratios; they are not tests.
 bench: all
+	$(Q)scripts/bench --host
 	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done
 
 # ---- spec -> uapi header and ops table ---------------------------------------
@@ -233,6 +244,12 @@ install: all
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigctl $(DESTDIR)$(PREFIX)/sbin/pwrmigctl
+	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigd $(DESTDIR)$(PREFIX)/sbin/pwrmigd
+	$(Q)install -D -m 644 Documentation/pwrmigd.conf $(DESTDIR)/etc/pwrmig/pwrmigd.conf.example
+	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|' scripts/pwrmigd.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/pwrmigd.service
+	$(Q)install -D -m 644 Documentation/man/pwrmigd.8 $(DESTDIR)$(PREFIX)/share/man/man8/pwrmigd.8
 	$(Q)install -D -m 755 $(BUILD)/lib/libpwrmig.so.$(VERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libpwrmig.so.$(VERSION)
 	$(Q)ln -sf libpwrmig.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)

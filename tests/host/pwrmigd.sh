@@ -150,6 +150,16 @@ within "$ri" 0.4 0.02 && t_ok "GPU idle share $ri of 20 W out of 50 W" ||
 [ "$(metrics "$work/m" get pwrmig_node_energy_joules_total domain=gpu)" = "$g_dev" ] &&
 	t_ok "node GPU energy is NVML's" || t_fail "node GPU energy is NVML's"
 
+# ---- the GPU sampler alone (scripts/gpu-check's tool), on the same double -----
+out=$(build/bin/pwrmig-gpu-check 2 100 "$T_TOP/build/tests/nvml/libnvidia-ml.so.1" 2>/dev/null)
+last=$(echo "$out" | tail -n 1)
+case "$last" in "cgroups "*"cgroups / (NVML - idle) = 1.0000") t_ok "pwrmig-gpu-check: cgroups get all of NVML's energy when no idle power is learned" ;;
+*) t_fail "pwrmig-gpu-check: cgroups get all of NVML's energy" "$out" ;; esac
+ja=$(echo "$out" | sed -n "s|^cgroup /pwrmig-a (id $ida): \([0-9.]*\) J|\1|p")
+jb=$(echo "$out" | sed -n "s|^cgroup /pwrmig-b (id $idb): \([0-9.]*\) J|\1|p")
+within "$(ratio "${ja:-0}" "${jb:-1}")" 3 0.01 && t_ok "pwrmig-gpu-check splits 75:25 ($ja J : $jb J)" ||
+	t_fail "pwrmig-gpu-check splits 75:25" "$out"
+
 # ---- another instance on the same port, then a clean stop --------------------
 out=$($pd -c "$work/pd.conf" 2>&1); rc=$?
 case "$rc $out" in "1 "*"cannot listen on 127.0.0.1:$port"*) t_ok "a taken port: clear error, exit 1" ;;

@@ -18,7 +18,8 @@ t_check "make in a fresh clone" make -C "$tmp/src" -j2
 out=$(make -C "$tmp/src" 2>&1)
 t_expect "a second make is quiet" "" "$(printf '%s' "$out" | grep -v '^make')"
 t_check "make install DESTDIR=... PREFIX=/usr" make -C "$tmp/src" install DESTDIR="$tmp/root" PREFIX=/usr
-for f in usr/sbin/pwrmigctl usr/include/linux/pwrmig.h usr/share/pwrmig/pwrmig.yaml; do
+for f in usr/sbin/pwrmigctl usr/sbin/pwrmigd usr/include/linux/pwrmig.h usr/share/pwrmig/pwrmig.yaml \
+	usr/lib/systemd/system/pwrmigd.service usr/share/man/man8/pwrmigd.8 etc/pwrmig/pwrmigd.conf.example; do
 	[ -f "$tmp/root/$f" ] && t_ok "installed /$f" || t_fail "installed /$f"
 done
 for kver in $(scripts/kernels | awk '{ print $2 }'); do

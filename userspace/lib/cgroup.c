@@ -4,9 +4,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/vfs.h>
-
-#include <linux/magic.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -110,16 +107,4 @@ int pwrmig_energy_report(struct pwrmig *pw, uint64_t cgroup_id,
 		nla_put_u64(msg, PWRMIG_A_ENERGY_ENERGY_UJ, energy_uj);
 	}
 	return pwrmig_do_one(pw, msg, NULL, NULL);
-}
-
-const char *pwrmig_cgroup_root(void)
-{
-	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-	struct statfs sf;
-	size_t i;
-
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (!statfs(roots[i], &sf) && sf.f_type == CGROUP2_SUPER_MAGIC)
-			return roots[i];
-	return roots[0];
 }
