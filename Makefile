@@ -170,7 +170,7 @@ $(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c $(BUILD)/obj/userspace/pwrm
 		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigd -o $@ $^ -ldl
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigd -o $@ $(filter %.c %.o %.a,$^) -ldl
 
 userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/bin/pwrmig-gpu-check $(BUILD)/lib/libpwrmig.so.$(VERSION)
 

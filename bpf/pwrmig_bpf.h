@@ -55,4 +55,27 @@ int pwrmig_sched_ncpus(const struct pwrmig_sched *s);
 /* The overflow bucket summed over all CPUs. */
 int pwrmig_sched_totals(struct pwrmig_sched *s, struct pwrmig_sched_totals *t);
 
+/* ---- cgroup v2 lifecycle (cgroup.bpf.c) ------------------------------------ */
+
+struct pwrmig_cgroup_events;
+
+enum { PWRMIG_CGROUP_MKDIR = 1, PWRMIG_CGROUP_RMDIR, PWRMIG_CGROUP_ATTACH };
+
+struct pwrmig_cgroup_event {
+	int type;
+	uint64_t cgid;
+	uint32_t pid;		/* ATTACH: the task moved in */
+	const char *path;	/* below the cgroup v2 root, e.g. "/job/a" */
+};
+
+/* Load and attach; FN gets each event from pwrmig_cgroup_events_poll(). */
+int pwrmig_cgroup_events_open(struct pwrmig_cgroup_events **c,
+			      int (*fn)(const struct pwrmig_cgroup_event *e, void *arg),
+			      void *arg);
+/* Deliver what is queued without waiting; returns how many, or -errno. */
+int pwrmig_cgroup_events_poll(struct pwrmig_cgroup_events *c);
+/* Events dropped because the ring was full (the caller should rescan). */
+uint64_t pwrmig_cgroup_events_lost(struct pwrmig_cgroup_events *c);
+void pwrmig_cgroup_events_close(struct pwrmig_cgroup_events *c);
+
 #endif /* __PWRMIG_BPF_H */

@@ -49,6 +49,9 @@ int pwrmig_sched_open(struct pwrmig_sched **out, unsigned int max_cgroups)
 	/* Feature probe: tp_btf needs the tracepoint's type in vmlinux BTF. */
 	if (libbpf_find_vmlinux_btf_id("sched_switch", BPF_TRACE_RAW_TP) < 0)
 		s->raw_fallback = 1;
+	/* Diagnostics and tests: take the fallback where tp_btf would do. */
+	if (getenv("PWRMIG_BPF_RAW_TP"))
+		s->raw_fallback = 1;
 	bpf_program__set_autoload(s->skel->progs.sched_switch_btf, !s->raw_fallback);
 	bpf_program__set_autoload(s->skel->progs.sched_switch_raw, s->raw_fallback);
 

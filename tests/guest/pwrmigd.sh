@@ -55,6 +55,9 @@ t_check "pwrmigd in module mode serves the module's ledger" \
 	grep -q 'pwrmig_meter_info{mode="module",meter="model",estimated="true"} 1' "$work/m1"
 kind=$(sed -n 's/.*eBPF collector (\([a-z_]*\)).*/\1/p' "$work/bpf.log")
 t_expect "the host-built eBPF collector loads on $(uname -r) (CO-RE)" tp_btf "$kind"
+grep -q 'no cgroup events' "$work/bpf.log" &&
+	t_fail "the cgroup event program loads too" "$(grep 'no cgroup events' "$work/bpf.log")" ||
+	t_ok "the cgroup event program loads too"
 
 # Let a ledger take a few samples.
 wait_samples() {

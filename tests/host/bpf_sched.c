@@ -145,7 +145,8 @@ FIXTURE_TEARDOWN(sched)
 			rmdir(self->cg[i]);
 }
 
-TEST_F(sched, runtime_matches_cpu_stat)
+static void runtime_vs_cpu_stat(struct __test_metadata *_metadata,
+				FIXTURE_DATA(sched) *self, const char *want_kind)
 {
 	struct pwrmig_sched *s;
 	struct find f = { .cgid = self->cgid[0] };
@@ -154,6 +155,7 @@ TEST_F(sched, runtime_matches_cpu_stat)
 
 	ASSERT_EQ(0, pwrmig_sched_open(&s, 0));
 	TH_LOG("attached with %s", pwrmig_sched_attach_kind(s));
+	ASSERT_STREQ(want_kind, pwrmig_sched_attach_kind(s));
 	ASSERT_EQ(0, burn_in(self->cg[0], 400));
 	ASSERT_EQ(0, pwrmig_sched_for_each(s, find_cb, &f));
 	pwrmig_sched_close(s);
@@ -167,6 +169,19 @@ TEST_F(sched, runtime_matches_cpu_stat)
 	       (unsigned long long)f.runtime_ns / 1000, usage, ratio);
 	EXPECT_GT(ratio, 0.97);
 	EXPECT_LT(ratio, 1.03);
+}
+
+TEST_F(sched, runtime_matches_cpu_stat)
+{
+	runtime_vs_cpu_stat(_metadata, self, "tp_btf");
+}
+
+/* The raw tracepoint fallback, forced, counts the same. */
+TEST_F(sched, raw_tp_fallback_matches_cpu_stat)
+{
+	setenv("PWRMIG_BPF_RAW_TP", "1", 1);
+	runtime_vs_cpu_stat(_metadata, self, "raw_tp");
+	unsetenv("PWRMIG_BPF_RAW_TP");
 }
 
 TEST_F(sched, full_map_counts_overflow)

@@ -19,7 +19,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
+	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" "$v2/pwrmig-c" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
 		[ -d "$p" ] && rmdir "$p" 2>/dev/null
 	done
 	rm -rf "$work"
@@ -150,6 +150,25 @@ within "$ri" 0.4 0.02 && t_ok "GPU idle share $ri of 20 W out of 50 W" ||
 [ "$(metrics "$work/m" get pwrmig_node_energy_joules_total domain=gpu)" = "$g_dev" ] &&
 	t_ok "node GPU energy is NVML's" || t_fail "node GPU energy is NVML's"
 
+# ---- a cgroup made, used and removed while pwrmigd runs ------------------------
+mkdir "$v2/pwrmig-c"
+idc=$(stat -c %i "$v2/pwrmig-c")
+bash -c "echo \$\$ > $v2/pwrmig-c/cgroup.procs; for i in \$(seq 200000); do :; done"
+rmdir "$v2/pwrmig-c"
+for i in $(seq 100); do
+	metrics "$url" save "$work/m"
+	grep -q "pwrmig_cgroup_removed{cgroup=\"/pwrmig-c\",id=\"$idc\"} 1" "$work/m" && break
+	sleep 0.1
+done
+grep -q "pwrmig_cgroup_removed{cgroup=\"/pwrmig-c\",id=\"$idc\"} 1" "$work/m" &&
+	t_ok "a removed cgroup is named (from its mkdir event) and marked removed" ||
+	t_fail "a removed cgroup is named and marked removed" "$(grep "id=\"$idc\"" "$work/m")"
+e_c=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$idc" domain=pkg)
+[ "$e_c" -gt 0 ] && t_ok "its figures are kept after removal ($e_c uJ)" ||
+	t_fail "its figures are kept after removal"
+grep -q 'no cgroup events' "$work/pd.log" && t_fail "the cgroup event program loaded" "$(grep 'no cgroup events' "$work/pd.log")" ||
+	t_ok "the cgroup event program loaded"
+
 # ---- the GPU sampler alone (scripts/gpu-check's tool), on the same double -----
 out=$(build/bin/pwrmig-gpu-check 2 100 "$T_TOP/build/tests/nvml/libnvidia-ml.so.1" 2>/dev/null)
 last=$(echo "$out" | tail -n 1)
@@ -159,6 +178,44 @@ ja=$(echo "$out" | sed -n "s|^cgroup /pwrmig-a (id $ida): \([0-9.]*\) J|\1|p")
 jb=$(echo "$out" | sed -n "s|^cgroup /pwrmig-b (id $idb): \([0-9.]*\) J|\1|p")
 within "$(ratio "${ja:-0}" "${jb:-1}")" 3 0.01 && t_ok "pwrmig-gpu-check splits 75:25 ($ja J : $jb J)" ||
 	t_fail "pwrmig-gpu-check splits 75:25" "$out"
+
+# ---- powercap RAPL, faked: a 1 J counter at 1.5 W wraps every 0.7 s ----------
+pc=$work/powercap
+mkdir -p "$pc/intel-rapl:0" "$pc/intel-rapl:0:0" "$pc/intel-rapl:0:1"
+echo package-0 > "$pc/intel-rapl:0/name"; echo 999999 > "$pc/intel-rapl:0/max_energy_range_uj"
+echo dram > "$pc/intel-rapl:0:0/name"; echo 999999 > "$pc/intel-rapl:0:0/max_energy_range_uj"
+echo core > "$pc/intel-rapl:0:1/name"; echo 999999 > "$pc/intel-rapl:0:1/max_energy_range_uj"
+echo 0 > "$pc/intel-rapl:0/energy_uj"; echo 0 > "$pc/intel-rapl:0:0/energy_uj"; echo 0 > "$pc/intel-rapl:0:1/energy_uj"
+printf 'mode = bpf\nmeter = powercap\npowercap_root = %s\ninterval_ms = 100\nlisten = 127.0.0.1:%s\ngpu = off\n' \
+	"$pc" $((port + 1)) > "$work/pc.conf"
+$pd -c "$work/pc.conf" 2> "$work/pc.log" &
+pcpid=$!; pids+=($pcpid)
+for i in $(seq 100); do metrics "http://127.0.0.1:$((port + 1))/metrics" save "$work/pc.m" 2>/dev/null && break; sleep 0.1; done
+# 30 steps of 100 ms: +150000 uJ package, +50000 uJ DRAM each, mod 1e6 (a
+# sample may be late by several steps and still see less than one turn).
+pkg=0; dram=0
+for i in $(seq 30); do
+	pkg=$((pkg + 150000)); dram=$((dram + 50000))
+	echo $((pkg % 1000000)) > "$pc/intel-rapl:0/energy_uj.tmp" && mv "$pc/intel-rapl:0/energy_uj.tmp" "$pc/intel-rapl:0/energy_uj"
+	echo $((dram % 1000000)) > "$pc/intel-rapl:0:0/energy_uj.tmp" && mv "$pc/intel-rapl:0:0/energy_uj.tmp" "$pc/intel-rapl:0:0/energy_uj"
+	sleep 0.1
+done
+sleep 0.5	# a few more samples, the counters still
+metrics "http://127.0.0.1:$((port + 1))/metrics" save "$work/pc.m"
+grep -q 'pwrmig_meter_info{mode="bpf",meter="powercap",estimated="false"} 1' "$work/pc.m" &&
+	t_ok "powercap meter picked, figures not estimated" || t_fail "powercap meter picked" "$(grep meter_info "$work/pc.m")"
+t_expect "powercap: 4.5 J of package energy through 4 wraps of a 1 J counter" 4500000 \
+	"$(metrics "$work/pc.m" get pwrmig_node_energy_joules_total domain=pkg)"
+t_expect "powercap: DRAM is its own domain (1.5 J); core is not counted twice" 1500000 \
+	"$(metrics "$work/pc.m" get pwrmig_node_energy_joules_total domain=dram)"
+for d in pkg dram; do
+	t_expect "powercap $d: cgroups + idle + other == meter, to the microjoule" \
+		"$(metrics "$work/pc.m" get pwrmig_node_energy_joules_total domain=$d)" \
+		"$(( $(metrics "$work/pc.m" sum pwrmig_cgroup_energy_joules_total domain=$d) +
+		     $(metrics "$work/pc.m" get pwrmig_idle_energy_joules_total domain=$d) +
+		     $(metrics "$work/pc.m" get pwrmig_other_energy_joules_total domain=$d) ))"
+done
+kill "$pcpid"; wait "$pcpid" 2>/dev/null
 
 # ---- another instance on the same port, then a clean stop --------------------
 out=$($pd -c "$work/pd.conf" 2>&1); rc=$?

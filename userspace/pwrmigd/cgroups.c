@@ -108,3 +108,49 @@ int pd_cgroup_path(uint64_t id, char *buf, size_t len)
 	buf[0] = 0;
 	return -1;
 }
+
+/* A cgroup announced by an event: cache its path without a walk. */
+void pd_cgroup_path_add(uint64_t id, const char *path)
+{
+	struct entry key = { .id = id }, *e;
+	size_t i;
+	char *p;
+
+	e = ncache ? bsearch(&key, cache, ncache, sizeof(*cache), by_id) : NULL;
+	p = strdup(*path ? path : "/");
+	if (!p)
+		return;
+	if (e) {
+		free(e->path);
+		e->path = p;
+		return;
+	}
+	if (ncache == capcache) {
+		size_t cap = capcache ? capcache * 2 : 256;
+
+		e = realloc(cache, cap * sizeof(*cache));
+		if (!e) {
+			free(p);
+			return;
+		}
+		cache = e;
+		capcache = cap;
+	}
+	for (i = ncache; i > 0 && cache[i - 1].id > id; i--)
+		cache[i] = cache[i - 1];
+	cache[i].id = id;
+	cache[i].path = p;
+	ncache++;
+}
+
+void pd_cgroup_path_forget(uint64_t id)
+{
+	struct entry key = { .id = id }, *e;
+
+	e = ncache ? bsearch(&key, cache, ncache, sizeof(*cache), by_id) : NULL;
+	if (!e)
+		return;
+	free(e->path);
+	memmove(e, e + 1, (cache + ncache - e - 1) * sizeof(*e));
+	ncache--;
+}

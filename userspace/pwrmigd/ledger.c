@@ -64,6 +64,8 @@ struct zone {				/* a powercap zone or a perf event */
 struct pd_ledger {
 	struct pd *pd;
 	struct pwrmig_sched *sched;
+	struct pwrmig_cgroup_events *cgev;	/* NULL: find removals by polling */
+	uint64_t cgev_lost;
 	void *tree;			/* lcg by id (tsearch) */
 	struct lcg **all;		/* every lcg, for the snapshot */
 	size_t nall, capall;
@@ -368,6 +370,55 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now)
 	return 0;
 }
 
+/* cgroup v2 lifecycle: names at mkdir, removal marked at rmdir. */
+static int on_cgev(const struct pwrmig_cgroup_event *e, void *arg)
+{
+	struct pd_ledger *l = arg;
+	struct lcg key = { .id = e->cgid }, **found;
+
+	switch (e->type) {
+	case PWRMIG_CGROUP_MKDIR:
+		pd_cgroup_path_add(e->cgid, e->path);
+		pd_log(l->pd, 2, "cgroup %s (id %llu) created", e->path,
+		       (unsigned long long)e->cgid);
+		break;
+	case PWRMIG_CGROUP_RMDIR:
+		found = tfind(&key, &l->tree, cmp_lcg);
+		if (found && !(*found)->gone) {
+			(*found)->gone = 1;
+			(*found)->gone_at = mono_ns() / 1000000000ULL;
+		}
+		pd_cgroup_path_forget(e->cgid);
+		pd_log(l->pd, 2, "cgroup %s (id %llu) removed", e->path,
+		       (unsigned long long)e->cgid);
+		break;
+	case PWRMIG_CGROUP_ATTACH:
+		pd_log(l->pd, 3, "pid %u moved to cgroup %s", e->pid, e->path);
+		break;
+	}
+	return 0;
+}
+
+/* Without events (or after losing some), find removed cgroups by stat. */
+static void poll_gone(struct pd_ledger *l, uint64_t now)
+{
+	struct stat st;
+	char dir[600];
+	size_t i;
+
+	for (i = 0; i < l->nall; i++) {
+		struct lcg *cg = l->all[i];
+
+		if (cg->gone || !cg->path[0])
+			continue;
+		snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), cg->path);
+		if (stat(dir, &st) || st.st_ino != cg->id) {
+			cg->gone = 1;
+			cg->gone_at = now / 1000000000ULL;
+		}
+	}
+}
+
 int pd_ledger_sample(struct pd_ledger *l)
 {
 	const struct pd_config *c = &l->pd->cfg;
@@ -377,6 +428,8 @@ int pd_ledger_sample(struct pd_ledger *l)
 	int dom, err;
 	long cpus;
 
+	if (l->cgev)
+		pwrmig_cgroup_events_poll(l->cgev);
 	err = runtime_deltas(l, &now);
 	if (err)
 		return err;
@@ -438,21 +491,17 @@ int pd_ledger_sample(struct pd_ledger *l)
 	/* Paths of new cgroups, and which ones went away. */
 	for (i = 0; i < l->nall; i++) {
 		struct lcg *cg = l->all[i];
-		char dir[600];
-		struct stat st;
 
-		if (cg->gone)
-			continue;
-		if (!cg->path[0]) {
-			if (cg->path_misses++ < 3)
-				pd_cgroup_path(cg->id, cg->path, sizeof(cg->path));
-			continue;
-		}
-		snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), cg->path);
-		if (stat(dir, &st) || st.st_ino != cg->id) {
-			cg->gone = 1;
-			cg->gone_at = now / 1000000000ULL;
-		}
+		if (!cg->gone && !cg->path[0] && cg->path_misses++ < 3)
+			pd_cgroup_path(cg->id, cg->path, sizeof(cg->path));
+	}
+	if (!l->cgev) {
+		poll_gone(l, now);
+	} else if (pwrmig_cgroup_events_lost(l->cgev) != l->cgev_lost) {
+		l->cgev_lost = pwrmig_cgroup_events_lost(l->cgev);
+		pd_log(l->pd, 0, "cgroup events lost (%llu so far): checking by polling",
+		       (unsigned long long)l->cgev_lost);
+		poll_gone(l, now);
 	}
 	return 0;
 }
@@ -576,6 +625,12 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	l->last_ns = mono_ns();
 	if (!pwrmig_sched_totals(l->sched, &t))
 		l->last_over = t.overflow_ns;
+	err = pwrmig_cgroup_events_open(&l->cgev, on_cgev, l);
+	if (err) {
+		l->cgev = NULL;
+		pd_log(pd, 0, "no cgroup events (%s): removed cgroups are found by polling",
+		       strerror(-err));
+	}
 	*out = l;
 	return 0;
 }
@@ -586,6 +641,7 @@ void pd_ledger_close(struct pd_ledger *l)
 
 	if (!l)
 		return;
+	pwrmig_cgroup_events_close(l->cgev);
 	pwrmig_sched_close(l->sched);
 	for (i = 0; i < l->nzones; i++)
 		if (l->zones[i].fd >= 0)

@@ -135,6 +135,8 @@ void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s);
 uint64_t pd_pid_cgroup(int pid);
 /* Path below the root of cgroup ID, "" if not found (rescans at most once a call). */
 int pd_cgroup_path(uint64_t id, char *buf, size_t len);
+void pd_cgroup_path_add(uint64_t id, const char *path);
+void pd_cgroup_path_forget(uint64_t id);
 
 /* ---- Prometheus exporter (exporter.c) --------------------------------------- */
 struct pd_exporter;
