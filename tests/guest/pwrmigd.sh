@@ -19,7 +19,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rmdir "$cg/pwrmig-pa" "$cg/pwrmig-pb" 2>/dev/null
+	rmdir "$cg/pwrmig-pa" "$cg/pwrmig-pb" "$cg/pwrmig-pfill" 2>/dev/null
 	rmmod pwrmig 2>/dev/null
 	rm -rf "$work"
 }
@@ -28,7 +28,7 @@ trap cleanup EXIT
 insmod "$ko" || { t_fail insmod; t_done; }
 $ctl site set east price 1.2195 currency CNY pue 1.3 local > /dev/null
 echo +cpu > "$cg/cgroup.subtree_control"
-mkdir -p "$cg/pwrmig-pa" "$cg/pwrmig-pb"
+mkdir -p "$cg/pwrmig-pa" "$cg/pwrmig-pb" "$cg/pwrmig-pfill"
 echo 300 > "$cg/pwrmig-pa/cpu.weight"
 echo 100 > "$cg/pwrmig-pb/cpu.weight"
 ida=$(stat -c %i "$cg/pwrmig-pa"); idb=$(stat -c %i "$cg/pwrmig-pb")
@@ -78,13 +78,17 @@ wait_samples http://127.0.0.1:9802/metrics "$work/m2.0"
 wait_samples http://127.0.0.1:9801/metrics "$work/m1.0"
 J0=$($ctl -j cgroup show)
 
-spin() {
-	taskset -c 0 bash -c "echo \$\$ > $cg/$1/cgroup.procs; while :; do :; done" &
+spin() {	# CGROUP [CPU]
+	taskset -c "${2:-0}" bash -c "echo \$\$ > $cg/$1/cgroup.procs; while :; do :; done" &
 	pids+=($!)
 }
-spin pwrmig-pa; spin pwrmig-pb
+# Every CPU busy (a filler on CPU 1): the model's power per CPU-second is
+# then the same in every sample, so energy compares independently of
+# where each ledger's sample boundaries fall.  With idle CPUs, a
+# cgroup's share of the idle power depends on those boundaries.
+spin pwrmig-pa; spin pwrmig-pb; spin pwrmig-pfill 1
 sleep 3		# the workload's length
-kill "${pids[@]: -2}"; wait "${pids[@]: -2}" 2>/dev/null
+kill "${pids[@]: -3}"; wait "${pids[@]: -3}" 2>/dev/null
 wait_samples http://127.0.0.1:9802/metrics "$work/m2"
 wait_samples http://127.0.0.1:9801/metrics "$work/m1"
 J=$($ctl -j cgroup show)
