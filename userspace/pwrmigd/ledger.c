@@ -358,8 +358,14 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now)
 	for (i = 0; i < l->nseen; i++) {
 		cg = l->seen[i];
 		eff = cg->map_rt + cg->pre_ns;
+		/*
+		 * A reading can come out low (a torn per-CPU copy skipped, a
+		 * stretch between two reads): keep the highest seen, so that
+		 * what was charged once is not charged again when it shows.
+		 */
 		cg->delta_rt = eff > cg->last_eff ? eff - cg->last_eff : 0;
-		cg->last_eff = eff;
+		if (eff > cg->last_eff)
+			cg->last_eff = eff;
 		cg->pre_ns = 0;
 		if (cg->delta_rt &&
 		    !grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
