@@ -154,10 +154,13 @@ $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 
 # The node daemon: libpwrmig (module mode), the eBPF collector and the
 # shared arithmetic (module-less mode), libmicrohttpd (exporter), NVML
-# through dlopen.
+# through dlopen, OpenSSL (the migration link's TLS and SHA-256).
 PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c)
 PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
-PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd 2>/dev/null) -ldl -lpthread
+# Error texts are cut to their buffers on purpose; paths are bounded by
+# the configuration's limits (state_dir, cgroup_root: 255 bytes).
+$(BUILD)/obj/userspace/pwrmigd/%.o: ALL_CFLAGS += -Wno-format-truncation
+PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd openssl 2>/dev/null) -ldl -lpthread
 $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
@@ -186,7 +189,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.

@@ -223,7 +223,8 @@ static int one_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct one_ctx *c = arg;
 
-	if (c->parse && !c->seen)
+	/* A NULL OUT: the caller only wants to know it worked. */
+	if (c->parse && c->out && !c->seen)
 		c->err = c->parse(nlh, c->out);
 	c->seen = 1;
 	return NL_OK;

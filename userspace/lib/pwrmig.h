@@ -190,6 +190,10 @@ struct pwrmig_error {
 
 const struct pwrmig_error *pwrmig_last_error(const struct pwrmig *pw);
 
+/*
+ * Requests return 0 or a negative errno (pwrmig_errmsg says why).  Their
+ * result pointer of a do request may be NULL when the reply is not wanted.
+ */
 int pwrmig_info_get(struct pwrmig *pw, struct pwrmig_info *info);
 
 int pwrmig_cgroup_get(struct pwrmig *pw, uint64_t id, struct pwrmig_cgroup *cg);

@@ -30,6 +30,27 @@ void pd_config_defaults(struct pd_config *c)
 	c->gpu_idle_mw = -1;
 	c->max_cgroups = 4096;
 	c->retention_s = 3600;
+	snprintf(c->migrate_addr, sizeof(c->migrate_addr), "0.0.0.0");
+	c->migrate_port = 9787;
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/pwrmig");
+	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "/");
+	snprintf(c->criu, sizeof(c->criu), "criu");
+	snprintf(c->runc, sizeof(c->runc), "runc");
+	snprintf(c->runc_root, sizeof(c->runc_root), "/run/runc");
+	c->predump_rounds = 8;
+	c->predump_min_pages = 64;
+	c->predump_grow_pages = 32;
+	c->link_timeout_s = 30;
+}
+
+const struct pd_peer *pd_config_peer(const struct pd_config *c, const char *site)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->npeers; i++)
+		if (!strcmp(c->peers[i].site, site))
+			return &c->peers[i];
+	return NULL;
 }
 
 static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -76,7 +97,7 @@ static int parse_fixed(const char *v, unsigned int decimals, uint64_t max_whole,
 	return 0;
 }
 
-static int parse_listen(struct pd_config *c, const char *v)
+static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_port)
 {
 	char addr[64];
 	const char *colon = strrchr(v, ':');
@@ -100,8 +121,8 @@ static int parse_listen(struct pd_config *c, const char *v)
 	} else if (inet_pton(AF_INET, addr, &a4) != 1) {
 		return -1;
 	}
-	snprintf(c->listen_addr, sizeof(c->listen_addr), "%s", addr);
-	c->listen_port = port;
+	snprintf(out, outlen, "%s", addr);
+	*out_port = port;
 	return 0;
 }
 
@@ -129,6 +150,34 @@ static char *trim(char *s)
 	return s;
 }
 
+/* "peer = SITE ADDRESS:PORT" */
+static int parse_peer(struct pd_config *c, const char *v, const char **why)
+{
+	struct pd_peer *p = &c->peers[c->npeers];
+	const char *sp = strpbrk(v, " \t");
+	size_t n = sp ? (size_t)(sp - v) : 0;
+
+	*why = "peer must be SITE ADDRESS:PORT";
+	if (!n || n >= sizeof(p->site))
+		return -1;
+	if (c->npeers == sizeof(c->peers) / sizeof(c->peers[0])) {
+		*why = "at most 16 peers";
+		return -1;
+	}
+	memcpy(p->site, v, n);
+	p->site[n] = 0;
+	if (pd_config_peer(c, p->site)) {
+		*why = "this site already has a peer line";
+		return -1;
+	}
+	while (*sp == ' ' || *sp == '\t')
+		sp++;
+	if (parse_addr(sp, p->addr, sizeof(p->addr), &p->port))
+		return -1;
+	c->npeers++;
+	return 0;
+}
+
 static int set_key(struct pd_config *c, const char *k, const char *v, const char **why)
 {
 	static const char *const modes[] = { "auto", "module", "bpf" };
@@ -144,7 +193,7 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		c->mode = i;
 	} else if (!strcmp(k, "listen")) {
 		*why = "listen must be ADDRESS:PORT (IPv4, or [IPv6])";
-		return parse_listen(c, v);
+		return parse_addr(v, c->listen_addr, sizeof(c->listen_addr), &c->listen_port);
 	} else if (!strcmp(k, "interval_ms")) {
 		*why = "interval_ms must be 10-60000";
 		if (parse_u64(v, 10, 60000, &u))
@@ -216,6 +265,56 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		if (parse_u64(v, 0, 31536000, &u))
 			return -1;
 		c->retention_s = u;
+	} else if (!strcmp(k, "migrate")) {
+		static const char *const onoff[] = { "off", "on" };
+
+		*why = "migrate must be on or off";
+		if (!pick(v, onoff, 2, &i))
+			return -1;
+		c->migrate = i;
+	} else if (!strcmp(k, "migrate_listen")) {
+		*why = "migrate_listen must be ADDRESS:PORT (IPv4, or [IPv6])";
+		return parse_addr(v, c->migrate_addr, sizeof(c->migrate_addr), &c->migrate_port);
+	} else if (!strcmp(k, "peer")) {
+		return parse_peer(c, v, why);
+	} else if (!strcmp(k, "tls_ca") || !strcmp(k, "tls_cert") || !strcmp(k, "tls_key") ||
+		   !strcmp(k, "state_dir") || !strcmp(k, "runc_root")) {
+		char *dst = !strcmp(k, "tls_ca") ? c->tls_ca : !strcmp(k, "tls_cert") ?
+			    c->tls_cert : !strcmp(k, "tls_key") ? c->tls_key :
+			    !strcmp(k, "state_dir") ? c->state_dir : c->runc_root;
+
+		*why = "the path must be absolute";
+		if (*v != '/' || strlen(v) >= sizeof(c->tls_ca))
+			return -1;
+		snprintf(dst, sizeof(c->tls_ca), "%s", v);
+	} else if (!strcmp(k, "cgroup_root")) {
+		*why = "cgroup_root must be a path below the cgroup root, e.g. /east";
+		if (*v != '/' || strstr(v, "..") || strlen(v) >= sizeof(c->cgroup_root))
+			return -1;
+		snprintf(c->cgroup_root, sizeof(c->cgroup_root), "%s", v);
+	} else if (!strcmp(k, "criu") || !strcmp(k, "runc")) {
+		*why = "the program must be a name or a path";
+		if (!*v || strlen(v) >= sizeof(c->criu))
+			return -1;
+		snprintf(!strcmp(k, "criu") ? c->criu : c->runc, sizeof(c->criu), "%s", v);
+	} else if (!strcmp(k, "predump_rounds")) {
+		*why = "predump_rounds must be 1-64";
+		if (parse_u64(v, 1, 64, &u))
+			return -1;
+		c->predump_rounds = u;
+	} else if (!strcmp(k, "predump_min_pages") || !strcmp(k, "predump_grow_pages")) {
+		*why = "pages must be 0-1000000000";
+		if (parse_u64(v, 0, 1000000000, &u))
+			return -1;
+		if (!strcmp(k, "predump_min_pages"))
+			c->predump_min_pages = u;
+		else
+			c->predump_grow_pages = u;
+	} else if (!strcmp(k, "link_timeout_s")) {
+		*why = "link_timeout_s must be 1-3600";
+		if (parse_u64(v, 1, 3600, &u))
+			return -1;
+		c->link_timeout_s = u;
 	} else {
 		*why = NULL;
 		return -1;
@@ -273,6 +372,16 @@ int pd_config_load(struct pd_config *c, const char *file)
 	if (!bad && c->model_idle_mw > c->model_active_mw) {
 		fprintf(stderr, "pwrmigd: %s: model_idle_mw %u exceeds model_active_mw %u\n",
 			file, c->model_idle_mw, c->model_active_mw);
+		bad = 1;
+	}
+	if (!bad && c->migrate && (!*c->tls_ca || !*c->tls_cert || !*c->tls_key)) {
+		fprintf(stderr, "pwrmigd: %s: migrate = on needs tls_ca, tls_cert and tls_key "
+			"(there is no plaintext mode)\n", file);
+		bad = 1;
+	}
+	if (!bad && c->migrate && !*c->site) {
+		fprintf(stderr, "pwrmigd: %s: migrate = on needs site (this node's site)\n",
+			file);
 		bad = 1;
 	}
 	if (!bad && c->price && !c->currency[0]) {

@@ -25,6 +25,7 @@
 
 #include "pwrmig.h"
 #include "pwrmigd.h"
+#include "migrate.h"
 
 #define DEFAULT_CONFIG "/etc/pwrmig/pwrmigd.conf"
 
@@ -235,7 +236,8 @@ int main(int argc, char **argv)
 	struct pd_exporter *exp = NULL;
 	struct itimerspec its = { 0 };
 	struct signalfd_siginfo si;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
+	struct pwrmig_event ev;
 	int c, check = 0, rc = 1, sfd = -1, tfd = -1, err;
 	uint64_t ticks;
 	sigset_t mask;
@@ -314,6 +316,23 @@ int main(int argc, char **argv)
 		goto out;
 	if (pd_exporter_start(&pd, &exp))
 		goto out;
+	if (pd.cfg.migrate) {
+		if (pd_receiver_start(&pd, &pd.receiver))
+			goto out;
+		/* Requests come from the module: without it this node only receives. */
+		if (pd.pw) {
+			if (pwrmig_subscribe(pd.pw, PWRMIG_MCGRP_MIGRATE)) {
+				fprintf(stderr, "pwrmigd: migrate group: %s\n",
+					pwrmig_errmsg(pd.pw));
+				goto out;
+			}
+			if (pd_migrator_start(&pd, &pd.migrator))
+				goto out;
+		} else {
+			pd_log(&pd, 0, "module-less: this node receives migrations but "
+			       "sends none (requests come from pwrmig.ko)");
+		}
+	}
 	pd_log(&pd, 0, "serving http://%s%s%s:%u/metrics every %u ms",
 	       strchr(pd.cfg.listen_addr, ':') ? "[" : "", pd.cfg.listen_addr,
 	       strchr(pd.cfg.listen_addr, ':') ? "]" : "", pd.cfg.listen_port,
@@ -325,9 +344,11 @@ int main(int argc, char **argv)
 	timerfd_settime(tfd, 0, &its, NULL);
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = pd.migrator ? pwrmig_event_fd(pd.pw) : -1,
+				  .events = POLLIN };
 	rc = 0;
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "pwrmigd: poll: %s\n", strerror(errno));
@@ -347,8 +368,14 @@ int main(int argc, char **argv)
 		}
 		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0)
 			tick(&pd);
+		if (pfd[2].revents & POLLIN)
+			while (pwrmig_event_next(pd.pw, 0, &ev) == 1)
+				if (ev.cmd == PWRMIG_CMD_MIGRATE_NTF)
+					pd_migrator_event(pd.migrator, &ev.migration);
 	}
 out:
+	pd_migrator_stop(pd.migrator);
+	pd_receiver_stop(pd.receiver);
 	pd_exporter_stop(exp);
 	pd_gpu_close(pd.gpu);
 	pd_ledger_close(pd.ledger);

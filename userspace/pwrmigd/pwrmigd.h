@@ -28,7 +28,29 @@ struct pd_config {
 	int64_t gpu_idle_mw;	/* -1: learn it */
 	uint32_t max_cgroups;
 	uint32_t retention_s;	/* keep gone cgroups' figures (bpf mode) */
+
+	/* migration endpoint (Documentation/migration.md) */
+	int migrate;			/* serve and run migrations */
+	char migrate_addr[64];
+	uint16_t migrate_port;
+	struct pd_peer {
+		char site[32];
+		char addr[64];
+		uint16_t port;
+	} peers[16];
+	unsigned int npeers;
+	char tls_ca[256], tls_cert[256], tls_key[256];
+	char state_dir[256];
+	char cgroup_root[256];		/* the subtree this node moves and restores */
+	char criu[256], runc[256], runc_root[256];
+	uint32_t predump_rounds;	/* pre-dump rounds at most (live) */
+	uint32_t predump_min_pages;	/* stop when a round writes fewer */
+	uint32_t predump_grow_pages;	/* stop when a round writes this many more */
+	uint32_t link_timeout_s;	/* a silent peer is gone after this */
 };
+
+/* The configured peer of SITE, NULL if none. */
+const struct pd_peer *pd_config_peer(const struct pd_config *c, const char *site);
 
 /* Parse FILE into CFG (defaults first); prints "FILE:LINE: ..." errors. */
 void pd_config_defaults(struct pd_config *cfg);
@@ -96,6 +118,8 @@ struct pd {
 	struct pwrmig *pw;		/* module mode */
 	struct pd_ledger *ledger;	/* bpf mode */
 	struct pd_gpu *gpu;
+	struct pd_migrator *migrator;
+	struct pd_receiver *receiver;
 };
 
 void pd_log(struct pd *pd, int level, const char *fmt, ...)

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checkpoint and restore of the two kinds of workload pwrmigd moves.
+ *
+ * A cgroup tree: every process of a cgroup v2 directory, which must form
+ * one process tree.  CRIU dumps it (pre-dump rounds with --track-mem, then
+ * a final dump with --leave-stopped so that the source copy stays, frozen,
+ * until the destination has taken over) and restores it with
+ * --leave-stopped into the destination's cgroup: criu runs inside that
+ * cgroup and --manage-cgroups=ignore makes the restored tree inherit it.
+ *
+ * A runc container: runc drives CRIU.  The final dump pauses the container
+ * first and uses --leave-running, so it stays paused; the destination
+ * restores it and pauses it at once, and resumes it on commit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pwrmig.h"
+#include "migrate.h"
+
+/* ---- running tools --------------------------------------------------------- */
+
+/* The last telling "Error" line of LOG (CRIU), else its last line. */
+static void log_reason(const char *log, char *out, size_t len)
+{
+	char line[512], last[512] = "", err[512] = "";
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!*line)
+			continue;
+		snprintf(last, sizeof(last), "%s", line);
+		/* CRIU ends with generic lines; the cause comes before them. */
+		if ((strstr(line, "Error") || strstr(line, "error")) &&
+		    !strstr(line, "FAILED") && !strstr(line, "exited, status"))
+			snprintf(err, sizeof(err), "%s", line);
+	}
+	fclose(f);
+	snprintf(out, len, "%s", *err ? err : last);
+}
+
+/*
+ * Run ARGV with stdout and stderr to LOG, inside cgroup CG_PROCS when not
+ * NULL; 0 when it exits 0.  ERR says which tool failed and why.
+ */
+static int run(struct pd *pd, char *const argv[], const char *log, const char *cg_procs,
+	       char *err, size_t len)
+{
+	char reason[512] = "", cmd[512] = "";
+	int status, fd, i;
+	pid_t pid;
+
+	for (i = 0; argv[i] && strlen(cmd) < sizeof(cmd) - 64; i++)
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+			 argv[i]);
+	pd_log(pd, 1, "migrate: %s", cmd);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		if (cg_procs) {
+			FILE *f = fopen(cg_procs, "w");
+
+			if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
+				fprintf(stderr, "pwrmigd: joining %s: %s\n", cg_procs,
+					strerror(errno));
+				_exit(126);
+			}
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "pwrmigd: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, len, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	log_reason(log, reason, sizeof(reason));
+	if (WIFEXITED(status))
+		snprintf(err, len, "%s %s exited %d: %s", argv[0], argv[1], WEXITSTATUS(status),
+			 reason);
+	else
+		snprintf(err, len, "%s %s killed by signal %d", argv[0], argv[1],
+			 WTERMSIG(status));
+	return -1;
+}
+
+/* Log file of a step: LOGDIR/STEP.log next to the images dir DIR. */
+static void step_log(const char *dir, const char *step, char *out, size_t len)
+{
+	char *slash;
+
+	snprintf(out, len, "%s", dir);
+	slash = strrchr(out, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(out + strlen(out), len - strlen(out), "/log/%s.log", step);
+	slash = strrchr(out, '/');
+	*slash = 0;
+	mkdir(out, 0700);
+	*slash = '/';
+}
+
+/* ---- cgroup helpers --------------------------------------------------------- */
+
+static void cg_file(const struct pd_workload *w, const char *file, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s/%s", pwrmig_cgroup_root(), w->cgroup, file);
+}
+
+/* PIDs of the cgroup (not its children); -1 if it is gone. */
+static int cg_pids(const struct pd_workload *w, int *pids, int max)
+{
+	char path[PATH_MAX];
+	int n = 0, pid;
+	FILE *f;
+
+	cg_file(w, "cgroup.procs", path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%d", &pid) == 1)
+		if (n < max)
+			pids[n++] = pid;
+		else
+			n++;
+	fclose(f);
+	return n;
+}
+
+int pd_wl_nprocs(const struct pd_workload *w)
+{
+	int pids[1];
+
+	return cg_pids(w, pids, 0);
+}
+
+static int ppid_of(int pid)
+{
+	char path[64], line[128];
+	int ppid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+static int cg_signal(const struct pd_workload *w, int sig)
+{
+	int pids[4096], n, i;
+
+	n = cg_pids(w, pids, 4096);
+	for (i = 0; i < n && i < 4096; i++)
+		kill(pids[i], sig);
+	return n < 0 ? -1 : 0;
+}
+
+static int cg_write(const struct pd_workload *w, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	int fd, rc;
+
+	cg_file(w, file, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* Wait until the cgroup has no process, up to MS milliseconds. */
+static int cg_wait_empty(const struct pd_workload *w, int ms)
+{
+	struct timespec t = { 0, 10 * 1000000L };
+
+	for (; ms > 0; ms -= 10) {
+		if (pd_wl_nprocs(w) <= 0)
+			return 0;
+		nanosleep(&t, NULL);
+	}
+	return -1;
+}
+
+/* ---- runc ------------------------------------------------------------------ */
+
+static int runc(struct pd *pd, const struct pd_workload *w, const char *log, char *err,
+		size_t len, const char *a1, const char *a2, const char *a3, const char *a4,
+		const char *a5, const char *a6, const char *a7, const char *a8)
+{
+	char *argv[16] = { pd->cfg.runc, "--root", pd->cfg.runc_root };
+	const char *rest[] = { a1, a2, a3, a4, a5, a6, a7, a8 };
+	char criu_log[PATH_MAX], why[512] = "";
+	const char *images = NULL;
+	int n = 3, i;
+
+	for (i = 0; i < 8 && rest[i]; i++) {
+		argv[n++] = (char *)rest[i];
+		if (!strcmp(rest[i], "--image-path") && i < 7)
+			images = rest[i + 1];
+	}
+	argv[n++] = (char *)w->name;
+	argv[n] = NULL;
+	if (!run(pd, argv, log, NULL, err, len))
+		return 0;
+	/* runc only says "criu failed": CRIU's own log in the images says why. */
+	if (images) {
+		pd_path(criu_log, sizeof(criu_log), "%s/%s.log", images,
+			!strcmp(a1, "restore") ? "restore" : "dump");
+		log_reason(criu_log, why, sizeof(why));
+		if (*why)
+			snprintf(err, len, "runc %s: %s", a1, why);
+	}
+	return -1;
+}
+
+/* `runc state NAME` -> init PID and bundle; 0 when it is running or paused. */
+static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	char cmd[768], buf[8192];
+	struct json_object *o;
+	const char *status, *bundle;
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --root '%s' state '%s' 2>&1", pd->cfg.runc,
+		 pd->cfg.runc_root, w->name);
+	f = popen(cmd, "r");
+	if (!f) {
+		snprintf(err, len, "runc state: %s", strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	if (pclose(f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		snprintf(err, len, "container '%s': %s", w->name, buf);
+		return -1;
+	}
+	o = json_tokener_parse(buf);
+	status = pd_json_str(o, "status");
+	bundle = pd_json_str(o, "bundle");
+	w->root_pid = pd_json_int(o, "pid", 0);
+	if (!status || !bundle || (strcmp(status, "running") && strcmp(status, "paused"))) {
+		snprintf(err, len, "container '%s' is %s, not running", w->name,
+			 status ?: "in an unknown state");
+		json_object_put(o);
+		return -1;
+	}
+	snprintf(w->bundle, sizeof(w->bundle), "%s", bundle);
+	json_object_put(o);
+	return 0;
+}
+
+/* ---- the operations ------------------------------------------------------- */
+
+int pd_wl_find(struct pd *pd, struct pd_workload *w, const char *cgroup,
+	       const char *container, char *err, size_t len)
+{
+	int pids[4096], n, i, j, roots = 0, ppid;
+	struct stat st;
+	char path[PATH_MAX];
+
+	char cg[sizeof(w->cgroup)], name[sizeof(w->name)];
+
+	/* The arguments may be W's own fields. */
+	snprintf(cg, sizeof(cg), "%s", cgroup);
+	snprintf(name, sizeof(name), "%s", container ?: "");
+	memset(w, 0, sizeof(*w));
+	snprintf(w->cgroup, sizeof(w->cgroup), "%s", cg);
+	cgroup = w->cgroup;
+	if (*name) {
+		w->container = 1;
+		snprintf(w->name, sizeof(w->name), "%s", name);
+		return runc_state(pd, w, err, len);
+	}
+	cg_file(w, "", path, sizeof(path));
+	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "cgroup %s: not found under %s", cgroup, pwrmig_cgroup_root());
+		return -1;
+	}
+	n = cg_pids(w, pids, 4096);
+	if (n <= 0) {
+		snprintf(err, len, "cgroup %s has no process to move", cgroup);
+		return -1;
+	}
+	if (n > 4096) {
+		snprintf(err, len, "cgroup %s has %d processes, more than 4096", cgroup, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ppid = ppid_of(pids[i]);
+		for (j = 0; j < n && pids[j] != ppid; j++)
+			;
+		if (j == n) {
+			roots++;
+			w->root_pid = pids[i];
+		}
+	}
+	if (roots != 1) {
+		snprintf(err, len, "cgroup %s holds %d process trees; a checkpoint takes one",
+			 cgroup, roots);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One checkpoint step of W into DIR: VERB is pre-dump or dump (frozen
+ * after).  PARENT is the previous round relative to DIR, or NULL.
+ */
+static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
+		      const char *dir, const char *parent, char *err, size_t len)
+{
+	int pre = !strcmp(verb, "pre-dump");
+	char log[PATH_MAX], pidstr[16], e2[256];
+	char *argv[20];
+	int n = 0;
+
+	step_log(dir, pre ? "predump" : "dump", log, sizeof(log));
+	mkdir(dir, 0700);
+	if (w->container) {
+		/* runc pause + --leave-running: the container stays, frozen. */
+		if (!pre && runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
+				 NULL, NULL))
+			return -1;
+		if (!runc(pd, w, log, err, len, "checkpoint", pre ? "--pre-dump" : "--leave-running",
+			  "--image-path", dir, parent ? "--parent-path" : NULL, parent, NULL, NULL))
+			return 0;
+		if (!pre)
+			runc(pd, w, log, e2, sizeof(e2), "resume", NULL, NULL, NULL, NULL, NULL,
+			     NULL, NULL);
+		return -1;
+	}
+	snprintf(pidstr, sizeof(pidstr), "%d", w->root_pid);
+	argv[n++] = pd->cfg.criu;
+	argv[n++] = (char *)verb;
+	argv[n++] = "-t";
+	argv[n++] = pidstr;
+	argv[n++] = "-D";
+	argv[n++] = (char *)dir;
+	argv[n++] = "-o";
+	argv[n++] = log;
+	if (!pre)
+		argv[n++] = "--leave-stopped";
+	if (pre || parent)
+		argv[n++] = "--track-mem";
+	if (parent) {
+		argv[n++] = "--prev-images-dir";
+		argv[n++] = (char *)parent;
+	}
+	argv[n] = NULL;
+	if (!run(pd, argv, log, NULL, err, len))
+		return 0;
+	/* A failed dump may leave the tree stopped: never leave it so. */
+	if (!pre)
+		cg_signal(w, SIGCONT);
+	return -1;
+}
+
+int pd_wl_predump(struct pd *pd, struct pd_workload *w, const char *dir,
+		  const char *parent, char *err, size_t len)
+{
+	return checkpoint(pd, w, "pre-dump", dir, parent, err, len);
+}
+
+int pd_wl_dump(struct pd *pd, struct pd_workload *w, const char *dir,
+	       const char *parent, char *err, size_t len)
+{
+	return checkpoint(pd, w, "dump", dir, parent, err, len);
+}
+
+int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	char log[PATH_MAX];
+
+	if (w->container) {
+		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
+		return runc(pd, w, log, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
+			    NULL, NULL);
+	}
+	if (cg_signal(w, SIGCONT)) {
+		snprintf(err, len, "cgroup %s is gone", w->cgroup);
+		return -1;
+	}
+	return 0;
+}
+
+int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	return pd_wl_thaw(pd, w, err, len);
+}
+
+int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	char log[PATH_MAX], path[PATH_MAX];
+
+	if (w->container) {
+		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
+		/* Already gone is fine: the kill may be a retry after a restart. */
+		if (runc_state(pd, w, err, len))
+			return 0;
+		runc(pd, w, log, err, len, "delete", "--force", NULL, NULL, NULL, NULL, NULL,
+		     NULL);
+		if (!runc_state(pd, w, err, len)) {
+			snprintf(err, len, "container '%s' survived runc delete --force",
+				 w->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (pd_wl_nprocs(w) < 0)
+		return 0;
+	/* cgroup.kill (5.14) takes the whole cgroup at once, stopped or not. */
+	if (cg_write(w, "cgroup.kill", "1"))
+		cg_signal(w, SIGKILL);
+	if (cg_wait_empty(w, 5000)) {
+		snprintf(err, len, "cgroup %s still has processes after SIGKILL", w->cgroup);
+		return -1;
+	}
+	cg_file(w, "", path, sizeof(path));
+	rmdir(path);
+	return 0;
+}
+
+/* DIR/criu.conf: the bundle's own CRIU configuration plus cgroup-root. */
+static int criu_config(struct json_object *cfg, const char *dir, const char *cgroup,
+		       char *err, size_t len)
+{
+	struct json_object *ann, *own;
+	char path[PATH_MAX], line[512];
+	FILE *f, *in;
+
+	pd_path(path, sizeof(path), "%s/criu.conf", dir);
+	f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!json_object_object_get_ex(cfg, "annotations", &ann)) {
+		ann = json_object_new_object();
+		json_object_object_add(cfg, "annotations", ann);
+	}
+	if (json_object_object_get_ex(ann, "org.criu.config", &own)) {
+		in = fopen(json_object_get_string(own), "r");
+		while (in && fgets(line, sizeof(line), in))
+			if (strncmp(line, "cgroup-root", 11))
+				fputs(line, f);
+		if (in)
+			fclose(in);
+	}
+	fprintf(f, "cgroup-root %s\n", cgroup);
+	if (fclose(f)) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	json_object_object_add(ann, "org.criu.config", json_object_new_string(path));
+	return 0;
+}
+
+/* A copy of the bundle's config.json for the restore: rootfs, cgroup. */
+static int restore_bundle(struct pd_workload *w, const char *dir, char *out, size_t outlen,
+			  char *err, size_t len)
+{
+	char src[PATH_MAX], dst[PATH_MAX], rootfs[PATH_MAX];
+	struct json_object *o, *root, *linux_o, *path;
+	int rc;
+
+	snprintf(src, sizeof(src), "%s/config.json", w->bundle);
+	o = json_object_from_file(src);
+	if (!o) {
+		snprintf(err, len, "bundle %s: %s", src, json_util_get_last_err() ?: "unreadable");
+		return -1;
+	}
+	if (json_object_object_get_ex(o, "root", &root) &&
+	    json_object_object_get_ex(root, "path", &path) &&
+	    json_object_get_string(path)[0] != '/') {
+		snprintf(rootfs, sizeof(rootfs), "%s/%s", w->bundle, json_object_get_string(path));
+		json_object_object_add(root, "path", json_object_new_string(rootfs));
+	}
+	if (json_object_object_get_ex(o, "linux", &linux_o))
+		json_object_object_add(linux_o, "cgroupsPath", json_object_new_string(w->cgroup));
+	pd_path(out, outlen, "%s/bundle", dir);
+	mkdir(out, 0700);
+	/*
+	 * The image names the source's cgroup as the root of the container's
+	 * cgroup namespace; CRIU would put the restored tasks there (on one
+	 * machine: into the frozen source).  runc hands CRIU the file that
+	 * the org.criu.config annotation names: move the root to ours.
+	 */
+	if (criu_config(o, out, w->cgroup, err, len)) {
+		json_object_put(o);
+		return -1;
+	}
+	pd_path(dst, sizeof(dst), "%s/config.json", out);
+	rc = json_object_to_file_ext(dst, o, JSON_C_TO_STRING_PRETTY);
+	json_object_put(o);
+	if (rc) {
+		snprintf(err, len, "%s: %s", dst, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
+		  char *err, size_t len)
+{
+	char log[PATH_MAX], pidfile[PATH_MAX], procs[PATH_MAX], cgdir[PATH_MAX];
+	char bundle[PATH_MAX], e2[256], *argv[20];
+	int n = 0;
+	FILE *f;
+
+	step_log(dir, "restore", log, sizeof(log));
+	pd_path(pidfile, sizeof(pidfile), "%s.pid", log);
+	unlink(pidfile);
+	if (pd_fault("restore-fail")) {
+		snprintf(err, len, "restore failed (test fault restore-fail)");
+		return -1;
+	}
+	if (w->container) {
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%s", dir);
+		*strrchr(parent, '/') = 0;
+		if (restore_bundle(w, parent, bundle, sizeof(bundle), err, len))
+			return -1;
+		if (runc(pd, w, log, err, len, "restore", "--detach", "--image-path", dir,
+			 "--bundle", bundle, "--pid-file", pidfile))
+			return -1;
+		if (runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
+			 NULL)) {
+			runc(pd, w, log, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
+			     NULL, NULL, NULL);
+			return -1;
+		}
+	} else {
+		cg_file(w, "", cgdir, sizeof(cgdir));
+		if (mkdir(cgdir, 0755) && errno != EEXIST) {
+			snprintf(err, len, "cgroup %s: %s", cgdir, strerror(errno));
+			return -1;
+		}
+		if (pd_wl_nprocs(w) > 0) {
+			snprintf(err, len, "cgroup %s already has processes", w->cgroup);
+			return -1;
+		}
+		cg_file(w, "cgroup.procs", procs, sizeof(procs));
+		argv[n++] = pd->cfg.criu;
+		argv[n++] = "restore";
+		argv[n++] = "-D";
+		argv[n++] = (char *)dir;
+		argv[n++] = "--restore-detached";
+		argv[n++] = "--leave-stopped";
+		argv[n++] = "--manage-cgroups=ignore";
+		argv[n++] = "--pidfile";
+		argv[n++] = pidfile;
+		argv[n++] = "-o";
+		argv[n++] = log;
+		argv[n] = NULL;
+		if (run(pd, argv, log, procs, err, len)) {
+			/* Nothing half-restored may stay behind. */
+			cg_write(w, "cgroup.kill", "1");
+			cg_wait_empty(w, 5000);
+			return -1;
+		}
+	}
+	f = fopen(pidfile, "r");
+	if (!f || fscanf(f, "%d", &w->root_pid) != 1)
+		w->root_pid = 0;
+	if (f)
+		fclose(f);
+	return 0;
+}

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sending side of a migration.  pwrmigd hears migrate requests on the
+ * module's migrate group and claims those whose cgroup lies below its
+ * cgroup_root and whose target site is a configured peer.  A worker thread
+ * per migration then:
+ *
+ *   live:  pre-dump rounds while the job runs, each sent at once, until the
+ *          stop rule (predump_rounds, or a round writes fewer than
+ *          predump_min_pages, or predump_grow_pages more than the last);
+ *   both:  final dump (the job stays frozen here), send it with a manifest,
+ *          the peer restores it held stopped and says RESTORED;
+ *          journal "commit", kill the frozen source, tell the peer to
+ *          resume.  Any failure before the commit thaws the source and
+ *          tells the peer to drop its copy.
+ *
+ * The decision (commit or abort) is journaled before it is acted on and is
+ * sent until the peer acknowledges it, also after a restart, so that the
+ * job ends up running exactly once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pwrmig.h"
+#include "migrate.h"
+
+struct pd_migrator {
+	struct pd *pd;
+	SSL_CTX *ctx;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t busy[64];	/* ids a worker owns */
+	unsigned int nbusy, threads;
+	volatile int stopping;
+};
+
+struct job {
+	struct pd_migrator *m;
+	struct pwrmig_migration mig;
+	struct json_object *journal;	/* set when recovering */
+	char dir[PATH_MAX];
+	struct pwrmig *pw;
+	struct pd_workload wl;
+	struct pd_conn cn;
+	int connected;
+	uint64_t bytes, round_bytes[64];
+	uint32_t rounds;
+	uint64_t t_start, t_freeze, t_end, xfer_ms;
+	int peer_has_state;	/* the peer took HELLO: it must hear the decision */
+	char err[512];
+};
+
+int pd_fault(const char *name)
+{
+	const char *f = getenv("PWRMIG_FAULT");
+	size_t n = strlen(name);
+
+	while (f && *f) {
+		if (!strncmp(f, name, n) && (f[n] == ',' || !f[n]))
+			return 1;
+		f = strchr(f, ',');
+		f = f ? f + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Test fault: die here, as a crash would (journal and children stay). */
+static void crash_point(struct pd *pd, const char *name)
+{
+	if (pd_fault(name)) {
+		pd_log(pd, 0, "migrate: test fault %s: exiting now", name);
+		_exit(137);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void report(struct job *j, uint32_t state, uint32_t phase)
+{
+	struct pwrmig_migrate_report r = {
+		.state = state, .phase = phase, .has_bytes = 1, .bytes = j->bytes,
+		.rounds = j->rounds,
+		.freeze_ms = j->t_freeze && j->t_end ? j->t_end - j->t_freeze : 0,
+	};
+
+	if (state == PWRMIG_MIGRATE_STATE_FAILED) {
+		r.error = EIO;
+		r.error_msg = j->err;
+	}
+	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
+		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
+		       pwrmig_errmsg(j->pw));
+}
+
+static void journal(struct job *j, const char *state)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+	json_object_object_add(o, "site", json_object_new_string(j->mig.site));
+	json_object_object_add(o, "cgroup", json_object_new_string(j->wl.cgroup));
+	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
+	json_object_object_add(o, "mode", json_object_new_string(
+		pwrmig_migrate_mode_str(j->mig.mode)));
+	if (pd_journal_write(j->dir, o))
+		pd_log(j->m->pd, 0, "migrate %u: journal in %s: %s", j->mig.id, j->dir,
+		       strerror(errno));
+	json_object_put(o);
+}
+
+static int peer_connect(struct job *j)
+{
+	const struct pd_peer *p = pd_config_peer(&j->m->pd->cfg, j->mig.site);
+	char e[256];
+
+	if (!p) {
+		snprintf(j->err, sizeof(j->err), "no peer configured for site '%s'",
+			 j->mig.site);
+		return -1;
+	}
+	if (pd_conn_connect(j->m->ctx, p->addr, p->port, p->site,
+			    j->m->pd->cfg.link_timeout_s, &j->cn, e, sizeof(e))) {
+		snprintf(j->err, sizeof(j->err), "%s", e);
+		return -1;
+	}
+	j->connected = 1;
+	return 0;
+}
+
+static void link_err(struct job *j, const char *what)
+{
+	snprintf(j->err, sizeof(j->err), "%s: %s", what, j->cn.err);
+}
+
+static void disconnect(struct job *j)
+{
+	if (j->connected)
+		pd_conn_close(&j->cn);
+	j->connected = 0;
+}
+
+/*
+ * Tell the peer the decision and wait for DONE; reconnects as needed, until
+ * it is acknowledged or pwrmigd stops (then a restart carries on).
+ */
+static int deliver(struct job *j, const char *decision)
+{
+	struct json_object *o, *r;
+	char buf[4096], e[512];
+	unsigned int delay = 1;
+
+	while (!j->m->stopping) {
+		if (!j->connected) {
+			if (peer_connect(j))
+				goto retry;
+			o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+			json_object_object_add(o, "decision", json_object_new_string(decision));
+			pd_send_json(&j->cn, PD_MSG_HELLO, o);
+			json_object_put(o);
+		} else {
+			o = json_object_new_object();
+			json_object_object_add(o, "decision", json_object_new_string(decision));
+			pd_send_json(&j->cn, PD_MSG_DECIDE, o);
+			json_object_put(o);
+		}
+		r = pd_recv_json(&j->cn, PD_MSG_DONE, buf, sizeof(buf));
+		if (r) {
+			json_object_put(r);
+			disconnect(j);
+			return 0;
+		}
+		snprintf(j->err, sizeof(j->err), "%s", j->cn.err);
+retry:
+		disconnect(j);
+		snprintf(e, sizeof(e), "%s", j->err);
+		pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; retrying in %u s",
+		       j->mig.id, j->mig.site, decision, e, delay);
+		sleep(delay);
+		delay = delay < 30 ? delay * 2 : 30;
+	}
+	return -1;
+}
+
+static void history(struct job *j, const char *result)
+{
+	char path[PATH_MAX];
+	struct json_object *o = json_object_new_object(), *rb = json_object_new_array();
+	uint64_t total = j->t_end - j->t_start;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < j->rounds && i < 64; i++)
+		json_object_array_add(rb, json_object_new_int64(j->round_bytes[i]));
+	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+	json_object_object_add(o, "result", json_object_new_string(result));
+	json_object_object_add(o, "cgroup", json_object_new_string(j->wl.cgroup));
+	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
+	json_object_object_add(o, "site", json_object_new_string(j->mig.site));
+	json_object_object_add(o, "mode", json_object_new_string(
+		pwrmig_migrate_mode_str(j->mig.mode)));
+	json_object_object_add(o, "rounds", json_object_new_int64(j->rounds));
+	json_object_object_add(o, "round_bytes", rb);
+	json_object_object_add(o, "bytes", json_object_new_int64(j->bytes));
+	json_object_object_add(o, "frozen_ms", json_object_new_int64(
+		j->t_freeze ? j->t_end - j->t_freeze : 0));
+	json_object_object_add(o, "total_ms", json_object_new_int64(total));
+	json_object_object_add(o, "throughput_bps", json_object_new_int64(
+		j->xfer_ms ? j->bytes * 1000 / j->xfer_ms : 0));
+	if (*j->err)
+		json_object_object_add(o, "error", json_object_new_string(j->err));
+	pd_log(j->m->pd, 0, "migrate %u: %s", j->mig.id,
+	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	snprintf(path, sizeof(path), "%s/migrations.jsonl", j->m->pd->cfg.state_dir);
+	f = fopen(path, "a");
+	if (f) {
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		fclose(f);
+	}
+	json_object_put(o);
+}
+
+/* Bytes of page images a round wrote (pages-*.img). */
+static uint64_t pages_written(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	uint64_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "pages-", 6))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!stat(path, &st))
+			n += st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int send_round(struct job *j, const char *name, struct json_object *manifest)
+{
+	uint64_t before = j->bytes, t0 = now_ms();
+
+	if (pd_send_tree(&j->cn, j->dir, name, manifest, &j->bytes)) {
+		link_err(j, "sending images");
+		return -1;
+	}
+	j->xfer_ms += now_ms() - t0;
+	if (j->rounds < 64)
+		j->round_bytes[j->rounds] = j->bytes - before;
+	j->rounds++;
+	return 0;
+}
+
+static int hello(struct job *j)
+{
+	struct json_object *o = json_object_new_object(), *r;
+	const char *base = strrchr(j->wl.cgroup, '/');
+	char buf[4096];
+	int rc;
+
+	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+	json_object_object_add(o, "name", json_object_new_string(base ? base + 1 : j->wl.cgroup));
+	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
+	json_object_object_add(o, "bundle", json_object_new_string(j->wl.bundle));
+	json_object_object_add(o, "mode", json_object_new_string(
+		pwrmig_migrate_mode_str(j->mig.mode)));
+	json_object_object_add(o, "from", json_object_new_string(j->m->pd->cfg.site));
+	rc = pd_send_json(&j->cn, PD_MSG_HELLO, o);
+	json_object_put(o);
+	r = rc ? NULL : pd_recv_json(&j->cn, PD_MSG_READY, buf, sizeof(buf));
+	if (!r) {
+		link_err(j, "starting the transfer");
+		return -1;
+	}
+	json_object_put(r);
+	j->peer_has_state = 1;
+	return 0;
+}
+
+/* The peer restores and holds the copy stopped: wait for it, however long. */
+static int restore_at_peer(struct job *j, struct json_object *manifest)
+{
+	struct json_object *o = json_object_new_object(), *r;
+	struct timeval tv = { .tv_sec = 10 * j->m->pd->cfg.link_timeout_s + 300 };
+	char *buf = malloc(PD_MSG_MAX + 1);
+	int rc;
+
+	json_object_object_add(o, "dir", json_object_new_string("final"));
+	json_object_object_add(o, "manifest", json_object_get(manifest));
+	rc = pd_send_json(&j->cn, PD_MSG_RESTORE, o);
+	json_object_put(o);
+	if (rc || !buf) {
+		free(buf);
+		link_err(j, "asking for the restore");
+		return -1;
+	}
+	setsockopt(j->cn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	r = pd_recv_json(&j->cn, PD_MSG_RESTORED, buf, PD_MSG_MAX + 1);
+	free(buf);
+	if (!r) {
+		link_err(j, "restore at the destination");
+		return -1;
+	}
+	json_object_put(r);
+	tv.tv_sec = j->m->pd->cfg.link_timeout_s;
+	setsockopt(j->cn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+/* Roll back: the source copy runs again, the peer drops its copy. */
+static void abort_migration(struct job *j, int frozen)
+{
+	char e[256];
+
+	journal(j, "abort");
+	if (frozen && pd_wl_thaw(j->m->pd, &j->wl, e, sizeof(e)))
+		pd_log(j->m->pd, 0, "migrate %u: thawing %s: %s", j->mig.id, j->wl.cgroup, e);
+	j->t_end = now_ms();
+	pd_log(j->m->pd, 0, "migrate %u failed, %s runs here again: %s", j->mig.id,
+	       *j->wl.name ? j->wl.name : j->wl.cgroup, j->err);
+	history(j, "failed");
+	report(j, PWRMIG_MIGRATE_STATE_FAILED, 0);
+	if (j->peer_has_state) {
+		snprintf(e, sizeof(e), "%s", j->err);
+		if (deliver(j, "abort"))
+			return;	/* stopping: the journal carries it to the next start */
+		snprintf(j->err, sizeof(j->err), "%s", e);
+	}
+	pd_rmtree(j->dir);
+}
+
+static void commit_migration(struct job *j)
+{
+	char e[256];
+
+	journal(j, "commit");
+	crash_point(j->m->pd, "src-commit");
+	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
+	if (pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
+		pd_log(j->m->pd, 0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
+	if (deliver(j, "commit"))
+		return;
+	j->t_end = now_ms();
+	history(j, "done");
+	report(j, PWRMIG_MIGRATE_STATE_DONE, 0);
+	pd_rmtree(j->dir);
+}
+
+static void run_fresh(struct job *j)
+{
+	struct pd *pd = j->m->pd;
+	struct pd_config *c = &pd->cfg;
+	struct json_object *manifest = json_object_new_array();
+	char path[PATH_MAX], parent[32] = "", name[32];
+	uint64_t pages, last = 0;
+	int live = j->mig.mode != PWRMIG_MIGRATE_MODE_COLD, frozen = 0;
+	unsigned int r;
+
+	j->t_start = now_ms();
+	if (pd_wl_find(pd, &j->wl, j->wl.cgroup, j->wl.name, j->err, sizeof(j->err)))
+		goto fail;
+	journal(j, "claimed");
+	report(j, PWRMIG_MIGRATE_STATE_RUNNING,
+	       live ? PWRMIG_MIGRATE_PHASE_PREDUMP : PWRMIG_MIGRATE_PHASE_DUMP);
+	if (peer_connect(j) || hello(j))
+		goto fail;
+	for (r = 0; live && r < c->predump_rounds; r++) {
+		if (j->m->stopping) {
+			snprintf(j->err, sizeof(j->err), "pwrmigd is stopping");
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "r%u", r);
+		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
+		if (pd_wl_predump(pd, &j->wl, path, *parent ? parent : NULL, j->err,
+				  sizeof(j->err)) ||
+		    send_round(j, name, manifest))
+			goto fail;
+		report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
+		crash_point(pd, "src-predump");
+		pages = pages_written(path) / 4096;
+		pd_log(pd, 1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
+		       (unsigned long long)pages);
+		snprintf(parent, sizeof(parent), "../%s", name);
+		/* P.Haul's rule: small enough, or no longer shrinking. */
+		if (pages < c->predump_min_pages ||
+		    (r && pages >= last + c->predump_grow_pages))
+			break;
+		last = pages;
+	}
+	journal(j, "dumping");
+	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_DUMP);
+	j->t_freeze = now_ms();
+	snprintf(path, sizeof(path), "%s/final", j->dir);
+	if (pd_wl_dump(pd, &j->wl, path, *parent ? parent : NULL, j->err, sizeof(j->err)))
+		goto fail;
+	frozen = 1;
+	journal(j, "frozen");
+	crash_point(pd, "src-frozen");
+	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_TRANSFER);
+	if (send_round(j, "final", manifest))
+		goto fail;
+	crash_point(pd, "src-sent");
+	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_RESTORE);
+	if (restore_at_peer(j, manifest))
+		goto fail;
+	crash_point(pd, "src-restored");
+	json_object_put(manifest);
+	commit_migration(j);
+	return;
+fail:
+	json_object_put(manifest);
+	disconnect(j);
+	abort_migration(j, frozen);
+}
+
+/* Finish what a previous pwrmigd left, from its journal. */
+static void run_recover(struct job *j)
+{
+	const char *state = pd_json_str(j->journal, "state") ?: "";
+	char e[256];
+
+	j->t_start = j->t_end = now_ms();
+	pd_log(j->m->pd, 0, "migrate %u: recovering from journal state '%s'", j->mig.id, state);
+	if (*j->wl.name && pd_wl_find(j->m->pd, &j->wl, j->wl.cgroup, j->wl.name, e,
+				      sizeof(e)))
+		pd_log(j->m->pd, 1, "migrate %u: %s", j->mig.id, e);
+	j->peer_has_state = 1;
+	if (!strcmp(state, "commit")) {
+		commit_migration(j);
+		return;
+	}
+	snprintf(j->err, sizeof(j->err), "pwrmigd restarted while the migration was %s",
+		 !strcmp(state, "claimed") ? "pre-copying" : state);
+	abort_migration(j, strcmp(state, "claimed") != 0);
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct pd_migrator *m = j->m;
+	unsigned int i;
+
+	j->pw = pwrmig_open();
+	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
+		pd_log(m->pd, j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
+		       pwrmig_errmsg(j->pw));
+		pwrmig_close(j->pw);
+		j->pw = NULL;
+		if (!j->journal)
+			goto out;
+	}
+	if (j->journal) {
+		run_recover(j);
+	} else if (mkdir(j->dir, 0700)) {
+		snprintf(j->err, sizeof(j->err), "%s: %s", j->dir, strerror(errno));
+		report(j, PWRMIG_MIGRATE_STATE_FAILED, 0);
+	} else {
+		run_fresh(j);
+	}
+out:
+	disconnect(j);
+	pwrmig_close(j->pw);
+	json_object_put(j->journal);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nbusy; i++)
+		if (m->busy[i] == j->mig.id)
+			m->busy[i] = m->busy[--m->nbusy];
+	m->threads--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	free(j);
+	return NULL;
+}
+
+static int spawn(struct pd_migrator *m, struct job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	unsigned int i;
+	int rc;
+
+	j->m = m;
+	snprintf(j->dir, sizeof(j->dir), "%s/out/%u", m->pd->cfg.state_dir, j->mig.id);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nbusy; i++)
+		if (m->busy[i] == j->mig.id)
+			break;
+	if (i < m->nbusy || m->nbusy == sizeof(m->busy) / sizeof(m->busy[0])) {
+		pthread_mutex_unlock(&m->lock);
+		json_object_put(j->journal);
+		free(j);
+		return -1;
+	}
+	m->busy[m->nbusy++] = j->mig.id;
+	m->threads++;
+	pthread_mutex_unlock(&m->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, worker, j);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		pd_log(m->pd, 0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
+		pthread_mutex_lock(&m->lock);
+		m->nbusy--;
+		m->threads--;
+		pthread_mutex_unlock(&m->lock);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is PATH at or below ROOT? */
+static int below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return 1;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+}
+
+void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig)
+{
+	const struct pd_config *c;
+	char path[256];
+	struct job *j;
+
+	if (!m)
+		return;
+	pd_log(m->pd, 2, "migrate %u: %s", mig->id, pwrmig_migrate_state_str(mig->state));
+	if (mig->state != PWRMIG_MIGRATE_STATE_PENDING)
+		return;
+	c = &m->pd->cfg;
+	if (!strcmp(mig->site, c->site))
+		return;		/* moving here: the sending node claims it */
+	if (pd_cgroup_path(mig->cgroup_id, path, sizeof(path)) || !*path ||
+	    !below(path, c->cgroup_root)) {
+		pd_log(m->pd, 1, "migrate %u: cgroup %llu is not below %s here", mig->id,
+		       (unsigned long long)mig->cgroup_id, c->cgroup_root);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return;
+	j->mig = *mig;
+	snprintf(j->wl.cgroup, sizeof(j->wl.cgroup), "%s", path);
+	snprintf(j->wl.name, sizeof(j->wl.name), "%s", mig->container);
+	pd_log(m->pd, 0, "migrate %u: %s%s%s to %s (%s)", mig->id, path,
+	       *mig->container ? ", container " : "", mig->container, mig->site,
+	       pwrmig_migrate_mode_str(mig->mode));
+	spawn(m, j);
+}
+
+/* Journals of migrations a previous pwrmigd did not finish. */
+static void recover_all(struct pd_migrator *m)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct json_object *o;
+	struct dirent *e;
+	struct job *j;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/out", m->pd->cfg.state_dir);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		o = pd_journal_read(path);
+		if (!o) {
+			pd_log(m->pd, 0, "migrate: %s has no journal; removing it", path);
+			pd_rmtree(path);
+			continue;
+		}
+		j = calloc(1, sizeof(*j));
+		if (!j) {
+			json_object_put(o);
+			continue;
+		}
+		j->journal = o;
+		j->mig.id = pd_json_int(o, "id", 0);
+		j->mig.mode = pwrmig_migrate_mode_parse(pd_json_str(o, "mode") ?: "");
+		snprintf(j->mig.site, sizeof(j->mig.site), "%s", pd_json_str(o, "site") ?: "");
+		snprintf(j->wl.cgroup, sizeof(j->wl.cgroup), "%s", pd_json_str(o, "cgroup") ?: "");
+		snprintf(j->wl.name, sizeof(j->wl.name), "%s",
+			 pd_json_str(o, "container") ?: "");
+		j->wl.container = !!*j->wl.name;
+		spawn(m, j);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int pending_cb(const struct pwrmig_migration *mig, void *arg)
+{
+	pd_migrator_event(arg, mig);
+	return 0;
+}
+
+static int mkdirs(struct pd *pd, const char *sub)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", pd->cfg.state_dir, sub);
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		fprintf(stderr, "pwrmigd: state_dir %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int pd_migrator_start(struct pd *pd, struct pd_migrator **out)
+{
+	struct pd_migrator *m;
+	char err[512];
+
+	*out = NULL;
+	if (mkdirs(pd, "") || mkdirs(pd, "/out") || mkdirs(pd, "/in"))
+		return -1;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -1;
+	m->pd = pd;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, NULL);
+	m->ctx = pd_tls_ctx(&pd->cfg, 0, err, sizeof(err));
+	if (!m->ctx) {
+		fprintf(stderr, "pwrmigd: migration TLS: %s\n", err);
+		free(m);
+		return -1;
+	}
+	recover_all(m);
+	*out = m;
+	/* Requests made while no pwrmigd listened are still pending. */
+	if (pwrmig_migrate_dump(pd->pw, pending_cb, m))
+		pd_log(pd, 0, "migrate: listing pending requests: %s", pwrmig_errmsg(pd->pw));
+	return 0;
+}
+
+void pd_migrator_stop(struct pd_migrator *m)
+{
+	struct timespec until;
+
+	if (!m)
+		return;
+	m->stopping = 1;
+	/* Workers notice at their next step; a running CRIU is let finish. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	pthread_mutex_lock(&m->lock);
+	while (m->threads && !pthread_cond_timedwait(&m->cond, &m->lock, &until))
+		;
+	pthread_mutex_unlock(&m->lock);
+	if (m->threads) {
+		pd_log(m->pd, 0, "migrate: %u migrations still running; their journals finish them at the next start",
+		       m->threads);
+		return;	/* the threads still use m */
+	}
+	SSL_CTX_free(m->ctx);
+	free(m);
+}

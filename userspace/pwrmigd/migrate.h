@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pwrmigd's migration endpoint: the TLS link (tls.c), the messages on it
+ * (wire.c), checkpoints through CRIU and runc (checkpoint.c), the journal
+ * (journal.c), the sending side (migrate.c) and the receiving side
+ * (receive.c).  Documentation/migration.md describes the protocol.
+ */
+#ifndef _PWRMIGD_MIGRATE_H
+#define _PWRMIGD_MIGRATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <openssl/ssl.h>
+
+#include "pwrmig.h"
+#include "pwrmigd.h"
+
+/* ---- the link ------------------------------------------------------------- */
+
+#define PD_CHUNK	(256 * 1024)		/* file data per DATA message */
+#define PD_MSG_MAX	(PD_CHUNK + 4096)
+
+struct pd_conn {
+	int fd;
+	SSL *ssl;
+	char peer[64];		/* the site the peer's certificate names */
+	uint64_t bytes_in, bytes_out;
+	char err[256];		/* why the last send or receive failed */
+};
+
+SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len);
+int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *site,
+		    int timeout_s, struct pd_conn *cn, char *err, size_t len);
+int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
+		   char *err, size_t len);
+void pd_conn_close(struct pd_conn *cn);
+int pd_conn_send(struct pd_conn *cn, uint32_t type, const void *buf, uint32_t n);
+int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, uint32_t *n);
+
+/* ---- messages ----------------------------------------------------------- */
+
+enum pd_msg {
+	PD_MSG_HELLO = 1,	/* src: a migration (or a decision) for you */
+	PD_MSG_READY,		/* dst: go on */
+	PD_MSG_ERROR,		/* either: {"error": "..."}; the other side gives up */
+	PD_MSG_FILE,		/* src: {"path", "type", "size", "mode", "target"} */
+	PD_MSG_DATA,		/* src: raw file bytes */
+	PD_MSG_FILE_END,	/* src: {"sha256"} of what was sent */
+	PD_MSG_RESTORE,		/* src: {"dir", "manifest": [...]}: restore, stopped */
+	PD_MSG_RESTORED,	/* dst: it is restored and held stopped */
+	PD_MSG_DECIDE,		/* src: {"decision": "commit"|"abort"} */
+	PD_MSG_DONE,		/* dst: the decision is carried out */
+};
+
+int pd_send_json(struct pd_conn *cn, uint32_t type, struct json_object *o);
+/* Receive a control message; an ERROR from the peer becomes cn->err. */
+struct json_object *pd_recv_json(struct pd_conn *cn, uint32_t want, char *buf, size_t cap);
+const char *pd_json_str(struct json_object *o, const char *key);
+int64_t pd_json_int(struct json_object *o, const char *key, int64_t dflt);
+/*
+ * Send every file under ROOT/REL (recursively; symlinks as links) and add
+ * {"path", "sha256", "size"} entries to MANIFEST; BYTES grows by the data.
+ */
+int pd_send_tree(struct pd_conn *cn, const char *root, const char *rel,
+		 struct json_object *manifest, uint64_t *bytes);
+/* SHA-256 of a file as 64 hex digits; -1 with errno on failure. */
+int pd_sha256_file(const char *path, char hex[65]);
+
+/* ---- workloads: CRIU for cgroup trees, runc for containers ------------------- */
+
+struct pd_workload {
+	int container;		/* runc container, else a cgroup tree */
+	char cgroup[256];	/* path below the cgroup v2 root */
+	char name[64];		/* container id */
+	char bundle[256];	/* container bundle (config.json, rootfs) */
+	int root_pid;		/* init of the tree */
+};
+
+/* Fill W from a cgroup path (and a container id or ""); checks it can move. */
+int pd_wl_find(struct pd *pd, struct pd_workload *w, const char *cgroup,
+	       const char *container, char *err, size_t len);
+/* Pre-dump round into DIR (PARENT: previous round's dir relative to DIR or NULL). */
+int pd_wl_predump(struct pd *pd, struct pd_workload *w, const char *dir,
+		  const char *parent, char *err, size_t len);
+/* Final dump into DIR; the workload is left frozen. */
+int pd_wl_dump(struct pd *pd, struct pd_workload *w, const char *dir,
+	       const char *parent, char *err, size_t len);
+/* Let a frozen workload run again (after a failed migration). */
+int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len);
+/* End the source copy for good (after the destination took over). */
+int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len);
+/* Restore from DIR, held stopped; W names where (cgroup, container id). */
+int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
+		  char *err, size_t len);
+/* Let a restored (stopped) workload run. */
+int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len);
+/* Count the processes of W's cgroup; -1 if it is gone. */
+int pd_wl_nprocs(const struct pd_workload *w);
+
+/* ---- journal ------------------------------------------------------------ */
+
+/*
+ * One file per migration, replaced atomically (write, fsync, rename) at
+ * every step that matters for recovery: a JSON object.
+ */
+int pd_journal_write(const char *dir, struct json_object *o);
+struct json_object *pd_journal_read(const char *dir);
+/* rm -rf DIR */
+int pd_rmtree(const char *dir);
+
+/* ---- the two sides ----------------------------------------------------- */
+
+struct pd_migrator;
+int pd_migrator_start(struct pd *pd, struct pd_migrator **out);
+/* Handle a migrate notification from the module (main thread). */
+void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig);
+void pd_migrator_stop(struct pd_migrator *m);
+
+struct pd_receiver;
+int pd_receiver_start(struct pd *pd, struct pd_receiver **out);
+void pd_receiver_stop(struct pd_receiver *r);
+
+/* snprintf for paths: -1 (and errno ENAMETOOLONG) when it does not fit. */
+int pd_path(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Test-only fault points (PWRMIG_FAULT=NAME,...): non-zero when NAME is set. */
+int pd_fault(const char *name);
+
+#endif

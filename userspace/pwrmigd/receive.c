@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiving side of a migration: a TLS listener (migrate_listen) that
+ * takes images from configured peers only, checks each file's SHA-256 as
+ * it arrives and the whole manifest again from disk before the restore,
+ * restores the job held stopped in this node's cgroup_root, and resumes it
+ * only when the sender commits.  A restored copy whose sender has not
+ * decided yet survives a restart of this pwrmigd (journal) and waits.
+ *
+ * Images land in state_dir/in/SITE-ID/ and are removed once the decision is
+ * carried out.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "pwrmig.h"
+#include "migrate.h"
+
+struct pd_receiver {
+	struct pd *pd;
+	SSL_CTX *ctx;
+	int lfd;
+	pthread_t thread;
+	pthread_mutex_t lock;	/* one restore or decision at a time */
+	volatile int stopping;
+};
+
+struct session {
+	struct pd_receiver *r;
+	struct pd_conn cn;
+	char dir[PATH_MAX];
+	struct pd_workload wl;
+	char *buf;
+	uint64_t id;
+};
+
+static void refuse(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void refuse(struct session *s, const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, msg);
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	pd_send_json(&s->cn, PD_MSG_ERROR, o);
+	json_object_put(o);
+}
+
+static void reply(struct session *s, uint32_t type)
+{
+	struct json_object *o = json_object_new_object();
+
+	pd_send_json(&s->cn, type, o);
+	json_object_put(o);
+}
+
+static void journal(struct session *s, const char *state)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "id", json_object_new_int64(s->id));
+	json_object_object_add(o, "from", json_object_new_string(s->cn.peer));
+	json_object_object_add(o, "cgroup", json_object_new_string(s->wl.cgroup));
+	json_object_object_add(o, "container", json_object_new_string(s->wl.name));
+	json_object_object_add(o, "pid", json_object_new_int(s->wl.root_pid));
+	if (pd_journal_write(s->dir, o))
+		pd_log(s->r->pd, 0, "receive: journal in %s: %s", s->dir, strerror(errno));
+	json_object_put(o);
+}
+
+/* A path the sender may name: relative, no "..", plain characters. */
+static int safe_path(const char *p)
+{
+	const char *c;
+
+	if (!*p || *p == '/' || strstr(p, "..") || strlen(p) > 200)
+		return 0;
+	for (c = p; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("._-/", *c)))
+			return 0;
+	return 1;
+}
+
+/* Link targets CRIU writes: "../rN" (a previous round). */
+static int safe_link(const char *t)
+{
+	return !strncmp(t, "../", 3) && safe_path(t + 3) && !strchr(t + 3, '/');
+}
+
+static int mkparents(const char *dir, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* write() all of BUF; a short write is retried so that ENOSPC shows. */
+static int write_full(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* One FILE: its DATA and FILE_END.  -1 after telling the sender why. */
+static int receive_file(struct session *s, struct json_object *f)
+{
+	const char *rel = pd_json_str(f, "path"), *type = pd_json_str(f, "type");
+	const char *target = pd_json_str(f, "target"), *sha;
+	int64_t size = pd_json_int(f, "size", -1), left;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char path[PATH_MAX], hex[65];
+	struct json_object *end;
+	EVP_MD_CTX *ctx;
+	uint32_t t, n;
+	unsigned int i, mdlen;
+	int fd, rc = -1;
+
+	if (!rel || !type || !safe_path(rel)) {
+		refuse(s, "bad file entry '%s'", rel ?: "(no path)");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
+	if (mkparents(s->dir, rel)) {
+		refuse(s, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!strcmp(type, "link")) {
+		if (!target || !safe_link(target)) {
+			refuse(s, "link %s: target '%s' points outside the migration", rel,
+			       target ?: "");
+			return -1;
+		}
+		if (symlink(target, path)) {
+			refuse(s, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(type, "file") || size < 0) {
+		refuse(s, "bad file entry '%s'", rel);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		refuse(s, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (left = size; left > 0; left -= n) {
+		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
+			pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
+			goto out;
+		}
+		if (t != PD_MSG_DATA || n > left) {
+			refuse(s, "%s: unexpected message in the file data", rel);
+			goto out;
+		}
+		if (write_full(fd, s->buf, n)) {
+			refuse(s, "%s: %s", path, errno == ENOSPC ?
+			       "no space left on the destination's state_dir" : strerror(errno));
+			goto out;
+		}
+		EVP_DigestUpdate(ctx, s->buf, n);
+	}
+	if (fsync(fd)) {
+		refuse(s, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	end = pd_recv_json(&s->cn, PD_MSG_FILE_END, s->buf, PD_MSG_MAX);
+	if (!end) {
+		pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	sha = pd_json_str(end, "sha256");
+	if (!sha || strcmp(sha, hex))
+		refuse(s, "%s: SHA-256 mismatch (sent %.16s..., received %.16s...)", rel,
+		       sha ?: "none", hex);
+	else
+		rc = 0;
+	json_object_put(end);
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+/* Every manifest file, read back from disk, has its size and SHA-256. */
+static int check_manifest(struct session *s, struct json_object *manifest)
+{
+	struct json_object *e;
+	const char *rel, *sha;
+	char path[PATH_MAX], hex[65];
+	struct stat st;
+	size_t i, n;
+
+	if (!manifest || !json_object_is_type(manifest, json_type_array)) {
+		refuse(s, "restore without a manifest");
+		return -1;
+	}
+	n = json_object_array_length(manifest);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(manifest, i);
+		rel = pd_json_str(e, "path");
+		if (!rel || !safe_path(rel)) {
+			refuse(s, "manifest entry %zu has a bad path", i);
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
+		if (!strcmp(pd_json_str(e, "type") ?: "", "link"))
+			continue;
+		sha = pd_json_str(e, "sha256");
+		if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
+		    st.st_size != pd_json_int(e, "size", -1)) {
+			refuse(s, "manifest: %s is missing or has the wrong size", rel);
+			return -1;
+		}
+		if (pd_sha256_file(path, hex) || !sha || strcmp(sha, hex)) {
+			refuse(s, "manifest: %s does not match its SHA-256", rel);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Drop a restored or half-restored copy and its images. */
+static void discard(struct session *s)
+{
+	char e[256];
+
+	if (*s->wl.cgroup && pd_wl_kill(s->r->pd, &s->wl, e, sizeof(e)))
+		pd_log(s->r->pd, 0, "receive: dropping %s: %s", s->wl.cgroup, e);
+	pd_rmtree(s->dir);
+}
+
+/* Carry out the sender's decision on a restored copy. */
+static int decide(struct session *s, const char *decision)
+{
+	char e[256];
+
+	if (!strcmp(decision, "commit")) {
+		if (pd_wl_resume(s->r->pd, &s->wl, e, sizeof(e))) {
+			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
+			return -1;
+		}
+		journal(s, "running");
+		pd_log(s->r->pd, 0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
+		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
+		       s->wl.name);
+		pd_rmtree(s->dir);
+	} else {
+		pd_log(s->r->pd, 0, "receive %s-%llu: the sender aborted; dropping the copy",
+		       s->cn.peer, (unsigned long long)s->id);
+		discard(s);
+	}
+	reply(s, PD_MSG_DONE);
+	return 0;
+}
+
+static void load_journal(struct session *s, struct json_object *j)
+{
+	snprintf(s->wl.cgroup, sizeof(s->wl.cgroup), "%s", pd_json_str(j, "cgroup") ?: "");
+	snprintf(s->wl.name, sizeof(s->wl.name), "%s", pd_json_str(j, "container") ?: "");
+	s->wl.container = !!*s->wl.name;
+	s->wl.root_pid = pd_json_int(j, "pid", 0);
+}
+
+/* HELLO {"id", "decision"}: the sender's word on an earlier migration. */
+static void late_decision(struct session *s, struct json_object *hello)
+{
+	const char *decision = pd_json_str(hello, "decision");
+	struct json_object *j;
+	const char *state;
+
+	j = pd_journal_read(s->dir);
+	state = j ? pd_json_str(j, "state") : NULL;
+	if (!j || !state) {
+		/* Nothing here: an abort is already done; a commit has nothing to run. */
+		if (!strcmp(decision, "abort"))
+			reply(s, PD_MSG_DONE);
+		else
+			refuse(s, "migration %llu: no restored copy here to commit",
+			       (unsigned long long)s->id);
+		json_object_put(j);
+		return;
+	}
+	load_journal(s, j);
+	json_object_put(j);
+	if (!strcmp(state, "restored"))
+		decide(s, decision);
+	else if (!strcmp(decision, "abort"))
+		decide(s, "abort");
+	else
+		refuse(s, "migration %llu is %s here, not restored", (unsigned long long)s->id,
+		       state);
+}
+
+static void new_migration(struct session *s, struct json_object *hello)
+{
+	const char *name = pd_json_str(hello, "name"), *container = pd_json_str(hello, "container");
+	const char *bundle = pd_json_str(hello, "bundle");
+	struct pd_config *c = &s->r->pd->cfg;
+	struct json_object *m, *d;
+	uint32_t t, n;
+	char e[512], images[PATH_MAX];
+
+	if (!name || !safe_path(name) || strchr(name, '/') ||
+	    (container && *container && !safe_path(container))) {
+		refuse(s, "bad workload name in hello");
+		return;
+	}
+	m = pd_journal_read(s->dir);
+	if (m) {
+		json_object_put(m);
+		refuse(s, "migration %llu from %s is already here", (unsigned long long)s->id,
+		       s->cn.peer);
+		return;
+	}
+	pd_rmtree(s->dir);
+	if (mkdir(s->dir, 0700)) {
+		refuse(s, "%s: %s", s->dir, strerror(errno));
+		return;
+	}
+	snprintf(s->wl.cgroup, sizeof(s->wl.cgroup), "%s%s%s",
+		 strcmp(c->cgroup_root, "/") ? c->cgroup_root : "", "/",
+		 container && *container ? container : name);
+	if (container && *container) {
+		s->wl.container = 1;
+		snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
+		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle ?: "");
+	}
+	journal(s, "receiving");
+	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
+	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
+	reply(s, PD_MSG_READY);
+
+	for (;;) {
+		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
+			pd_log(s->r->pd, 0, "receive %s-%llu: %s; dropping it", s->cn.peer,
+			       (unsigned long long)s->id, s->cn.err);
+			goto drop;
+		}
+		s->buf[n] = 0;
+		m = json_tokener_parse(s->buf);
+		if (!m || (t != PD_MSG_FILE && t != PD_MSG_RESTORE)) {
+			json_object_put(m);
+			if (t == PD_MSG_ERROR || t == PD_MSG_DECIDE) {
+				pd_log(s->r->pd, 0, "receive %s-%llu: the sender gave up",
+				       s->cn.peer, (unsigned long long)s->id);
+				reply(s, PD_MSG_DONE);
+			} else {
+				refuse(s, "unexpected message %u", t);
+			}
+			goto drop;
+		}
+		if (t == PD_MSG_FILE) {
+			if (receive_file(s, m)) {
+				json_object_put(m);
+				goto drop;
+			}
+			json_object_put(m);
+			continue;
+		}
+		break;
+	}
+	if (!json_object_object_get_ex(m, "manifest", &d) || check_manifest(s, d) ||
+	    !safe_path(pd_json_str(m, "dir") ?: "")) {
+		json_object_put(m);
+		goto drop;
+	}
+	snprintf(images, sizeof(images), "%s/%s", s->dir, pd_json_str(m, "dir"));
+	json_object_put(m);
+	pthread_mutex_lock(&s->r->lock);
+	journal(s, "restoring");
+	if (pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e))) {
+		pthread_mutex_unlock(&s->r->lock);
+		refuse(s, "restore: %s", e);
+		goto drop;
+	}
+	journal(s, "restored");
+	pthread_mutex_unlock(&s->r->lock);
+	if (pd_fault("dst-restored")) {
+		pd_log(s->r->pd, 0, "receive: test fault dst-restored: exiting now");
+		_exit(137);
+	}
+	reply(s, PD_MSG_RESTORED);
+	m = pd_recv_json(&s->cn, PD_MSG_DECIDE, s->buf, PD_MSG_MAX);
+	if (!m) {
+		pd_log(s->r->pd, 0, "receive %s-%llu: %s; holding the stopped copy for the sender's decision",
+		       s->cn.peer, (unsigned long long)s->id, s->cn.err);
+		return;
+	}
+	decide(s, pd_json_str(m, "decision") ?: "abort");
+	json_object_put(m);
+	return;
+drop:
+	discard(s);
+}
+
+static void *session(void *arg)
+{
+	struct session *s = arg;
+	struct json_object *hello;
+	char err[512];
+	int fd = s->cn.fd;
+
+	if (pd_conn_accept(s->r->ctx, fd, s->r->pd->cfg.link_timeout_s, &s->cn, err,
+			   sizeof(err))) {
+		pd_log(s->r->pd, 0, "receive: refused: %s", err);
+		goto out;
+	}
+	if (!pd_config_peer(&s->r->pd->cfg, s->cn.peer)) {
+		pd_log(s->r->pd, 0, "receive: refused: certificate of '%s' is not a configured peer",
+		       s->cn.peer);
+		refuse(s, "site '%s' is not a peer of %s", s->cn.peer, s->r->pd->cfg.site);
+		goto out;
+	}
+	hello = pd_recv_json(&s->cn, PD_MSG_HELLO, s->buf, PD_MSG_MAX);
+	if (!hello) {
+		pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, s->cn.err);
+		goto out;
+	}
+	s->id = pd_json_int(hello, "id", 0);
+	snprintf(s->dir, sizeof(s->dir), "%s/in/%s-%llu", s->r->pd->cfg.state_dir, s->cn.peer,
+		 (unsigned long long)s->id);
+	if (pd_json_str(hello, "decision"))
+		late_decision(s, hello);
+	else
+		new_migration(s, hello);
+	json_object_put(hello);
+out:
+	pd_conn_close(&s->cn);
+	free(s->buf);
+	free(s);
+	return NULL;
+}
+
+static void *acceptor(void *arg)
+{
+	struct pd_receiver *r = arg;
+	struct pollfd p = { .fd = r->lfd, .events = POLLIN };
+	pthread_attr_t attr;
+	struct session *s;
+	pthread_t t;
+	int fd;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (!r->stopping) {
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		fd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		s = calloc(1, sizeof(*s));
+		if (s)
+			s->buf = malloc(PD_MSG_MAX + 1);
+		if (!s || !s->buf) {
+			if (s)
+				free(s);
+			close(fd);
+			continue;
+		}
+		s->r = r;
+		s->cn.fd = fd;
+		if (pthread_create(&t, &attr, session, s)) {
+			close(fd);
+			free(s->buf);
+			free(s);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* Copies in flight when the last pwrmigd stopped. */
+static void recover(struct pd_receiver *r)
+{
+	char dir[PATH_MAX];
+	struct session s = { .r = r };
+	struct json_object *j;
+	struct dirent *e;
+	const char *state;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/in", r->pd->cfg.state_dir);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(s.dir, sizeof(s.dir), "%s/%s", dir, e->d_name);
+		memset(&s.wl, 0, sizeof(s.wl));
+		j = pd_journal_read(s.dir);
+		state = j ? pd_json_str(j, "state") : NULL;
+		if (j)
+			load_journal(&s, j);
+		if (state && !strcmp(state, "restored")) {
+			pd_log(r->pd, 0, "receive: %s is restored and stopped; waiting for the sender's decision",
+			       e->d_name);
+		} else {
+			pd_log(r->pd, 0, "receive: dropping %s (%s when pwrmigd stopped)", e->d_name,
+			       state ?: "no journal");
+			discard(&s);
+		}
+		json_object_put(j);
+	}
+	if (d)
+		closedir(d);
+}
+
+int pd_receiver_start(struct pd *pd, struct pd_receiver **out)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct pd_receiver *r;
+	char err[512];
+	int on = 1;
+	socklen_t sl;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->pd = pd;
+	r->lfd = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	r->ctx = pd_tls_ctx(&pd->cfg, 1, err, sizeof(err));
+	if (!r->ctx) {
+		fprintf(stderr, "pwrmigd: migration TLS: %s\n", err);
+		goto fail;
+	}
+	if (inet_pton(AF_INET6, pd->cfg.migrate_addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(pd->cfg.migrate_port);
+		sl = sizeof(*sin6);
+	} else {
+		inet_pton(AF_INET, pd->cfg.migrate_addr, &sin->sin_addr);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(pd->cfg.migrate_port);
+		sl = sizeof(*sin);
+	}
+	r->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->lfd < 0)
+		goto sys;
+	setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(r->lfd, (struct sockaddr *)&ss, sl) || listen(r->lfd, 16))
+		goto sys;
+	recover(r);
+	if (pthread_create(&r->thread, NULL, acceptor, r))
+		goto sys;
+	pd_log(pd, 0, "migration endpoint on %s:%u (TLS 1.3, peers must present a %s certificate)",
+	       pd->cfg.migrate_addr, pd->cfg.migrate_port, pd->cfg.tls_ca);
+	*out = r;
+	return 0;
+sys:
+	fprintf(stderr, "pwrmigd: migrate_listen %s:%u: %s\n", pd->cfg.migrate_addr,
+		pd->cfg.migrate_port, strerror(errno));
+fail:
+	if (r->lfd >= 0)
+		close(r->lfd);
+	SSL_CTX_free(r->ctx);
+	free(r);
+	return -1;
+}
+
+void pd_receiver_stop(struct pd_receiver *r)
+{
+	if (!r)
+		return;
+	r->stopping = 1;
+	pthread_join(r->thread, NULL);
+	close(r->lfd);
+	/* Sessions are detached; the process exit ends them, journals carry on. */
+}
