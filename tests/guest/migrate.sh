@@ -1,12 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Live and cold migration between two sites inside one guest: "east" is the
-# guest's first network namespace, "west" a second one, joined by a veth
-# pair shaped like a WAN (netem: 15 ms each way, 1 Gbit/s).  Each site runs
-# its own pwrmigd with its own state directory, cgroup subtree and runc
-# root; they speak TLS 1.3 with certificates from scripts/pwrmig-certs.
-#
+# Live and cold migration between the two sites of lib/sites.sh.
 # A training job (tests/mig/trainjob) and a runc container move east ->
 # west, live and cold, through `pwrmigctl migrate start ... wait`; each
 # resumes at the step where it stopped with the memory it had (the
@@ -15,98 +10,11 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib/container.sh"
 cd "$T_TOP" || exit 1
-ctl=build/bin/pwrmigctl
-pd=build/bin/pwrmigd
-tj=build/tests/mig/trainjob
-ko=build/kmod/$(uname -r)/pwrmig.ko
-cg=/sys/fs/cgroup
-W=$(mktemp -d -p "$T_TOP/build")
-pids=()
+source "$(dirname "$0")/lib/sites.sh"
 
-cleanup() {
-	local p c
-	for c in $(runc --root "$W/runc-east" list -q 2>/dev/null); do
-		runc --root "$W/runc-east" delete -f "$c"; done
-	for c in $(runc --root "$W/runc-west" list -q 2>/dev/null); do
-		runc --root "$W/runc-west" delete -f "$c"; done
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	for d in "$cg"/east/* "$cg"/west/*; do
-		[ -d "$d" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null; rmdir "$d" 2>/dev/null
-	done
-	rmdir "$cg/east" "$cg/west" 2>/dev/null
-	ip netns del west 2>/dev/null
-	ip link del veth-e 2>/dev/null
-	rmmod pwrmig 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-if ! criu check > "$W/criu-check" 2>&1; then
-	t_skip "migration" "criu check fails on $(uname -r): $(tail -n 1 "$W/criu-check")"
-	t_done
-fi
-
-# ---- two sites ---------------------------------------------------------------
-# CRIU: tun and netfilter lock a container's network while it dumps it;
-# the diag modules describe sockets.
-modprobe -a veth sch_netem tun nf_tables nfnetlink netlink_diag unix_diag inet_diag \
-	tcp_diag packet_diag 2>/dev/null
-ip link set lo up
-ip netns add west
-ip link add veth-e type veth peer name veth-w netns west
-ip addr add 10.99.0.1/24 dev veth-e && ip link set veth-e up
-ip -n west addr add 10.99.0.2/24 dev veth-w && ip -n west link set veth-w up
-ip -n west link set lo up
-tc qdisc add dev veth-e root netem delay 15ms rate 1gbit
-ip netns exec west tc qdisc add dev veth-w root netem delay 15ms rate 1gbit
-
-scripts/pwrmig-certs "$W/pki" east west > /dev/null
-insmod "$ko" || { t_fail insmod; t_done; }
-$ctl site set east price 1.2195 currency CNY pue 1.3 local > /dev/null
-$ctl site set west price 0.3793 currency CNY pue 1.15 > /dev/null
-mkdir -p "$cg/east" "$cg/west"
-
-conf() { # SITE ADDR PEER PEERADDR [CERT-DIR]
-	cat <<EOF
-mode = module
-site = $1
-listen = 127.0.0.1:9786
-interval_ms = 200
-gpu = off
-migrate = on
-migrate_listen = $2:9787
-peer = $3 $4:9787
-tls_ca = ${5:-$W/pki}/ca.crt
-tls_cert = ${5:-$W/pki}/$1.crt
-tls_key = ${5:-$W/pki}/$1.key
-state_dir = $W/state-$1
-cgroup_root = /$1
-runc_root = $W/runc-$1
-link_timeout_s = 10
-EOF
-}
-conf east 10.99.0.1 west 10.99.0.2 > "$W/east.conf"
-conf west 10.99.0.2 east 10.99.0.1 > "$W/west.conf"
 t_check "pwrmigd accepts the migration configuration" $pd -c "$W/east.conf" --check-config
-
-start_east() { $pd -c "$W/east.conf" -v >> "$W/east.log" 2>&1 & pids+=($!); east_pid=$!; }
-start_west() {
-	# nsenter, not ip netns exec: that remounts /sys and so hides the cgroups.
-	nsenter --net=/run/netns/west $pd -c "${1:-$W/west.conf}" -v >> "$W/west.log" 2>&1 &
-	pids+=($!)
-	west_pid=$!
-}
-listening() { ss -Hltn "src $1" | grep -q .; }
-wait_listen() { # CMD...
-	local i
-	for i in $(seq 100); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 start_east; start_west
-wait_listen listening 10.99.0.1:9787 &&
-	wait_listen nsenter --net=/run/netns/west bash -c "$(declare -f listening); listening 10.99.0.2:9787" ||
-	t_fail "both endpoints listen" "$(cat "$W/east.log" "$W/west.log")"
+east_up && west_up || t_fail "both endpoints listen" "$(cat "$W/east.log" "$W/west.log")"
 # The shaped link: a TCP handshake takes one round trip (30 ms).
 rtt=$(python3 -c '
 import socket, time
@@ -115,33 +23,7 @@ print(int((time.monotonic() - t) * 1000))' 2>/dev/null)
 t_check "the WAN link is up and shaped (TCP connect ${rtt:-?} ms, 30 ms RTT)" \
 	test "${rtt:-0}" -ge 30
 
-# expect_done NAME RC OUTPUT: `migrate ... wait` exited 0 (done); else show why.
-expect_done() {
-	if [ "$2" = 0 ]; then
-		t_ok "$1"
-		return
-	fi
-	t_fail "$1" "pwrmigctl exited $2: $(tail -n 3 <<< "$3")"
-	tail -n 25 "$W/east.log" | sed 's/^/#   east: /'
-	tail -n 25 "$W/west.log" | sed 's/^/#   west: /'
-}
-
 # ---- a training job: a cgroup tree -----------------------------------------
-step_of() { tail -n 1 "$1" 2>/dev/null | awk '{ print $2 }'; }
-# running FILE: the job's step advances within 5 s.
-advancing() {
-	local a b i
-	a=$(step_of "$1")
-	for i in $(seq 50); do
-		sleep 0.1; b=$(step_of "$1")
-		[ -n "$b" ] && [ "${b:-0}" -gt "${a:-0}" ] && return 0
-	done
-	return 1
-}
-# Each step appears once and in order: the job neither restarted nor forked.
-contiguous() {
-	awk '$2 != NR { print "line " NR ": step " $2; bad = 1; exit } END { exit bad }' "$1"
-}
 digest_ok() { # FILE
 	local n d
 	read -r _ n _ d < <(tail -n 1 "$1")
@@ -150,10 +32,8 @@ digest_ok() { # FILE
 
 job_test() { # NAME MODE
 	local name=$1 mode=$2 prog=$W/$1.progress at id out
-	mkdir "$cg/east/$name"
-	bash -c "echo \$\$ > $cg/east/$name/cgroup.procs; exec $tj --pidns --mem 32 --pages 4 --step-ms 100 $prog" \
-		> /dev/null 2> "$W/$name.err" < /dev/null
-	advancing "$prog" || { t_fail "$name: the job runs at east"; return; }
+	start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100 ||
+		{ t_fail "$name: the job runs at east"; return; }
 	out=$($ctl migrate start "/east/$name" to west "$mode" timeout 120 wait 2>&1)
 	expect_done "$name: migrate $mode to west ends done" $? "$out"
 	at=$(step_of "$prog")
@@ -230,10 +110,7 @@ tls_test() { # WHAT CERT-DIR LOG-PATTERN
 	: > "$W/west.log"
 	start_west "$W/west-$what.conf"
 	wait_listen nsenter --net=/run/netns/west bash -c "$(declare -f listening); listening 10.99.0.2:9787"
-	mkdir "$cg/east/$name"
-	bash -c "echo \$\$ > $cg/east/$name/cgroup.procs; exec $tj --pidns --mem 32 --pages 4 --step-ms 100 $prog" \
-		> /dev/null 2>&1 < /dev/null
-	advancing "$prog"
+	start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100
 	out=$($ctl migrate start "/east/$name" to west cold timeout 60 wait 2>&1)
 	t_check "$what: the migration fails" grep -q 'failed' <<< "$out"
 	t_check "$what: the refusal is logged ($3)" grep -q "$3" "$W/east.log" "$W/west.log"

@@ -73,8 +73,7 @@ int pd_fault(const char *name)
 	return 0;
 }
 
-/* Test fault: die here, as a crash would (journal and children stay). */
-static void crash_point(struct pd *pd, const char *name)
+void pd_crash_point(struct pd *pd, const char *name)
 {
 	if (pd_fault(name)) {
 		pd_log(pd, 0, "migrate: test fault %s: exiting now", name);
@@ -355,7 +354,7 @@ static void commit_migration(struct job *j)
 	char e[256];
 
 	journal(j, "commit");
-	crash_point(j->m->pd, "src-commit");
+	pd_crash_point(j->m->pd, "src-commit");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
 	if (pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
 		pd_log(j->m->pd, 0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
@@ -397,7 +396,7 @@ static void run_fresh(struct job *j)
 		    send_round(j, name, manifest))
 			goto fail;
 		report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
-		crash_point(pd, "src-predump");
+		pd_crash_point(pd, "src-predump");
 		pages = pages_written(path) / 4096;
 		pd_log(pd, 1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
 		       (unsigned long long)pages);
@@ -416,15 +415,15 @@ static void run_fresh(struct job *j)
 		goto fail;
 	frozen = 1;
 	journal(j, "frozen");
-	crash_point(pd, "src-frozen");
+	pd_crash_point(pd, "src-frozen");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_TRANSFER);
 	if (send_round(j, "final", manifest))
 		goto fail;
-	crash_point(pd, "src-sent");
+	pd_crash_point(pd, "src-sent");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_RESTORE);
 	if (restore_at_peer(j, manifest))
 		goto fail;
-	crash_point(pd, "src-restored");
+	pd_crash_point(pd, "src-restored");
 	json_object_put(manifest);
 	commit_migration(j);
 	return;

@@ -128,5 +128,7 @@ int pd_path(char *out, size_t len, const char *fmt, ...)
 
 /* Test-only fault points (PWRMIG_FAULT=NAME,...): non-zero when NAME is set. */
 int pd_fault(const char *name);
+/* Test fault: exit here when NAME is set, as a crash would (journals stay). */
+void pd_crash_point(struct pd *pd, const char *name);
 
 #endif

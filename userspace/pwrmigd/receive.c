@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -266,6 +267,26 @@ static int check_manifest(struct session *s, struct json_object *manifest)
 	return 0;
 }
 
+/* Remove everything in DIR but its journal. */
+static void drop_images(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, "journal"))
+			continue;
+		if (pd_path(path, sizeof(path), "%s/%s", dir, e->d_name))
+			continue;
+		if (pd_rmtree(path))
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Drop a restored or half-restored copy and its images. */
 static void discard(struct session *s)
 {
@@ -290,7 +311,12 @@ static int decide(struct session *s, const char *decision)
 		pd_log(s->r->pd, 0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
 		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
 		       s->wl.name);
-		pd_rmtree(s->dir);
+		pd_crash_point(s->r->pd, "dst-resumed");
+		/*
+		 * The journal stays (state "running"): a sender that missed our
+		 * DONE sends the commit again and must hear DONE again.
+		 */
+		drop_images(s->dir);
 	} else {
 		pd_log(s->r->pd, 0, "receive %s-%llu: the sender aborted; dropping the copy",
 		       s->cn.peer, (unsigned long long)s->id);
@@ -328,6 +354,11 @@ static void late_decision(struct session *s, struct json_object *hello)
 		return;
 	}
 	load_journal(s, j);
+	if (!strcmp(state, "running") && !strcmp(decision, "commit")) {
+		json_object_put(j);
+		reply(s, PD_MSG_DONE);	/* done already; the DONE was lost */
+		return;
+	}
 	json_object_put(j);
 	if (!strcmp(state, "restored"))
 		decide(s, decision);
@@ -353,12 +384,14 @@ static void new_migration(struct session *s, struct json_object *hello)
 		return;
 	}
 	m = pd_journal_read(s->dir);
-	if (m) {
+	/* A finished one under the same id (the sender's module was reloaded) goes. */
+	if (m && strcmp(pd_json_str(m, "state") ?: "", "running")) {
 		json_object_put(m);
 		refuse(s, "migration %llu from %s is already here", (unsigned long long)s->id,
 		       s->cn.peer);
 		return;
 	}
+	json_object_put(m);
 	pd_rmtree(s->dir);
 	if (mkdir(s->dir, 0700)) {
 		refuse(s, "%s: %s", s->dir, strerror(errno));
@@ -376,6 +409,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
 	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
 	reply(s, PD_MSG_READY);
+	pd_crash_point(s->r->pd, "dst-hello");
 
 	for (;;) {
 		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
@@ -413,6 +447,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	}
 	snprintf(images, sizeof(images), "%s/%s", s->dir, pd_json_str(m, "dir"));
 	json_object_put(m);
+	pd_crash_point(s->r->pd, "dst-received");
 	pthread_mutex_lock(&s->r->lock);
 	journal(s, "restoring");
 	if (pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e))) {
@@ -422,10 +457,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	}
 	journal(s, "restored");
 	pthread_mutex_unlock(&s->r->lock);
-	if (pd_fault("dst-restored")) {
-		pd_log(s->r->pd, 0, "receive: test fault dst-restored: exiting now");
-		_exit(137);
-	}
+	pd_crash_point(s->r->pd, "dst-restored");
 	reply(s, PD_MSG_RESTORED);
 	m = pd_recv_json(&s->cn, PD_MSG_DECIDE, s->buf, PD_MSG_MAX);
 	if (!m) {
@@ -537,7 +569,15 @@ static void recover(struct pd_receiver *r)
 		state = j ? pd_json_str(j, "state") : NULL;
 		if (j)
 			load_journal(&s, j);
-		if (state && !strcmp(state, "restored")) {
+		if (state && !strcmp(state, "running")) {
+			struct stat st;
+			char jpath[PATH_MAX];
+
+			/* Kept to answer a repeated commit; a week is plenty. */
+			if (!pd_path(jpath, sizeof(jpath), "%s/journal", s.dir) &&
+			    !stat(jpath, &st) && time(NULL) - st.st_mtime > 7 * 86400)
+				pd_rmtree(s.dir);
+		} else if (state && !strcmp(state, "restored")) {
 			pd_log(r->pd, 0, "receive: %s is restored and stopped; waiting for the sender's decision",
 			       e->d_name);
 		} else {

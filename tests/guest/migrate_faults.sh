@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The migration fault matrix, between the two sites of lib/sites.sh: the
+# sending pwrmigd dies at each step, the receiving one dies at each step,
+# the link is cut in the middle of the transfer, a chunk arrives
+# corrupted, the receiver's disk is full, the restore fails.  pwrmigd's
+# test fault points (PWRMIG_FAULT) make it exit or fail at a named step;
+# a crashed daemon is started again without them, as systemd would.
+# Every case must end with the job running exactly once, at the site the
+# journals decide, never restarted from zero, and the module's request in
+# the matching final state.
+source "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+source "$(dirname "$0")/lib/sites.sh"
+
+start_east; start_west
+east_up && west_up || { t_fail "both endpoints listen" "$(cat "$W/east.log" "$W/west.log")"; t_done; }
+
+# Processes of a cgroup that are not stopped.
+running_in() {
+	local n=0 p
+	for p in $(cat "$cg/$1/cgroup.procs" 2>/dev/null); do
+		[ "$(awk '/^State:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = T ] ||
+			n=$((n + 1))
+	done
+	echo "$n"
+}
+# once_at NAME SITE: within 60 s, one running copy at SITE, none elsewhere.
+once_at() {
+	local other=east i
+	[ "$2" = east ] && other=west
+	for i in $(seq 600); do
+		[ "$(running_in "$2/$1")" = 1 ] && [ "$(running_in "$other/$1")" = 0 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "east/$1: $(running_in "east/$1") running, west/$1: $(running_in "west/$1") running"
+	return 1
+}
+gone() { # PID: within 60 s it has exited
+	local i
+	for i in $(seq 600); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+restart() { # SIDE [FAULTS]: a fresh pwrmigd for SIDE, with fault points
+	local pid
+	[ "$1" = east ] && pid=$east_pid || pid=$west_pid
+	kill "$pid" 2>/dev/null
+	gone "$pid"
+	if [ "$1" = east ]; then
+		PWRMIG_FAULT=${2:-} start_east; east_up
+	else
+		PWRMIG_FAULT=${2:-} start_west "${3:-}"; west_up
+	fi
+}
+migrate_id() { # NAME MODE: start a migration, print its id
+	$ctl -j migrate start "/east/$1" to west "$2" timeout 120 |
+		python3 -c 'import json, sys; d = json.load(sys.stdin); print((d[0] if isinstance(d, list) else d)["id"])'
+}
+final_state() { # ID
+	timeout 120 $ctl migrate wait "$1" > /dev/null 2>&1
+	$ctl -j migrate show "$1" |
+		python3 -c 'import json, sys; d = json.load(sys.stdin); print((d[0] if isinstance(d, list) else d)["state"])'
+}
+
+# case NAME SIDE FAULTS MODE WANT [CRASHES]: run one migration with FAULTS
+# in SIDE's pwrmigd; CRASHES=1 when the fault kills it (it is restarted).
+case_run() {
+	local name=$1 side=$2 faults=$3 mode=$4 want=$5 crashes=${6:-0}
+	local prog=$W/$name.progress id pid state why
+	restart "$side" "$faults"
+	[ "$side" = east ] && pid=$east_pid || pid=$west_pid
+	start_job "$name" "$prog" --mem 8 --pages 4 --step-ms 100 ||
+		{ t_fail "$name: the job runs at east"; return; }
+	id=$(migrate_id "$name" "$mode")
+	if [ "$crashes" = 1 ]; then
+		if gone "$pid"; then
+			restart "$side"
+		else
+			t_fail "$name: pwrmigd at $side stops at the fault point"
+		fi
+	fi
+	state=$(final_state "$id")
+	[ "$crashes" = 1 ] || restart "$side"
+	if why=$(once_at "$name" "$want"); then
+		t_ok "$name: the job runs once, at $want"
+	else
+		t_fail "$name: the job runs once, at $want" "$why"
+		tail -n 15 "$W/east.log" | sed 's/^/#   east: /'
+		tail -n 15 "$W/west.log" | sed 's/^/#   west: /'
+	fi
+	t_expect "$name: the request ends $([ "$want" = west ] && echo done || echo failed)" \
+		"$([ "$want" = west ] && echo done || echo failed)" "$state"
+	t_check "$name: it kept its steps (not restarted)" advancing "$prog"
+	t_check "$name: every step once, in order" contiguous "$prog"
+	echo 1 > "$cg/east/$name/cgroup.kill" 2>/dev/null
+	echo 1 > "$cg/west/$name/cgroup.kill" 2>/dev/null
+}
+
+# The sender dies...
+case_run src-predump east src-predump live east 1	# after a pre-dump round
+case_run src-frozen east src-frozen cold east 1		# with the job frozen, before sending it
+case_run src-sent east src-sent cold east 1		# after sending, before the restore
+case_run src-restored east src-restored cold east 1	# restored there, not yet committed
+case_run src-commit east src-commit cold west 1		# committed, source not yet killed
+# The receiver dies...
+case_run dst-hello west dst-hello cold east 1		# as the images start to arrive
+case_run dst-received west dst-received cold east 1	# with every image, before the restore
+case_run dst-restored west dst-restored cold east 1	# restored and stopped, before saying so
+case_run dst-resumed west dst-resumed cold west 1	# resumed on commit, before saying so
+# Bad data, no room, no restore.
+case_run corrupt-chunk east corrupt-chunk cold east
+t_check "corrupt-chunk: the receiver names the file and the SHA-256 mismatch" \
+	grep -q 'SHA-256 mismatch' "$W/west.log"
+mkdir -p "$W/small" && mount -t tmpfs -o size=2m tmpfs "$W/small"
+sed "s|^state_dir = .*|state_dir = $W/small|" "$W/west.conf" > "$W/west-small.conf"
+kill "$west_pid"; gone "$west_pid"; start_west "$W/west-small.conf"; west_up
+name=disk-full prog=$W/disk-full.progress
+start_job $name "$prog" --mem 8 --pages 4 --step-ms 100
+id=$(migrate_id $name cold)
+t_expect "disk-full: the request ends failed" failed "$(final_state "$id")"
+t_check "disk-full: the receiver says its disk is full" grep -q 'no space left' "$W/west.log"
+t_check "disk-full: the job runs once, at east" once_at $name east
+t_check "disk-full: every step once, in order" contiguous "$prog"
+echo 1 > "$cg/east/$name/cgroup.kill"
+kill "$west_pid"; gone "$west_pid"; umount "$W/small"; start_west; west_up
+case_run restore-fail west restore-fail cold east
+t_check "restore-fail: the reason reaches the request" \
+	bash -c "$ctl migrate show | grep -q 'restore failed'"
+
+# The link is cut while pre-copy rounds cross it, and comes back later.
+name=link-cut prog=$W/link-cut.progress
+start_job $name "$prog" --mem 32 --pages 4 --step-ms 100
+id=$(migrate_id $name live)
+for i in $(seq 300); do
+	[ "$($ctl -j migrate show "$id" | python3 -c 'import json,sys; d=json.load(sys.stdin); print((d[0] if isinstance(d, list) else d).get("bytes", 0))')" -gt 0 ] && break
+	sleep 0.1
+done
+tc qdisc change dev veth-e root netem delay 15ms rate 1gbit loss 100%
+t_expect "link-cut: the request ends failed" failed "$(final_state "$id")"
+tc qdisc change dev veth-e root netem delay 15ms rate 1gbit
+t_check "link-cut: the job runs once, at east" once_at $name east
+t_check "link-cut: every step once, in order" contiguous "$prog"
+t_check "link-cut: the receiver dropped what it had" \
+	bash -c "for i in \$(seq 300); do [ -e $W/state-west/in/east-$id ] || exit 0; sleep 0.1; done; exit 1"
+echo 1 > "$cg/east/$name/cgroup.kill"
+t_done
