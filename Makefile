@@ -230,6 +230,7 @@ demo: deps
 bench: all
 	$(Q)scripts/bench --host
 	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done
+	$(Q)scripts/bench-migrate --kernel 6.1
 
 # ---- spec -> uapi header and ops table ---------------------------------------
 regen: ksrc
