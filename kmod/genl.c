@@ -135,6 +135,17 @@ static const struct nla_policy pwrmig_migrate_cancel_nl_policy[PWRMIG_A_MIGRATE_
 	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
 };
 
+/* PWRMIG_CMD_CGROUP_CARRY - do */
+static const struct nla_policy pwrmig_cgroup_carry_nl_policy[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS + 1] = {
+	[PWRMIG_A_CGROUP_ID] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CARRIED_CPU_UJ] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CARRIED_GPU_UJ] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS] = { .type = NLA_U64, },
+	[PWRMIG_A_CGROUP_CURRENCY] = { .type = NLA_NUL_STRING, },
+};
+
 /* Ops table for pwrmig */
 static const struct genl_split_ops pwrmig_nl_ops[] = {
 	{
@@ -251,6 +262,13 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 		.doit		= pwrmig_nl_migrate_cancel_doit,
 		.policy		= pwrmig_migrate_cancel_nl_policy,
 		.maxattr	= PWRMIG_A_MIGRATE_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PWRMIG_CMD_CGROUP_CARRY,
+		.doit		= pwrmig_nl_cgroup_carry_doit,
+		.policy		= pwrmig_cgroup_carry_nl_policy,
+		.maxattr	= PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

@@ -35,6 +35,7 @@ int pwrmig_nl_migrate_get_doit(struct sk_buff *skb, struct genl_info *info);
 int pwrmig_nl_migrate_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int pwrmig_nl_migrate_cancel_doit(struct sk_buff *skb, struct genl_info *info);
+int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	PWRMIG_NLGRP_TELEMETRY,

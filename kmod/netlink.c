@@ -113,7 +113,16 @@ static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 	    nla_put_u8(skb, PWRMIG_A_CGROUP_MIGRATABLE,
 		       !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE, cg->deadline, 0) ||
-	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority)) {
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS,
+			      cg->carried_runtime_ns, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
+			      cg->carried_uj[PWRMIG_MDOM_PKG], 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_DRAM_UJ,
+			      cg->carried_uj[PWRMIG_MDOM_DRAM], 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_GPU_UJ, cg->carried_gpu_uj, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
+			      cg->carried_cost_uunits, 0)) {
 		kfree(path);
 		return -EMSGSIZE;
 	}
@@ -246,6 +255,58 @@ int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info
 			cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
 		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
 	}
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/* A migrated job's ledger from its earlier sites, kept apart from ours. */
+int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int carried[] = {
+		PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
+		PWRMIG_A_CGROUP_CARRIED_DRAM_UJ, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
+		PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
+	};
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_site *local;
+	struct pwrmig_cg *cg;
+	u64 v[ARRAY_SIZE(carried)] = { 0 };
+	unsigned int i;
+	bool any = false;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(carried); i++) {
+		if (!tb[carried[i]])
+			continue;
+		v[i] = nla_get_u64(tb[carried[i]]);
+		any = true;
+	}
+	if (!any) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to carry: give carried runtime, energy or cost");
+		return -EINVAL;
+	}
+	mutex_lock(&pwrmig.lock);
+	local = pwrmig_site_local();
+	if (tb[PWRMIG_A_CGROUP_CURRENCY] && local && v[4] &&
+	    strcmp(nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]), local->currency)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CURRENCY],
+				    "carried cost is in another currency than the local site's");
+		err = -EINVAL;
+		goto out;
+	}
+	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
+	if (!cg)
+		goto out;
+	cg->carried_runtime_ns += v[0];
+	cg->carried_uj[PWRMIG_MDOM_PKG] += v[1];
+	cg->carried_uj[PWRMIG_MDOM_DRAM] += v[2];
+	cg->carried_gpu_uj += v[3];
+	cg->carried_cost_uunits += v[4];
+	err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+out:
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }

@@ -99,6 +99,11 @@ struct pwrmig_cg {
 	u32 flags;		/* PWRMIG_CGROUP_FLAGS_* */
 	u32 priority;
 	u64 deadline;
+	/* Brought by a migrated job from earlier sites: not metered here. */
+	u64 carried_runtime_ns;
+	u64 carried_uj[PWRMIG_NR_MDOMS];
+	u64 carried_gpu_uj;
+	u64 carried_cost_uunits;
 	u64 last_sample;	/* sample that last charged it */
 	/* Its place in the split being built (valid while stamp matches). */
 	unsigned int share;

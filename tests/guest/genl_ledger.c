@@ -305,6 +305,55 @@ TEST_F(ledger, energy_report_wrong_domain)
 	send_expect(_metadata, self->pw, m, -EINVAL, "only gpu energy");
 }
 
+TEST_F(ledger, carry_needs_figures)
+{
+	struct nl_msg *m = msg_new(self->pw, PWRMIG_CMD_CGROUP_CARRY, 0);
+
+	nla_put_u64(m, PWRMIG_A_CGROUP_ID, self->cg);
+	send_expect(_metadata, self->pw, m, -EINVAL, "nothing to carry");
+}
+
+TEST_F(ledger, carry_other_currency)
+{
+	struct nl_msg *m = msg_new(self->pw, PWRMIG_CMD_CGROUP_CARRY, 0);
+
+	nla_put_u64(m, PWRMIG_A_CGROUP_ID, self->cg);
+	nla_put_u64(m, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS, 5);
+	mark = nlmsg_tail(nlmsg_hdr(m));
+	nla_put_string(m, PWRMIG_A_CGROUP_CURRENCY, "USD");
+	send_expect(_metadata, self->pw, m, -EINVAL, "another currency");
+}
+
+/* Carried figures add up, apart from the metered ones. */
+TEST_F(ledger, carry_adds_apart)
+{
+	struct pwrmig_carry c = { .runtime_ns = 1000, .cpu_uj = 200, .dram_uj = 30,
+				  .gpu_uj = 4000, .cost_uunits = 50, .currency = "CNY" };
+	struct pwrmig_cgroup before, after;
+
+	/* The first carry may create the entry; the second adds to it. */
+	ASSERT_EQ(0, pwrmig_cgroup_carry(self->pw, self->cg, &c, &before));
+	ASSERT_EQ(0, pwrmig_cgroup_carry(self->pw, self->cg, &c, &after));
+	EXPECT_LE(1000, before.carried_runtime_ns);
+	EXPECT_EQ(before.carried_runtime_ns + 1000, after.carried_runtime_ns);
+	EXPECT_EQ(before.carried_cpu_uj + 200, after.carried_cpu_uj);
+	EXPECT_EQ(before.carried_dram_uj + 30, after.carried_dram_uj);
+	EXPECT_EQ(before.carried_gpu_uj + 4000, after.carried_gpu_uj);
+	EXPECT_EQ(before.carried_cost_uunits + 50, after.carried_cost_uunits);
+	/* The cgroup sleeps: nothing metered was added by the carry. */
+	EXPECT_EQ(before.gpu_uj, after.gpu_uj);
+}
+
+TEST_F(ledger, carry_unknown_cgroup)
+{
+	struct nl_msg *m = msg_new(self->pw, PWRMIG_CMD_CGROUP_CARRY, 0);
+
+	mark = nlmsg_tail(nlmsg_hdr(m));
+	nla_put_u64(m, PWRMIG_A_CGROUP_ID, 0xfffffffff0ULL);
+	nla_put_u64(m, PWRMIG_A_CGROUP_CARRIED_CPU_UJ, 1);
+	send_expect(_metadata, self->pw, m, -ENOENT, "no cgroup");
+}
+
 TEST_F(ledger, meter_interval_range)
 {
 	struct nl_msg *m = msg_new(self->pw, PWRMIG_CMD_METER_SET, 0);

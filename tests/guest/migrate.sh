@@ -31,12 +31,27 @@ digest_ok() { # FILE
 }
 
 job_test() { # NAME MODE
-	local name=$1 mode=$2 prog=$W/$1.progress at id out
+	local name=$1 mode=$2 prog=$W/$1.progress at id out east_id ledger
 	start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100 ||
 		{ t_fail "$name: the job runs at east"; return; }
+	$ctl cgroup set "/east/$name" migratable on priority 5 > /dev/null
+	east_id=$(stat -c %i "$cg/east/$name")
 	out=$($ctl migrate start "/east/$name" to west "$mode" timeout 120 wait 2>&1)
 	expect_done "$name: migrate $mode to west ends done" $? "$out"
 	at=$(step_of "$prog")
+	# The bill goes on: west's entry carries what the job used at east.
+	ledger=$($ctl -j cgroup show "$east_id"; echo; $ctl -j cgroup show "/west/$name")
+	t_check "$name: west's ledger carries east's runtime, energy and cost, and the policy" \
+		python3 -c '
+import json, sys
+e, w = [json.loads(l) for l in sys.stdin.read().split("\n") if l.strip()]
+e, w = (x[0] if isinstance(x, list) else x for x in (e, w))
+print("east", e.get("runtime-ns"), e.get("cpu-uj"), e.get("cost-uunits"),
+      "west carried", w.get("carried-runtime-ns"), w.get("carried-cpu-uj"), w.get("carried-cost-uunits"))
+assert 0.5 * e["runtime-ns"] <= w["carried-runtime-ns"] <= e["runtime-ns"]
+assert 0 < w["carried-cpu-uj"] <= e["cpu-uj"]
+assert 0 < w["carried-cost-uunits"] <= e["cost-uunits"]
+assert w.get("migratable") and w.get("priority") == 5' <<< "$ledger"
 	t_expect "$name: the east cgroup runs nothing" "" "$(cat "$cg/east/$name/cgroup.procs" 2>/dev/null)"
 	if grep -q . "$cg/west/$name/cgroup.procs" 2>/dev/null; then
 		t_ok "$name: the job runs in west's cgroup"

@@ -27,6 +27,7 @@ calls = {
     "price-set": {"name": "east", "price-uunits-per-kwh": 2},
     "energy-report": {"cgroup-id": cg, "device": 0, "energy-uj": 1},
     "cgroup-policy-set": {"id": cg, "deferrable": 1},
+    "cgroup-carry": {"id": cg, "carried-cpu-uj": 1},
     "migrate-request": {"cgroup-id": cg, "site": "west"},
     "migrate-claim": {"id": mid},
     "migrate-status": {"id": mid, "bytes": 1},

@@ -83,8 +83,16 @@ expect("do", "cgroup-policy-set", {"id": cg, "deferrable": 1, "migratable": 1,
        lambda r: r["gpu-uj"] == 3600000000 and r["cost-uunits"] == 1585 and
        r["currency"] == "CNY" and {"deferrable", "migratable"} <= set(r["flags"]),
        "policy set; 1 Wh of GPU energy at 1.2195 CNY/kWh, PUE 1.3 cost 1585 uCNY")
+expect("do", "cgroup-carry", {"id": cg, "carried-runtime-ns": 5000000000,
+                              "carried-cpu-uj": 7000000, "carried-dram-uj": 1000000,
+                              "carried-gpu-uj": 20000000, "carried-cost-uunits": 9000,
+                              "currency": "CNY"},
+       lambda r: r["carried-cpu-uj"] == 7000000 and r["carried-cost-uunits"] == 9000 and
+       r["gpu-uj"] == 3600000000 and r["cost-uunits"] == 1585,
+       "a migrated job's ledger carried, apart from what was metered here")
 expect("do", "cgroup-get", {"id": cg},
-       lambda r: r["path"] == "/pwrmig-ynl" and r["priority"] == 7, "cgroup decoded")
+       lambda r: r["path"] == "/pwrmig-ynl" and r["priority"] == 7 and
+       r["carried-runtime-ns"] == 5000000000, "cgroup decoded")
 expect("dump", "cgroup-get", None,
        lambda r: cg in [c["id"] for c in r] and 1 in [c["id"] for c in r],
        "ledger lists our cgroup and the root")

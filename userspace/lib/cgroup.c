@@ -25,6 +25,11 @@ static struct nla_policy cgroup_policy[PWRMIG_A_CGROUP_MAX + 1] = {
 	[PWRMIG_A_CGROUP_MIGRATABLE]	= { .type = NLA_U8 },
 	[PWRMIG_A_CGROUP_DEADLINE]	= { .type = NLA_U64 },
 	[PWRMIG_A_CGROUP_PRIORITY]	= { .type = NLA_U32 },
+	[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS] = { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CARRIED_CPU_UJ] = { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ] = { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CARRIED_GPU_UJ] = { .type = NLA_U64 },
+	[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS] = { .type = NLA_U64 },
 };
 
 static uint64_t u64_or0(struct nlattr *a)
@@ -54,6 +59,11 @@ int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg)
 	cg->deadline = u64_or0(tb[PWRMIG_A_CGROUP_DEADLINE]);
 	if (tb[PWRMIG_A_CGROUP_PRIORITY])
 		cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+	cg->carried_runtime_ns = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS]);
+	cg->carried_cpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_CPU_UJ]);
+	cg->carried_dram_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ]);
+	cg->carried_gpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_GPU_UJ]);
+	cg->carried_cost_uunits = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS]);
 	return 0;
 }
 
@@ -92,6 +102,24 @@ int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
 			nla_put_u64(msg, PWRMIG_A_CGROUP_DEADLINE, p->deadline);
 		if (p->has_priority)
 			nla_put_u32(msg, PWRMIG_A_CGROUP_PRIORITY, p->priority);
+	}
+	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_cgroup_parse, cg);
+}
+
+int pwrmig_cgroup_carry(struct pwrmig *pw, uint64_t id, const struct pwrmig_carry *c,
+			struct pwrmig_cgroup *cg)
+{
+	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_CGROUP_CARRY, 0);
+
+	if (msg) {
+		nla_put_u64(msg, PWRMIG_A_CGROUP_ID, id);
+		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS, c->runtime_ns);
+		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_CPU_UJ, c->cpu_uj);
+		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_DRAM_UJ, c->dram_uj);
+		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_GPU_UJ, c->gpu_uj);
+		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS, c->cost_uunits);
+		if (c->currency)
+			nla_put_string(msg, PWRMIG_A_CGROUP_CURRENCY, c->currency);
 	}
 	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_cgroup_parse, cg);
 }

@@ -43,6 +43,22 @@ struct pwrmig_cgroup {
 	char currency[4];	/* "" without a local site */
 	uint64_t deadline;	/* UNIX time, 0 for none */
 	uint32_t priority;
+	/* Brought by a migrated job from earlier sites (cgroup-carry). */
+	uint64_t carried_runtime_ns;
+	uint64_t carried_cpu_uj;
+	uint64_t carried_dram_uj;
+	uint64_t carried_gpu_uj;
+	uint64_t carried_cost_uunits;
+};
+
+/* What cgroup-carry adds; CURRENCY may be NULL (not checked then). */
+struct pwrmig_carry {
+	uint64_t runtime_ns;
+	uint64_t cpu_uj;
+	uint64_t dram_uj;
+	uint64_t gpu_uj;
+	uint64_t cost_uunits;
+	const char *currency;
 };
 
 /* What cgroup-policy-set changes: fields with has_* or >= 0 only. */
@@ -210,6 +226,9 @@ int pwrmig_cgroup_dump(struct pwrmig *pw,
 int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
 			     const struct pwrmig_policy *policy,
 			     struct pwrmig_cgroup *cg);
+/* Add a migrated job's ledger from its previous site to cgroup ID. */
+int pwrmig_cgroup_carry(struct pwrmig *pw, uint64_t id, const struct pwrmig_carry *c,
+			struct pwrmig_cgroup *cg);
 int pwrmig_energy_report(struct pwrmig *pw, uint64_t cgroup_id,
 			 uint32_t device, uint64_t energy_uj);
 

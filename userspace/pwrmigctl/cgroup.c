@@ -41,6 +41,20 @@ static void cgroup_print(struct ctl *ctl, const struct pwrmig_cgroup *c)
 		(unsigned long long)c->deadline);
 	out_num(ctl, "priority", c->priority, c->priority ? "priority %u" : NULL,
 		c->priority);
+	/* A migrated job's bill from earlier sites: shown when there is one. */
+	if (c->carried_runtime_ns || c->carried_cpu_uj || c->carried_dram_uj ||
+	    c->carried_gpu_uj || c->carried_cost_uunits) {
+		out_num(ctl, "carried-runtime-ns", c->carried_runtime_ns,
+			"carried: cpu %.3f s", c->carried_runtime_ns / 1e9);
+		out_num(ctl, "carried-cpu-uj", c->carried_cpu_uj, "cpu %.3f J",
+			c->carried_cpu_uj / 1e6);
+		out_num(ctl, "carried-dram-uj", c->carried_dram_uj, "dram %.3f J",
+			c->carried_dram_uj / 1e6);
+		out_num(ctl, "carried-gpu-uj", c->carried_gpu_uj, "gpu %.3f J",
+			c->carried_gpu_uj / 1e6);
+		out_num(ctl, "carried-cost-uunits", c->carried_cost_uunits, "cost %.6f %s",
+			c->carried_cost_uunits / 1e6, c->currency);
+	}
 	out_obj_end(ctl);
 }
 

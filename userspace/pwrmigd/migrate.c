@@ -56,6 +56,7 @@ struct job {
 	uint32_t rounds;
 	uint64_t t_start, t_freeze, t_end, xfer_ms;
 	int peer_has_state;	/* the peer took HELLO: it must hear the decision */
+	struct json_object *ledger;	/* the job's bill, sent with the commit */
 	char err[512];
 };
 
@@ -117,6 +118,8 @@ static void journal(struct job *j, const char *state)
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
 	json_object_object_add(o, "mode", json_object_new_string(
 		pwrmig_migrate_mode_str(j->mig.mode)));
+	if (j->ledger)
+		json_object_object_add(o, "ledger", json_object_get(j->ledger));
 	if (pd_journal_write(j->dir, o))
 		pd_log(j->m->pd, 0, "migrate %u: journal in %s: %s", j->mig.id, j->dir,
 		       strerror(errno));
@@ -171,11 +174,15 @@ static int deliver(struct job *j, const char *decision)
 			o = json_object_new_object();
 			json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
 			json_object_object_add(o, "decision", json_object_new_string(decision));
+			if (j->ledger && !strcmp(decision, "commit"))
+				json_object_object_add(o, "ledger", json_object_get(j->ledger));
 			pd_send_json(&j->cn, PD_MSG_HELLO, o);
 			json_object_put(o);
 		} else {
 			o = json_object_new_object();
 			json_object_object_add(o, "decision", json_object_new_string(decision));
+			if (j->ledger && !strcmp(decision, "commit"))
+				json_object_object_add(o, "ledger", json_object_get(j->ledger));
 			pd_send_json(&j->cn, PD_MSG_DECIDE, o);
 			json_object_put(o);
 		}
@@ -349,10 +356,40 @@ static void abort_migration(struct job *j, int frozen)
 	pd_rmtree(j->dir);
 }
 
+/*
+ * The job's bill so far, from this node's module: what it used here plus
+ * what it brought from earlier sites, and its policy.  Read with the job
+ * frozen, so nothing is charged after it.
+ */
+static void read_ledger(struct job *j)
+{
+	struct pwrmig_cgroup c;
+
+	if (j->ledger || !j->pw || pwrmig_cgroup_get(j->pw, j->mig.cgroup_id, &c))
+		return;
+	j->ledger = json_object_new_object();
+	json_object_object_add(j->ledger, "runtime_ns",
+			       json_object_new_int64(c.runtime_ns + c.carried_runtime_ns));
+	json_object_object_add(j->ledger, "cpu_uj", json_object_new_int64(c.cpu_uj + c.carried_cpu_uj));
+	json_object_object_add(j->ledger, "dram_uj",
+			       json_object_new_int64(c.dram_uj + c.carried_dram_uj));
+	json_object_object_add(j->ledger, "gpu_uj", json_object_new_int64(c.gpu_uj + c.carried_gpu_uj));
+	json_object_object_add(j->ledger, "cost_uunits",
+			       json_object_new_int64(c.cost_uunits + c.carried_cost_uunits));
+	json_object_object_add(j->ledger, "currency", json_object_new_string(c.currency));
+	json_object_object_add(j->ledger, "deferrable",
+			       json_object_new_int(!!(c.flags & PWRMIG_CGROUP_FLAGS_DEFERRABLE)));
+	json_object_object_add(j->ledger, "migratable",
+			       json_object_new_int(!!(c.flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)));
+	json_object_object_add(j->ledger, "deadline", json_object_new_int64(c.deadline));
+	json_object_object_add(j->ledger, "priority", json_object_new_int64(c.priority));
+}
+
 static void commit_migration(struct job *j)
 {
 	char e[256];
 
+	read_ledger(j);
 	journal(j, "commit");
 	pd_crash_point(j->m->pd, "src-commit");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
@@ -437,8 +474,11 @@ fail:
 static void run_recover(struct job *j)
 {
 	const char *state = pd_json_str(j->journal, "state") ?: "";
+	struct json_object *ledger;
 	char e[256];
 
+	if (json_object_object_get_ex(j->journal, "ledger", &ledger))
+		j->ledger = json_object_get(ledger);
 	j->t_start = j->t_end = now_ms();
 	pd_log(j->m->pd, 0, "migrate %u: recovering from journal state '%s'", j->mig.id, state);
 	if (*j->wl.name && pd_wl_find(j->m->pd, &j->wl, j->wl.cgroup, j->wl.name, e,
@@ -481,6 +521,7 @@ out:
 	disconnect(j);
 	pwrmig_close(j->pw);
 	json_object_put(j->journal);
+	json_object_put(j->ledger);
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->nbusy; i++)
 		if (m->busy[i] == j->mig.id)

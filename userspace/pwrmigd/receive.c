@@ -297,8 +297,57 @@ static void discard(struct session *s)
 	pd_rmtree(s->dir);
 }
 
+/*
+ * The job's bill and policy from the sender, into this node's module: the
+ * ledger goes on across sites.  Without the module there is nowhere to
+ * keep it; the sender's own module still holds it.
+ */
+static void carry_ledger(struct session *s, struct json_object *ledger)
+{
+	struct pwrmig_carry c = { 0 };
+	struct pwrmig_policy p = { .deferrable = -1, .migratable = -1 };
+	char path[PATH_MAX];
+	struct pwrmig *pw;
+	struct stat st;
+
+	if (!ledger)
+		return;
+	pw = pwrmig_open();
+	if (!pw) {
+		pd_log(s->r->pd, 1, "receive: no pwrmig module here; the ledger stays at %s",
+		       s->cn.peer);
+		return;
+	}
+	if (pd_path(path, sizeof(path), "%s%s", pwrmig_cgroup_root(), s->wl.cgroup) ||
+	    stat(path, &st)) {
+		pd_log(s->r->pd, 0, "receive: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	c.runtime_ns = pd_json_int(ledger, "runtime_ns", 0);
+	c.cpu_uj = pd_json_int(ledger, "cpu_uj", 0);
+	c.dram_uj = pd_json_int(ledger, "dram_uj", 0);
+	c.gpu_uj = pd_json_int(ledger, "gpu_uj", 0);
+	c.cost_uunits = pd_json_int(ledger, "cost_uunits", 0);
+	c.currency = pd_json_str(ledger, "currency");
+	if (c.currency && !*c.currency)
+		c.currency = NULL;
+	if (pwrmig_cgroup_carry(pw, st.st_ino, &c, NULL))
+		pd_log(s->r->pd, 0, "receive: carrying the ledger of %s: %s", s->wl.cgroup,
+		       pwrmig_errmsg(pw));
+	p.deferrable = pd_json_int(ledger, "deferrable", -1);
+	p.migratable = pd_json_int(ledger, "migratable", -1);
+	p.has_deadline = p.has_priority = 1;
+	p.deadline = pd_json_int(ledger, "deadline", 0);
+	p.priority = pd_json_int(ledger, "priority", 0);
+	if (pwrmig_cgroup_policy_set(pw, st.st_ino, &p, NULL))
+		pd_log(s->r->pd, 0, "receive: policy of %s: %s", s->wl.cgroup,
+		       pwrmig_errmsg(pw));
+out:
+	pwrmig_close(pw);
+}
+
 /* Carry out the sender's decision on a restored copy. */
-static int decide(struct session *s, const char *decision)
+static int decide(struct session *s, const char *decision, struct json_object *ledger)
 {
 	char e[256];
 
@@ -308,6 +357,8 @@ static int decide(struct session *s, const char *decision)
 			return -1;
 		}
 		journal(s, "running");
+		/* After the journal: a repeated commit must not carry it twice. */
+		carry_ledger(s, ledger);
 		pd_log(s->r->pd, 0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
 		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
 		       s->wl.name);
@@ -361,9 +412,9 @@ static void late_decision(struct session *s, struct json_object *hello)
 	}
 	json_object_put(j);
 	if (!strcmp(state, "restored"))
-		decide(s, decision);
+		decide(s, decision, json_object_object_get(hello, "ledger"));
 	else if (!strcmp(decision, "abort"))
-		decide(s, "abort");
+		decide(s, "abort", NULL);
 	else
 		refuse(s, "migration %llu is %s here, not restored", (unsigned long long)s->id,
 		       state);
@@ -465,7 +516,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		       s->cn.peer, (unsigned long long)s->id, s->cn.err);
 		return;
 	}
-	decide(s, pd_json_str(m, "decision") ?: "abort");
+	decide(s, pd_json_str(m, "decision") ?: "abort", json_object_object_get(m, "ledger"));
 	json_object_put(m);
 	return;
 drop:
