@@ -117,6 +117,17 @@ PY
 ctr_test ctr-cold cold
 ctr_test ctr-live live
 
+# ---- a name already taken at the destination is refused, nothing there is touched
+name=job-taken prog=$W/job-taken.progress
+mkdir -p "$cg/west/$name"
+bash -c "echo \$\$ > $cg/west/$name/cgroup.procs; exec sleep 600" & pids+=($!); other=$!
+start_job "$name" "$prog" --mem 16 --pages 4 --step-ms 100
+out=$($ctl migrate start "/east/$name" to west cold timeout 60 wait 2>&1)
+t_check "name taken: the migration fails, saying why" grep -q "already exists here" <<< "$out"
+t_check "name taken: west's own job with that name still runs" kill -0 "$other"
+t_check "name taken: the job still runs at east" advancing "$prog"
+kill "$other"; echo 1 > "$cg/east/$name/cgroup.kill"
+
 # ---- TLS refusals -------------------------------------------------------------------
 tls_test() { # WHAT CERT-DIR LOG-PATTERN
 	local what=$1 dir=$2 name=job-$1 prog=$W/job-$1.progress out

@@ -107,8 +107,10 @@ static void report(struct job *j, uint32_t state, uint32_t phase)
 		       pwrmig_errmsg(j->pw));
 }
 
-static void journal(struct job *j, const char *state)
+static int journal(struct job *j, const char *state)
 {
+	int rc;
+
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "state", json_object_new_string(state));
@@ -120,10 +122,12 @@ static void journal(struct job *j, const char *state)
 		pwrmig_migrate_mode_str(j->mig.mode)));
 	if (j->ledger)
 		json_object_object_add(o, "ledger", json_object_get(j->ledger));
-	if (pd_journal_write(j->dir, o))
+	rc = pd_journal_write(j->dir, o);
+	if (rc)
 		pd_log(j->m->pd, 0, "migrate %u: journal in %s: %s", j->mig.id, j->dir,
 		       strerror(errno));
 	json_object_put(o);
+	return rc;
 }
 
 static int peer_connect(struct job *j)
@@ -385,12 +389,17 @@ static void read_ledger(struct job *j)
 	json_object_object_add(j->ledger, "priority", json_object_new_int64(c.priority));
 }
 
-static void commit_migration(struct job *j)
+static void commit_migration(struct job *j, int recovering)
 {
 	char e[256];
 
 	read_ledger(j);
-	journal(j, "commit");
+	if (journal(j, "commit") && !recovering) {
+		/* A commit that a restart could not see must not happen. */
+		snprintf(j->err, sizeof(j->err), "cannot journal the commit in %s", j->dir);
+		abort_migration(j, 1);
+		return;
+	}
 	pd_crash_point(j->m->pd, "src-commit");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
 	if (pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
@@ -462,7 +471,7 @@ static void run_fresh(struct job *j)
 		goto fail;
 	pd_crash_point(pd, "src-restored");
 	json_object_put(manifest);
-	commit_migration(j);
+	commit_migration(j, 0);
 	return;
 fail:
 	json_object_put(manifest);
@@ -486,7 +495,7 @@ static void run_recover(struct job *j)
 		pd_log(j->m->pd, 1, "migrate %u: %s", j->mig.id, e);
 	j->peer_has_state = 1;
 	if (!strcmp(state, "commit")) {
-		commit_migration(j);
+		commit_migration(j, 1);
 		return;
 	}
 	snprintf(j->err, sizeof(j->err), "pwrmigd restarted while the migration was %s",

@@ -76,8 +76,10 @@ static void reply(struct session *s, uint32_t type)
 	json_object_put(o);
 }
 
-static void journal(struct session *s, const char *state)
+static int journal(struct session *s, const char *state)
 {
+	int rc;
+
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "state", json_object_new_string(state));
@@ -86,9 +88,11 @@ static void journal(struct session *s, const char *state)
 	json_object_object_add(o, "cgroup", json_object_new_string(s->wl.cgroup));
 	json_object_object_add(o, "container", json_object_new_string(s->wl.name));
 	json_object_object_add(o, "pid", json_object_new_int(s->wl.root_pid));
-	if (pd_journal_write(s->dir, o))
+	rc = pd_journal_write(s->dir, o);
+	if (rc)
 		pd_log(s->r->pd, 0, "receive: journal in %s: %s", s->dir, strerror(errno));
 	json_object_put(o);
+	return rc;
 }
 
 /* A path the sender may name: relative, no "..", plain characters. */
@@ -105,10 +109,45 @@ static int safe_path(const char *p)
 	return 1;
 }
 
-/* Link targets CRIU writes: "../rN" (a previous round). */
+/* A round's directory: rN or final. */
+static int round_name(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 5 && !strncmp(p, "final", 5))
+		return 1;
+	if (n < 2 || n > 6 || p[0] != 'r')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * What a sender may create: ROUND/NAME files (CRIU's image directories are
+ * flat) and one link per round, ROUND/parent -> ../rN, to the round
+ * before.  Nothing else, so no path can pass through a link.
+ */
+static int image_path(const char *rel, int link)
+{
+	const char *slash = strchr(rel, '/');
+
+	if (!safe_path(rel) || !slash || strchr(slash + 1, '/') ||
+	    !round_name(rel, slash - rel) || !slash[1] || slash[1] == '.')
+		return 0;
+	return link == !strcmp(slash + 1, "parent");
+}
+
 static int safe_link(const char *t)
 {
-	return !strncmp(t, "../", 3) && safe_path(t + 3) && !strchr(t + 3, '/');
+	return !strncmp(t, "../", 3) && round_name(t + 3, strlen(t + 3)) && t[3] == 'r';
+}
+
+/* A workload name from the sender: one plain path component. */
+static int safe_name(const char *n)
+{
+	return n && safe_path(n) && !strchr(n, '/') && n[0] != '.' && n[0] != '-';
 }
 
 static int mkparents(const char *dir, const char *rel)
@@ -156,8 +195,9 @@ static int receive_file(struct session *s, struct json_object *f)
 	unsigned int i, mdlen;
 	int fd, rc = -1;
 
-	if (!rel || !type || !safe_path(rel)) {
-		refuse(s, "bad file entry '%s'", rel ?: "(no path)");
+	if (!rel || !type || !image_path(rel, !strcmp(type, "link"))) {
+		refuse(s, "bad file entry '%s': not ROUND/NAME of an image directory",
+		       rel ?: "(no path)");
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
@@ -405,9 +445,17 @@ static void late_decision(struct session *s, struct json_object *hello)
 		return;
 	}
 	load_journal(s, j);
-	if (!strcmp(state, "running") && !strcmp(decision, "commit")) {
+	if (!strcmp(state, "running")) {
+		/*
+		 * A commit whose DONE was lost: done already.  An abort can't be
+		 * for a copy that was committed: it names another migration
+		 * (ids restart with the sender's module); never drop this one.
+		 */
+		if (strcmp(decision, "commit"))
+			pd_log(s->r->pd, 0, "receive %s-%llu: abort for a copy that was committed and runs; keeping it",
+			       s->cn.peer, (unsigned long long)s->id);
 		json_object_put(j);
-		reply(s, PD_MSG_DONE);	/* done already; the DONE was lost */
+		reply(s, PD_MSG_DONE);
 		return;
 	}
 	json_object_put(j);
@@ -429,8 +477,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	uint32_t t, n;
 	char e[512], images[PATH_MAX];
 
-	if (!name || !safe_path(name) || strchr(name, '/') ||
-	    (container && *container && !safe_path(container))) {
+	if (!safe_name(name) || (container && *container && !safe_name(container))) {
 		refuse(s, "bad workload name in hello");
 		return;
 	}
@@ -455,6 +502,20 @@ static void new_migration(struct session *s, struct json_object *hello)
 		s->wl.container = 1;
 		snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
 		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle ?: "");
+	}
+	/*
+	 * Never restore over something that runs here: a failure would then
+	 * drop (kill) it.  The name must be free.
+	 */
+	if (pd_path(images, sizeof(images), "%s%s", pwrmig_cgroup_root(), s->wl.cgroup) ||
+	    !access(images, F_OK) ||
+	    (s->wl.container && (pd_path(images, sizeof(images), "%s/%s", c->runc_root,
+					 s->wl.name) || !access(images, F_OK)))) {
+		refuse(s, "%s %s already exists here", s->wl.container ? "container" : "cgroup",
+		       s->wl.container ? s->wl.name : s->wl.cgroup);
+		memset(&s->wl, 0, sizeof(s->wl));
+		pd_rmtree(s->dir);
+		return;
 	}
 	journal(s, "receiving");
 	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
@@ -492,7 +553,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		break;
 	}
 	if (!json_object_object_get_ex(m, "manifest", &d) || check_manifest(s, d) ||
-	    !safe_path(pd_json_str(m, "dir") ?: "")) {
+	    !round_name(pd_json_str(m, "dir") ?: "", strlen(pd_json_str(m, "dir") ?: ""))) {
 		json_object_put(m);
 		goto drop;
 	}
@@ -506,7 +567,12 @@ static void new_migration(struct session *s, struct json_object *hello)
 		refuse(s, "restore: %s", e);
 		goto drop;
 	}
-	journal(s, "restored");
+	if (journal(s, "restored")) {
+		/* A restart would not know this copy waits: don't offer it. */
+		pthread_mutex_unlock(&s->r->lock);
+		refuse(s, "cannot journal the restored copy in %s", s->dir);
+		goto drop;
+	}
 	pthread_mutex_unlock(&s->r->lock);
 	pd_crash_point(s->r->pd, "dst-restored");
 	reply(s, PD_MSG_RESTORED);
