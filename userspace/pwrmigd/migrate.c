@@ -171,7 +171,8 @@ static int deliver(struct job *j, const char *decision)
 	char buf[4096], e[512];
 	unsigned int delay = 1;
 
-	while (!j->m->stopping) {
+	/* At least one try, even while stopping: the source may be gone already. */
+	for (;;) {
 		if (!j->connected) {
 			if (peer_connect(j))
 				goto retry;
@@ -200,12 +201,16 @@ static int deliver(struct job *j, const char *decision)
 retry:
 		disconnect(j);
 		snprintf(e, sizeof(e), "%s", j->err);
+		if (j->m->stopping) {
+			pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; the journal keeps it for the next start",
+			       j->mig.id, j->mig.site, decision, e);
+			return -1;
+		}
 		pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; retrying in %u s",
 		       j->mig.id, j->mig.site, decision, e, delay);
 		sleep(delay);
 		delay = delay < 30 ? delay * 2 : 30;
 	}
-	return -1;
 }
 
 static void history(struct job *j, const char *result)
