@@ -423,11 +423,6 @@ int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	return 0;
 }
 
-int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
-{
-	return pd_wl_thaw(pd, w, err, len);
-}
-
 int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
 	char log[PATH_MAX], path[PATH_MAX];

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "pwrmig.h"
@@ -65,6 +66,8 @@ int64_t pd_json_int(struct json_object *o, const char *key, int64_t dflt);
  */
 int pd_send_tree(struct pd_conn *cn, const char *root, const char *rel,
 		 struct json_object *manifest, uint64_t *bytes);
+/* Finish a SHA-256 digest as 64 hex digits. */
+void pd_sha256_final(EVP_MD_CTX *ctx, char hex[65]);
 /* SHA-256 of a file as 64 hex digits; -1 with errno on failure. */
 int pd_sha256_file(const char *path, char hex[65]);
 
@@ -87,15 +90,13 @@ int pd_wl_predump(struct pd *pd, struct pd_workload *w, const char *dir,
 /* Final dump into DIR; the workload is left frozen. */
 int pd_wl_dump(struct pd *pd, struct pd_workload *w, const char *dir,
 	       const char *parent, char *err, size_t len);
-/* Let a frozen workload run again (after a failed migration). */
+/* Let a frozen or restored-stopped workload run (rollback, or commit). */
 int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* End the source copy for good (after the destination took over). */
 int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* Restore from DIR, held stopped; W names where (cgroup, container id). */
 int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		  char *err, size_t len);
-/* Let a restored (stopped) workload run. */
-int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* Count the processes of W's cgroup; -1 if it is gone. */
 int pd_wl_nprocs(const struct pd_workload *w);
 

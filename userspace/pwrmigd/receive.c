@@ -187,12 +187,10 @@ static int receive_file(struct session *s, struct json_object *f)
 	const char *rel = pd_json_str(f, "path"), *type = pd_json_str(f, "type");
 	const char *target = pd_json_str(f, "target"), *sha;
 	int64_t size = pd_json_int(f, "size", -1), left;
-	unsigned char md[EVP_MAX_MD_SIZE];
 	char path[PATH_MAX], hex[65];
 	struct json_object *end;
 	EVP_MD_CTX *ctx;
 	uint32_t t, n;
-	unsigned int i, mdlen;
 	int fd, rc = -1;
 
 	if (!rel || !type || !image_path(rel, !strcmp(type, "link"))) {
@@ -253,9 +251,7 @@ static int receive_file(struct session *s, struct json_object *f)
 		pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
 		goto out;
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (i = 0; i < mdlen; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	pd_sha256_final(ctx, hex);
 	sha = pd_json_str(end, "sha256");
 	if (!sha || strcmp(sha, hex))
 		refuse(s, "%s: SHA-256 mismatch (sent %.16s..., received %.16s...)", rel,
@@ -392,7 +388,7 @@ static int decide(struct session *s, const char *decision, struct json_object *l
 	char e[256];
 
 	if (!strcmp(decision, "commit")) {
-		if (pd_wl_resume(s->r->pd, &s->wl, e, sizeof(e))) {
+		if (pd_wl_thaw(s->r->pd, &s->wl, e, sizeof(e))) {
 			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
 			return -1;
 		}

@@ -95,11 +95,18 @@ static void hexify(const unsigned char *md, unsigned int n, char *hex)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 }
 
-int pd_sha256_file(const char *path, char hex[65])
+void pd_sha256_final(EVP_MD_CTX *ctx, char hex[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	hexify(md, mdlen, hex);
+}
+
+int pd_sha256_file(const char *path, char hex[65])
+{
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int mdlen;
 	static __thread char buf[65536];
 	ssize_t n;
 	int fd, err;
@@ -109,9 +116,9 @@ int pd_sha256_file(const char *path, char hex[65])
 		goto fail;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(ctx, buf, n);
-	if (n < 0 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+	if (n < 0)
 		goto fail;
-	hexify(md, mdlen, hex);
+	pd_sha256_final(ctx, hex);
 	close(fd);
 	EVP_MD_CTX_free(ctx);
 	return 0;
@@ -150,10 +157,8 @@ static int send_link(struct pd_conn *cn, const char *path, const char *rel,
 static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 		     const struct stat *st, struct json_object *manifest, uint64_t *bytes)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
 	EVP_MD_CTX *ctx = NULL;
 	struct json_object *o, *end;
-	unsigned int mdlen;
 	char hex[65], *buf = NULL;
 	uint64_t left = st->st_size;
 	ssize_t n;
@@ -193,8 +198,7 @@ static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 		*bytes += n;
 	}
 	if (!rc) {
-		EVP_DigestFinal_ex(ctx, md, &mdlen);
-		hexify(md, mdlen, hex);
+		pd_sha256_final(ctx, hex);
 		end = json_object_new_object();
 		json_object_object_add(end, "sha256", json_object_new_string(hex));
 		rc = pd_send_json(cn, PD_MSG_FILE_END, end);
