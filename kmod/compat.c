@@ -43,6 +43,25 @@ pwrmig_fold_policy(struct genl_ops *op, const struct pwrmig_split_ops *s,
 	return p;
 }
 
+/*
+ * Before 6.2 pre_doit belongs to the family: find the do op of the command
+ * and run its own hook, as split ops would.
+ */
+static int pwrmig_fold_pre_doit(const struct genl_ops *ops,
+				struct sk_buff *skb, struct genl_info *info)
+{
+	const struct pwrmig_genl_family_spec *f = &pwrmig_nl_family_spec;
+	int i;
+
+	for (i = 0; i < f->n_split_ops; i++) {
+		const struct pwrmig_split_ops *s = &f->split_ops[i];
+
+		if (s->cmd == ops->cmd && s->doit)
+			return s->pre_doit ? s->pre_doit(s, skb, info) : 0;
+	}
+	return 0;
+}
+
 static int pwrmig_fold(void)
 {
 	const struct pwrmig_genl_family_spec *f = &pwrmig_nl_family_spec;
@@ -74,6 +93,9 @@ static int pwrmig_fold(void)
 		op->maxattr = max(op->maxattr, s->maxattr);
 		op->flags |= s->flags & (GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM);
 		op->validate |= s->validate;
+		/* post_doit hooks would need the same dispatch. */
+		if (WARN_ON_ONCE(s->post_doit))
+			return -EINVAL;
 		if (s->doit) {
 			op->doit = s->doit;
 		} else {
@@ -90,6 +112,7 @@ static int pwrmig_fold(void)
 	pwrmig_nl_family.module = f->module;
 	pwrmig_nl_family.ops = pwrmig_fold_ops;
 	pwrmig_nl_family.n_ops = n;
+	pwrmig_nl_family.pre_doit = pwrmig_fold_pre_doit;
 	pwrmig_nl_family.mcgrps = f->mcgrps;
 	pwrmig_nl_family.n_mcgrps = f->n_mcgrps;
 	/* Strict validation for every command, as split ops have. */

@@ -49,8 +49,10 @@ struct pwrmig_genl_family_spec {
 
 extern struct pwrmig_genl_family_spec pwrmig_nl_family_spec;
 
-#ifdef PWRMIG_GENL_SPEC
+/* Hooks such as pwrmig_nl_admin_check() take the look-alike op. */
 #define genl_split_ops pwrmig_split_ops
+
+#ifdef PWRMIG_GENL_SPEC
 /* The range pointer of 6.1's nla_policy is not const yet. */
 #undef NLA_POLICY_FULL_RANGE
 #define NLA_POLICY_FULL_RANGE(tp, _range) {				\

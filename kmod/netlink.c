@@ -5,6 +5,7 @@
  * into are generated into genl.c.  Sites live in site.c, migrations in
  * broker.c.
  */
+#include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
@@ -12,10 +13,25 @@
 #include <linux/topology.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "genl.h"
 #include "pwrmig.h"
 
 /* ---- info ---- */
+
+/*
+ * pre_doit of every op that changes state.  The genetlink core's own
+ * GENL_ADMIN_PERM check answers a bare EPERM; this one says why.
+ */
+int pwrmig_nl_admin_check(const struct genl_split_ops *ops,
+			  struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack,
+		       "changing the ledger, sites or migrations needs CAP_NET_ADMIN");
+	return -EPERM;
+}
 
 static int pwrmig_info_fill(struct sk_buff *skb)
 {

@@ -13,6 +13,7 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "genl.h"
 #include "pwrmig.h"
 

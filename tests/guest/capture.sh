@@ -94,8 +94,8 @@ t_expect "request attributes decoded by name" "west 668900" \
 	"$(py '" ".join(str(m["attrs"][k]) for m in j if m.get("op") == "price-set" and m["type"] == "request" for k in ("name", "price-uunits-per-kwh"))[:11]' "$work/s.pcap")"
 t_expect "the unprivileged price-set is an EPERM error" "price-set 1" \
 	"$(py '" ".join(str(m[k]) for m in j if m["type"] == "error" and m["errno"] == 1 for k in ("op", "errno"))' "$work/s.pcap")"
-t_expect "the kernel's extack message is in the capture" \
-	"site-set: a new site needs price-uunits-per-kwh and currency" \
+t_expect "the kernel's extack messages are in the capture" \
+	"price-set: changing the ledger, sites or migrations needs CAP_NET_ADMIN; site-set: a new site needs price-uunits-per-kwh and currency" \
 	"$(py '"; ".join(m["op"] + ": " + m["extack"] for m in j if "extack" in m)' "$work/s.pcap")"
 t_expect "replies, acks and the migrate notification are decoded" "True True True" \
 	"$(py 'any(m["type"] == "reply" and m["op"] == "migrate-request" for m in j), any(m["type"] == "ack" and m["op"] == "cgroup-policy-set" for m in j), any(m["type"] == "notification" and m["op"] == "migrate-ntf" for m in j)' "$work/s.pcap" | tr -d '(),')"

@@ -201,7 +201,7 @@ expect_err "top: interval too short" 2 "Error: interval '0.01' is below 0.1 s" $
 expect_err "neither cgroup nor container" 2 "Error: 'nosuch' is neither a cgroup (/sys/fs/cgroup/nosuch is not a cgroup directory) nor a runc container" \
 	$ctl migrate start nosuch to west
 expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind foo
-expect_err "nobody may not set prices" 1 "Error: price set: not permitted*CAP_NET_ADMIN" \
+expect_err "nobody may not set prices" 1 "Error: price set: changing the ledger*needs CAP_NET_ADMIN" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl site show 2>&1)
 t_expect "nobody may read" 0 $?

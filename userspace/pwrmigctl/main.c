@@ -67,7 +67,7 @@ int ctl_error(struct ctl *ctl, const char *what)
 {
 	const struct pwrmig_error *e = pwrmig_last_error(ctl->pw);
 
-	/* The genetlink core refuses admin ops before the module can explain. */
+	/* The module explains refusals; an EPERM without a message is older. */
 	if (e->error == -EPERM && !e->has_msg)
 		fprintf(stderr, "Error: %s: not permitted: changing the ledger needs CAP_NET_ADMIN\n",
 			what);
