@@ -4,7 +4,8 @@
 # The migration fault matrix, between the two sites of lib/sites.sh: the
 # sending pwrmigd dies at each step, the receiving one dies at each step,
 # the link is cut in the middle of the transfer, a chunk arrives
-# corrupted, the receiver's disk is full, the restore fails.  pwrmigd's
+# corrupted, the receiver's disk is full, the restore fails, a dump or a
+# restore outlasts the peer's link timeout.  pwrmigd's
 # test fault points (PWRMIG_FAULT) make it exit or fail at a named step;
 # a crashed daemon is started again without them, as systemd would.
 # Every case must end with the job running exactly once, at the site the
@@ -119,6 +120,8 @@ case_run dst-resumed west dst-resumed cold west 1	# resumed on commit, before sa
 case_run corrupt-chunk east corrupt-chunk cold east
 t_check "corrupt-chunk: the receiver names the file and the SHA-256 mismatch" \
 	grep -q 'SHA-256 mismatch' "$W/west.log"
+t_check "corrupt-chunk: the receiver's reason reaches the request" \
+	bash -c "$ctl migrate show | grep -q 'SHA-256 mismatch'"
 mkdir -p "$W/small" && mount -t tmpfs -o size=2m tmpfs "$W/small"
 sed "s|^state_dir = .*|state_dir = $W/small|" "$W/west.conf" > "$W/west-small.conf"
 kill "$west_pid"; gone "$west_pid"; start_west "$W/west-small.conf"; west_up
@@ -127,6 +130,8 @@ start_job $name "$prog" --mem 8 --pages 4 --step-ms 100
 id=$(migrate_id $name cold)
 t_expect "disk-full: the request ends failed" failed "$(final_state "$id")"
 t_check "disk-full: the receiver says its disk is full" grep -q 'no space left' "$W/west.log"
+t_check "disk-full: the receiver's reason reaches the request" \
+	bash -c "$ctl migrate show $id | grep -q 'no space left'"
 t_check "disk-full: the job runs once, at east" once_at $name east
 t_check "disk-full: every step once, in order" contiguous "$prog"
 echo 1 > "$cg/east/$name/cgroup.kill"
@@ -134,6 +139,10 @@ kill "$west_pid"; gone "$west_pid"; umount "$W/small"; start_west; west_up
 case_run restore-fail west restore-fail cold east
 t_check "restore-fail: the reason reaches the request" \
 	bash -c "$ctl migrate show | grep -q 'restore failed'"
+# Slow, not dead: a dump or a restore that takes longer than the peer's
+# link_timeout_s (10 s here) goes on while WAIT messages keep the link.
+case_run slow-dump east slow-dump cold west
+case_run slow-restore west slow-restore cold west
 
 # The link is cut while pre-copy rounds cross it, and comes back later.
 name=link-cut prog=$W/link-cut.progress
@@ -141,7 +150,7 @@ start_job $name "$prog" --mem 32 --pages 4 --step-ms 100
 id=$(migrate_id $name live)
 # Cut it once the first round's files are arriving (32 MiB take seconds).
 for i in $(seq 600); do
-	[ -n "$(ls "$W/state-west/in/east-$id/r0" 2>/dev/null)" ] && break
+	[ -n "$(ls "$W"/state-west/in/east-"$id"-*/r0 2>/dev/null)" ] && break
 	sleep 0.05
 done
 tc qdisc change dev veth-e root netem delay 15ms rate 1gbit loss 100%
@@ -150,6 +159,6 @@ tc qdisc change dev veth-e root netem delay 15ms rate 1gbit
 t_check "link-cut: the job runs once, at east" once_at $name east
 t_check "link-cut: every step once, in order" contiguous "$prog"
 t_check "link-cut: the receiver dropped what it had" \
-	bash -c "for i in \$(seq 300); do [ -e $W/state-west/in/east-$id ] || exit 0; sleep 0.1; done; exit 1"
+	bash -c "for i in \$(seq 300); do ls -d $W/state-west/in/east-$id-* > /dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
 { echo 1 > "$cg/east/$name/cgroup.kill"; echo 1 > "$cg/west/$name/cgroup.kill"; } 2>/dev/null
 t_done

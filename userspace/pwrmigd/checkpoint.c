@@ -11,8 +11,10 @@
  *
  * A runc container: runc drives CRIU.  The final dump pauses the container
  * first and uses --leave-running, so it stays paused; the destination
- * restores it and pauses it at once, and resumes it on commit.
+ * restores it held stopped (leave-stopped in the CRIU configuration runc
+ * passes on), pauses it, and on commit resumes and continues it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -138,15 +140,18 @@ static void cg_file(const struct pd_workload *w, const char *file, char *out, si
 	snprintf(out, len, "%s%s/%s", pwrmig_cgroup_root(), w->cgroup, file);
 }
 
-/* PIDs of the cgroup (not its children); -1 if it is gone. */
-static int cg_pids(const struct pd_workload *w, int *pids, int max)
+/* Add the PIDs of cgroup directory PATH and of its children to PIDS. */
+static int cg_pids_dir(char *path, size_t len, int *pids, int max, int depth)
 {
-	char path[PATH_MAX];
-	int n = 0, pid;
+	size_t end = strlen(path);
+	struct dirent *e;
+	int n = 0, pid, sub;
 	FILE *f;
+	DIR *d;
 
-	cg_file(w, "cgroup.procs", path, sizeof(path));
+	snprintf(path + end, len - end, "/cgroup.procs");
 	f = fopen(path, "r");
+	path[end] = 0;
 	if (!f)
 		return -1;
 	while (fscanf(f, "%d", &pid) == 1)
@@ -155,7 +160,30 @@ static int cg_pids(const struct pd_workload *w, int *pids, int max)
 		else
 			n++;
 	fclose(f);
+	d = depth < 16 ? opendir(path) : NULL;
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path + end, len - end, "/%s", e->d_name);
+		sub = cg_pids_dir(path, len, pids + (n < max ? n : max),
+				  n < max ? max - n : 0, depth + 1);
+		path[end] = 0;
+		if (sub > 0)
+			n += sub;
+	}
+	if (d)
+		closedir(d);
 	return n;
+}
+
+/* PIDs of the cgroup and of its descendants; -1 if it is gone. */
+static int cg_pids(const struct pd_workload *w, int *pids, int max)
+{
+	char path[PATH_MAX];
+
+	cg_file(w, "", path, sizeof(path));
+	path[strlen(path) - 1] = 0;	/* the trailing slash */
+	return cg_pids_dir(path, sizeof(path), pids, max, 0);
 }
 
 int pd_wl_nprocs(const struct pd_workload *w)
@@ -356,6 +384,9 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 
 	step_log(dir, pre ? "predump" : "dump", log, sizeof(log));
 	mkdir(dir, 0700);
+	/* Test fault: a dump longer than the receiver's link timeout. */
+	if (!pre && pd_fault("slow-dump"))
+		sleep(2 * pd->cfg.link_timeout_s + 5);
 	if (w->container) {
 		/* runc pause + --leave-running: the container stays, frozen. */
 		if (!pre && runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
@@ -423,6 +454,18 @@ int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	return 0;
 }
 
+int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	/* Restored containers are paused and stopped: thaw, then continue. */
+	if (w->container && pd_wl_thaw(pd, w, err, len))
+		return -1;
+	if (cg_signal(w, SIGCONT)) {
+		snprintf(err, len, "cgroup %s is gone", w->cgroup);
+		return -1;
+	}
+	return 0;
+}
+
 int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
 	char log[PATH_MAX], path[PATH_MAX];
@@ -476,12 +519,15 @@ static int criu_config(struct json_object *cfg, const char *dir, const char *cgr
 	if (json_object_object_get_ex(ann, "org.criu.config", &own)) {
 		in = fopen(json_object_get_string(own), "r");
 		while (in && fgets(line, sizeof(line), in))
-			if (strncmp(line, "cgroup-root", 11))
+			if (strncmp(line, "cgroup-root", 11) &&
+			    strncmp(line, "leave-", 6))
 				fputs(line, f);
 		if (in)
 			fclose(in);
 	}
 	fprintf(f, "cgroup-root %s\n", cgroup);
+	/* Held stopped like a cgroup tree, not running until runc pause. */
+	fprintf(f, "leave-stopped\n");
 	if (fclose(f)) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
 		return -1;
@@ -545,6 +591,9 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 	step_log(dir, "restore", log, sizeof(log));
 	pd_path(pidfile, sizeof(pidfile), "%s.pid", log);
 	unlink(pidfile);
+	/* Test fault: a restore longer than the sender's link timeout. */
+	if (pd_fault("slow-restore"))
+		sleep(2 * pd->cfg.link_timeout_s + 5);
 	if (pd_fault("restore-fail")) {
 		snprintf(err, len, "restore failed (test fault restore-fail)");
 		return -1;

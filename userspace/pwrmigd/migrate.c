@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -48,6 +49,7 @@ struct job {
 	struct pwrmig_migration mig;
 	struct json_object *journal;	/* set when recovering */
 	char dir[PATH_MAX];
+	char nonce[PD_NONCE_LEN + 1];	/* tells this migration from others of its id */
 	struct pwrmig *pw;
 	struct pd_workload wl;
 	struct pd_conn cn;
@@ -97,10 +99,21 @@ static void report(struct job *j, uint32_t state, uint32_t phase)
 		.rounds = j->rounds,
 		.freeze_ms = j->t_freeze && j->t_end ? j->t_end - j->t_freeze : 0,
 	};
+	size_t n = strlen(j->err);
+	char msg[128];
 
 	if (state == PWRMIG_MIGRATE_STATE_FAILED) {
+		/*
+		 * The module keeps 127 bytes: keep the start (the step) and the
+		 * end (the reason), drop the middle (usually a long path).
+		 */
+		if (n < sizeof(msg))
+			snprintf(msg, sizeof(msg), "%s", j->err);
+		else
+			snprintf(msg, sizeof(msg), "%.40s...%s", j->err,
+				 j->err + n - (sizeof(msg) - 44));
 		r.error = EIO;
-		r.error_msg = j->err;
+		r.error_msg = msg;
 	}
 	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
 		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
@@ -115,6 +128,7 @@ static int journal(struct job *j, const char *state)
 
 	json_object_object_add(o, "state", json_object_new_string(state));
 	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+	json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
 	json_object_object_add(o, "site", json_object_new_string(j->mig.site));
 	json_object_object_add(o, "cgroup", json_object_new_string(j->wl.cgroup));
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
@@ -178,6 +192,7 @@ static int deliver(struct job *j, const char *decision)
 				goto retry;
 			o = json_object_new_object();
 			json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+			json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
 			json_object_object_add(o, "decision", json_object_new_string(decision));
 			if (j->ledger && !strcmp(decision, "commit"))
 				json_object_object_add(o, "ledger", json_object_get(j->ledger));
@@ -287,6 +302,23 @@ static int send_round(struct job *j, const char *name, struct json_object *manif
 	return 0;
 }
 
+/* A dump round, the peer kept waiting by WAIT messages meanwhile. */
+static int dump_round(struct job *j, int pre, const char *path, const char *parent)
+{
+	struct pd *pd = j->m->pd;
+	struct pd_busy busy;
+	int rc;
+
+	pd_busy_start(&busy, &j->cn, pd->cfg.link_timeout_s / 3);
+	if (pre)
+		rc = pd_wl_predump(pd, &j->wl, path, parent, j->err, sizeof(j->err));
+	else
+		rc = pd_wl_dump(pd, &j->wl, path, parent, j->err, sizeof(j->err));
+	/* A link lost meanwhile shows at the next send. */
+	pd_busy_stop(&busy);
+	return rc;
+}
+
 static int hello(struct job *j)
 {
 	struct json_object *o = json_object_new_object(), *r;
@@ -295,6 +327,7 @@ static int hello(struct job *j)
 	int rc;
 
 	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
+	json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
 	json_object_object_add(o, "name", json_object_new_string(base ? base + 1 : j->wl.cgroup));
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
 	json_object_object_add(o, "bundle", json_object_new_string(j->wl.bundle));
@@ -313,11 +346,13 @@ static int hello(struct job *j)
 	return 0;
 }
 
-/* The peer restores and holds the copy stopped: wait for it, however long. */
+/*
+ * The peer restores and holds the copy stopped: wait for it, however long,
+ * as long as it sends WAIT within link_timeout_s.
+ */
 static int restore_at_peer(struct job *j, struct json_object *manifest)
 {
 	struct json_object *o = json_object_new_object(), *r;
-	struct timeval tv = { .tv_sec = 10 * j->m->pd->cfg.link_timeout_s + 300 };
 	char *buf = malloc(PD_MSG_MAX + 1);
 	int rc;
 
@@ -330,7 +365,6 @@ static int restore_at_peer(struct job *j, struct json_object *manifest)
 		link_err(j, "asking for the restore");
 		return -1;
 	}
-	setsockopt(j->cn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	r = pd_recv_json(&j->cn, PD_MSG_RESTORED, buf, PD_MSG_MAX + 1);
 	free(buf);
 	if (!r) {
@@ -338,8 +372,6 @@ static int restore_at_peer(struct job *j, struct json_object *manifest)
 		return -1;
 	}
 	json_object_put(r);
-	tv.tv_sec = j->m->pd->cfg.link_timeout_s;
-	setsockopt(j->cn.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return 0;
 }
 
@@ -442,8 +474,7 @@ static void run_fresh(struct job *j)
 		}
 		snprintf(name, sizeof(name), "r%u", r);
 		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
-		if (pd_wl_predump(pd, &j->wl, path, *parent ? parent : NULL, j->err,
-				  sizeof(j->err)) ||
+		if (dump_round(j, 1, path, *parent ? parent : NULL) ||
 		    send_round(j, name, manifest))
 			goto fail;
 		report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
@@ -462,7 +493,7 @@ static void run_fresh(struct job *j)
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_DUMP);
 	j->t_freeze = now_ms();
 	snprintf(path, sizeof(path), "%s/final", j->dir);
-	if (pd_wl_dump(pd, &j->wl, path, *parent ? parent : NULL, j->err, sizeof(j->err)))
+	if (dump_round(j, 0, path, *parent ? parent : NULL))
 		goto fail;
 	frozen = 1;
 	journal(j, "frozen");
@@ -555,12 +586,35 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	int rc;
 
 	j->m = m;
-	snprintf(j->dir, sizeof(j->dir), "%s/out/%u", m->pd->cfg.state_dir, j->mig.id);
+	/*
+	 * Ids restart when the module is reloaded; the nonce keeps a new
+	 * migration apart from an old one that still waits to be delivered,
+	 * here and at the peer.
+	 */
+	if (!*j->nonce) {
+		unsigned char r[PD_NONCE_LEN / 2];
+
+		if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+			pd_log(m->pd, 0, "migrate %u: getrandom: %s", j->mig.id, strerror(errno));
+			json_object_put(j->journal);
+			free(j);
+			return -1;
+		}
+		for (i = 0; i < sizeof(r); i++)
+			snprintf(j->nonce + 2 * i, 3, "%02x", r[i]);
+	}
+	if (!*j->dir)
+		snprintf(j->dir, sizeof(j->dir), "%s/out/%u-%s", m->pd->cfg.state_dir, j->mig.id,
+			 j->nonce);
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->nbusy; i++)
 		if (m->busy[i] == j->mig.id)
 			break;
 	if (i < m->nbusy || m->nbusy == sizeof(m->busy) / sizeof(m->busy[0])) {
+		/* The same id twice is the same request, seen twice. */
+		if (i == m->nbusy)
+			pd_log(m->pd, 0, "migrate %u: %u migrations in flight already; not now",
+			       j->mig.id, m->nbusy);
 		pthread_mutex_unlock(&m->lock);
 		json_object_put(j->journal);
 		free(j);
@@ -576,9 +630,13 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	if (rc) {
 		pd_log(m->pd, 0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
 		pthread_mutex_lock(&m->lock);
-		m->nbusy--;
+		for (i = 0; i < m->nbusy; i++)
+			if (m->busy[i] == j->mig.id)
+				m->busy[i] = m->busy[--m->nbusy];
 		m->threads--;
+		pthread_cond_broadcast(&m->cond);
 		pthread_mutex_unlock(&m->lock);
+		json_object_put(j->journal);
 		free(j);
 		return -1;
 	}
@@ -657,6 +715,8 @@ static void recover_all(struct pd_migrator *m)
 		}
 		j->journal = o;
 		j->mig.id = pd_json_int(o, "id", 0);
+		snprintf(j->nonce, sizeof(j->nonce), "%s", pd_json_str(o, "nonce") ?: "");
+		snprintf(j->dir, sizeof(j->dir), "%s", path);
 		j->mig.mode = pwrmig_migrate_mode_parse(pd_json_str(o, "mode") ?: "");
 		snprintf(j->mig.site, sizeof(j->mig.site), "%s", pd_json_str(o, "site") ?: "");
 		snprintf(j->wl.cgroup, sizeof(j->wl.cgroup), "%s", pd_json_str(o, "cgroup") ?: "");

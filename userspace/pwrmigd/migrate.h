@@ -8,6 +8,7 @@
 #ifndef _PWRMIGD_MIGRATE_H
 #define _PWRMIGD_MIGRATE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 /* ---- the link ------------------------------------------------------------- */
 
 #define PD_CHUNK	(256 * 1024)		/* file data per DATA message */
+#define PD_NONCE_LEN	16			/* hex digits of a migration's nonce */
 #define PD_MSG_MAX	(PD_CHUNK + 4096)
 
 struct pd_conn {
@@ -38,7 +40,27 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 		   char *err, size_t len);
 void pd_conn_close(struct pd_conn *cn);
 int pd_conn_send(struct pd_conn *cn, uint32_t type, const void *buf, uint32_t n);
+/* Has the peer sent anything not read yet?  Never blocks. */
+int pd_conn_readable(struct pd_conn *cn);
+/* The next message; WAIT messages are consumed here and only reset the timeout. */
 int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, uint32_t *n);
+
+/*
+ * While one side works for longer than the peer's link_timeout_s (a dump,
+ * a restore), a thread sends it WAIT every EVERY_S seconds.  Nothing else
+ * may use CN between pd_busy_start() and pd_busy_stop(); the latter says
+ * -1 (and why, in cn->err) if a WAIT could not be sent.
+ */
+struct pd_busy {
+	struct pd_conn *cn;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int every_s, stop, failed, running;
+};
+
+void pd_busy_start(struct pd_busy *b, struct pd_conn *cn, int every_s);
+int pd_busy_stop(struct pd_busy *b);
 
 /* ---- messages ----------------------------------------------------------- */
 
@@ -53,6 +75,7 @@ enum pd_msg {
 	PD_MSG_RESTORED,	/* dst: it is restored and held stopped */
 	PD_MSG_DECIDE,		/* src: {"decision": "commit"|"abort"} */
 	PD_MSG_DONE,		/* dst: the decision is carried out */
+	PD_MSG_WAIT,		/* either, empty: still dumping or restoring */
 };
 
 int pd_send_json(struct pd_conn *cn, uint32_t type, struct json_object *o);
@@ -68,8 +91,6 @@ int pd_send_tree(struct pd_conn *cn, const char *root, const char *rel,
 		 struct json_object *manifest, uint64_t *bytes);
 /* Finish a SHA-256 digest as 64 hex digits. */
 void pd_sha256_final(EVP_MD_CTX *ctx, char hex[65]);
-/* SHA-256 of a file as 64 hex digits; -1 with errno on failure. */
-int pd_sha256_file(const char *path, char hex[65]);
 
 /* ---- workloads: CRIU for cgroup trees, runc for containers ------------------- */
 
@@ -90,8 +111,10 @@ int pd_wl_predump(struct pd *pd, struct pd_workload *w, const char *dir,
 /* Final dump into DIR; the workload is left frozen. */
 int pd_wl_dump(struct pd *pd, struct pd_workload *w, const char *dir,
 	       const char *parent, char *err, size_t len);
-/* Let a frozen or restored-stopped workload run (rollback, or commit). */
+/* Let the source's frozen workload run again (rollback). */
 int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len);
+/* Let a restored copy run (it was restored paused and stopped). */
+int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* End the source copy for good (after the destination took over). */
 int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* Restore from DIR, held stopped; W names where (cgroup, container id). */

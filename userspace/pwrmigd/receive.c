@@ -2,12 +2,14 @@
 /*
  * The receiving side of a migration: a TLS listener (migrate_listen) that
  * takes images from configured peers only, checks each file's SHA-256 as
- * it arrives and the whole manifest again from disk before the restore,
- * restores the job held stopped in this node's cgroup_root, and resumes it
+ * it arrives and, before the restore, that the manifest names exactly the
+ * files that arrived intact (by size on disk and the SHA-256 they arrived
+ * with: images are written once, O_EXCL, and never rehashed in the frozen
+ * window, where a 256 MiB rehash would cost seconds), restores the job held stopped in this node's cgroup_root, and resumes it
  * only when the sender commits.  A restored copy whose sender has not
  * decided yet survives a restart of this pwrmigd (journal) and waits.
  *
- * Images land in state_dir/in/SITE-ID/ and are removed once the decision is
+ * Images land in state_dir/in/SITE-ID-NONCE/ and are removed once the decision is
  * carried out.
  */
 #include <arpa/inet.h>
@@ -20,6 +22,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,7 +42,15 @@ struct pd_receiver {
 	pthread_t thread;
 	pthread_mutex_t lock;	/* one restore or decision at a time */
 	volatile int stopping;
+	int sessions;		/* connections being served (atomic) */
 };
+
+/*
+ * Connections served at once.  A site has a few peers, each with a few
+ * migrations in flight; more is a misbehaving or hostile client, and every
+ * session holds a thread and a 260 KiB buffer.
+ */
+#define PD_MAX_SESSIONS 32
 
 struct session {
 	struct pd_receiver *r;
@@ -48,6 +59,7 @@ struct session {
 	struct pd_workload wl;
 	char *buf;
 	uint64_t id;
+	struct json_object *arrived;	/* path -> SHA-256 checked on arrival */
 };
 
 static void refuse(struct session *s, const char *fmt, ...)
@@ -225,7 +237,10 @@ static int receive_file(struct session *s, struct json_object *f)
 		return -1;
 	}
 	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		refuse(s, "%s: cannot start SHA-256", rel);
+		goto out;
+	}
 	for (left = size; left > 0; left -= n) {
 		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
 			pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
@@ -256,6 +271,8 @@ static int receive_file(struct session *s, struct json_object *f)
 	if (!sha || strcmp(sha, hex))
 		refuse(s, "%s: SHA-256 mismatch (sent %.16s..., received %.16s...)", rel,
 		       sha ?: "none", hex);
+	else if (json_object_object_add(s->arrived, rel, json_object_new_string(hex)))
+		refuse(s, "%s: out of memory", rel);
 	else
 		rc = 0;
 	json_object_put(end);
@@ -265,12 +282,15 @@ out:
 	return rc;
 }
 
-/* Every manifest file, read back from disk, has its size and SHA-256. */
+/*
+ * Every manifest file arrived in this session with the manifest's SHA-256,
+ * and is on disk with its size.
+ */
 static int check_manifest(struct session *s, struct json_object *manifest)
 {
-	struct json_object *e;
+	struct json_object *e, *got;
 	const char *rel, *sha;
-	char path[PATH_MAX], hex[65];
+	char path[PATH_MAX];
 	struct stat st;
 	size_t i, n;
 
@@ -295,8 +315,9 @@ static int check_manifest(struct session *s, struct json_object *manifest)
 			refuse(s, "manifest: %s is missing or has the wrong size", rel);
 			return -1;
 		}
-		if (pd_sha256_file(path, hex) || !sha || strcmp(sha, hex)) {
-			refuse(s, "manifest: %s does not match its SHA-256", rel);
+		if (!json_object_object_get_ex(s->arrived, rel, &got) || !sha ||
+		    strcmp(sha, json_object_get_string(got))) {
+			refuse(s, "manifest: %s did not arrive with the manifest's SHA-256", rel);
 			return -1;
 		}
 	}
@@ -342,7 +363,12 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 {
 	struct pwrmig_carry c = { 0 };
 	struct pwrmig_policy p = { .deferrable = -1, .migratable = -1 };
+	static const char *const keys[] = {
+		"runtime_ns", "cpu_uj", "dram_uj", "gpu_uj", "cost_uunits",
+	};
+	int64_t v[5];
 	char path[PATH_MAX];
+	size_t i;
 	struct pwrmig *pw;
 	struct stat st;
 
@@ -359,11 +385,19 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 		pd_log(s->r->pd, 0, "receive: %s: %s", path, strerror(errno));
 		goto out;
 	}
-	c.runtime_ns = pd_json_int(ledger, "runtime_ns", 0);
-	c.cpu_uj = pd_json_int(ledger, "cpu_uj", 0);
-	c.dram_uj = pd_json_int(ledger, "dram_uj", 0);
-	c.gpu_uj = pd_json_int(ledger, "gpu_uj", 0);
-	c.cost_uunits = pd_json_int(ledger, "cost_uunits", 0);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v[i] = pd_json_int(ledger, keys[i], 0);
+		if (v[i] < 0) {
+			pd_log(s->r->pd, 0, "receive: %s sent a negative %s (%lld); its ledger is not carried",
+			       s->cn.peer, keys[i], (long long)v[i]);
+			goto out;
+		}
+	}
+	c.runtime_ns = v[0];
+	c.cpu_uj = v[1];
+	c.dram_uj = v[2];
+	c.gpu_uj = v[3];
+	c.cost_uunits = v[4];
 	c.currency = pd_json_str(ledger, "currency");
 	if (c.currency && !*c.currency)
 		c.currency = NULL;
@@ -388,7 +422,7 @@ static int decide(struct session *s, const char *decision, struct json_object *l
 	char e[256];
 
 	if (!strcmp(decision, "commit")) {
-		if (pd_wl_thaw(s->r->pd, &s->wl, e, sizeof(e))) {
+		if (pd_wl_resume(s->r->pd, &s->wl, e, sizeof(e))) {
 			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
 			return -1;
 		}
@@ -421,10 +455,15 @@ static void load_journal(struct session *s, struct json_object *j)
 	s->wl.root_pid = pd_json_int(j, "pid", 0);
 }
 
-/* HELLO {"id", "decision"}: the sender's word on an earlier migration. */
-static void late_decision(struct session *s, struct json_object *hello)
+/*
+ * The sender's word on a migration, brought by its own session or, resent,
+ * by a later one.  The journal says what is left to do; the caller holds
+ * the lock, so that two sessions with the same decision don't both carry
+ * it out.
+ */
+static void apply_decision_locked(struct session *s, const char *decision,
+				  struct json_object *ledger)
 {
-	const char *decision = pd_json_str(hello, "decision");
 	struct json_object *j;
 	const char *state;
 
@@ -443,9 +482,9 @@ static void late_decision(struct session *s, struct json_object *hello)
 	load_journal(s, j);
 	if (!strcmp(state, "running")) {
 		/*
-		 * A commit whose DONE was lost: done already.  An abort can't be
-		 * for a copy that was committed: it names another migration
-		 * (ids restart with the sender's module); never drop this one.
+		 * A commit whose DONE was lost: done already.  An abort can't
+		 * follow a commit (the sender journals one decision); never
+		 * drop a copy that runs.
 		 */
 		if (strcmp(decision, "commit"))
 			pd_log(s->r->pd, 0, "receive %s-%llu: abort for a copy that was committed and runs; keeping it",
@@ -456,12 +495,25 @@ static void late_decision(struct session *s, struct json_object *hello)
 	}
 	json_object_put(j);
 	if (!strcmp(state, "restored"))
-		decide(s, decision, json_object_object_get(hello, "ledger"));
+		decide(s, decision, ledger);
 	else if (!strcmp(decision, "abort"))
 		decide(s, "abort", NULL);
 	else
 		refuse(s, "migration %llu is %s here, not restored", (unsigned long long)s->id,
 		       state);
+}
+
+static void apply_decision(struct session *s, const char *decision, struct json_object *ledger)
+{
+	pthread_mutex_lock(&s->r->lock);
+	apply_decision_locked(s, decision ?: "abort", ledger);
+	pthread_mutex_unlock(&s->r->lock);
+}
+
+/* HELLO {"id", "decision", "ledger"}: the decision, resent on a new link. */
+static void late_decision(struct session *s, struct json_object *hello)
+{
+	apply_decision(s, pd_json_str(hello, "decision"), json_object_object_get(hello, "ledger"));
 }
 
 static void new_migration(struct session *s, struct json_object *hello)
@@ -470,7 +522,9 @@ static void new_migration(struct session *s, struct json_object *hello)
 	const char *bundle = pd_json_str(hello, "bundle");
 	struct pd_config *c = &s->r->pd->cfg;
 	struct json_object *m, *d;
+	struct pd_busy busy;
 	uint32_t t, n;
+	int rc;
 	char e[512], images[PATH_MAX];
 
 	if (!safe_name(name) || (container && *container && !safe_name(container))) {
@@ -478,8 +532,8 @@ static void new_migration(struct session *s, struct json_object *hello)
 		return;
 	}
 	m = pd_journal_read(s->dir);
-	/* A finished one under the same id (the sender's module was reloaded) goes. */
-	if (m && strcmp(pd_json_str(m, "state") ?: "", "running")) {
+	/* The same id and nonce again: a second HELLO, not a new migration. */
+	if (m) {
 		json_object_put(m);
 		refuse(s, "migration %llu from %s is already here", (unsigned long long)s->id,
 		       s->cn.peer);
@@ -495,9 +549,21 @@ static void new_migration(struct session *s, struct json_object *hello)
 		 strcmp(c->cgroup_root, "/") ? c->cgroup_root : "", "/",
 		 container && *container ? container : name);
 	if (container && *container) {
+		/*
+		 * The container's bundle (config.json, rootfs) must be here at
+		 * the sender's path: images carry memory, not the file system.
+		 */
+		if (!bundle || bundle[0] != '/' || !safe_path(bundle + 1) ||
+		    pd_path(images, sizeof(images), "%s/config.json", bundle) ||
+		    access(images, R_OK)) {
+			refuse(s, "container %s: no bundle here at '%s' (config.json and rootfs must be at the same path at both sites)",
+			       container, bundle ?: "");
+			pd_rmtree(s->dir);
+			return;
+		}
 		s->wl.container = 1;
 		snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
-		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle ?: "");
+		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle);
 	}
 	/*
 	 * Never restore over something that runs here: a failure would then
@@ -558,7 +624,10 @@ static void new_migration(struct session *s, struct json_object *hello)
 	pd_crash_point(s->r->pd, "dst-received");
 	pthread_mutex_lock(&s->r->lock);
 	journal(s, "restoring");
-	if (pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e))) {
+	pd_busy_start(&busy, &s->cn, s->r->pd->cfg.link_timeout_s / 3);
+	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
+	pd_busy_stop(&busy);
+	if (rc) {
 		pthread_mutex_unlock(&s->r->lock);
 		refuse(s, "restore: %s", e);
 		goto drop;
@@ -578,17 +647,30 @@ static void new_migration(struct session *s, struct json_object *hello)
 		       s->cn.peer, (unsigned long long)s->id, s->cn.err);
 		return;
 	}
-	decide(s, pd_json_str(m, "decision") ?: "abort", json_object_object_get(m, "ledger"));
+	apply_decision(s, pd_json_str(m, "decision"), json_object_object_get(m, "ledger"));
 	json_object_put(m);
 	return;
 drop:
 	discard(s);
 }
 
+static int nonce_ok(const char *n)
+{
+	size_t i;
+
+	if (!n || strlen(n) != PD_NONCE_LEN)
+		return 0;
+	for (i = 0; i < PD_NONCE_LEN; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 static void *session(void *arg)
 {
 	struct session *s = arg;
 	struct json_object *hello;
+	const char *nonce;
 	char err[512];
 	int fd = s->cn.fd;
 
@@ -609,8 +691,14 @@ static void *session(void *arg)
 		goto out;
 	}
 	s->id = pd_json_int(hello, "id", 0);
-	snprintf(s->dir, sizeof(s->dir), "%s/in/%s-%llu", s->r->pd->cfg.state_dir, s->cn.peer,
-		 (unsigned long long)s->id);
+	nonce = pd_json_str(hello, "nonce");
+	if (!s->id || s->id > UINT32_MAX || !nonce_ok(nonce)) {
+		refuse(s, "hello without a migration id and nonce");
+		json_object_put(hello);
+		goto out;
+	}
+	snprintf(s->dir, sizeof(s->dir), "%s/in/%s-%llu-%s", s->r->pd->cfg.state_dir, s->cn.peer,
+		 (unsigned long long)s->id, nonce);
 	if (pd_json_str(hello, "decision"))
 		late_decision(s, hello);
 	else
@@ -618,6 +706,8 @@ static void *session(void *arg)
 	json_object_put(hello);
 out:
 	pd_conn_close(&s->cn);
+	json_object_put(s->arrived);
+	__atomic_sub_fetch(&s->r->sessions, 1, __ATOMIC_RELAXED);
 	free(s->buf);
 	free(s);
 	return NULL;
@@ -638,21 +728,42 @@ static void *acceptor(void *arg)
 		if (poll(&p, 1, 200) <= 0)
 			continue;
 		fd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors or memory: the backlog waits a moment. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				pd_log(r->pd, 0, "receive: accept: %s", strerror(errno));
+				poll(NULL, 0, 500);
+			}
 			continue;
+		}
+		if (__atomic_load_n(&r->sessions, __ATOMIC_RELAXED) >= PD_MAX_SESSIONS) {
+			pd_log(r->pd, 0, "receive: %d connections already; refusing another",
+			       PD_MAX_SESSIONS);
+			close(fd);
+			continue;
+		}
 		s = calloc(1, sizeof(*s));
-		if (s)
+		if (s) {
 			s->buf = malloc(PD_MSG_MAX + 1);
-		if (!s || !s->buf) {
-			if (s)
+			s->arrived = json_object_new_object();
+		}
+		if (!s || !s->buf || !s->arrived) {
+			if (s) {
+				json_object_put(s->arrived);
+				free(s->buf);
 				free(s);
+			}
 			close(fd);
 			continue;
 		}
 		s->r = r;
 		s->cn.fd = fd;
+		__atomic_add_fetch(&r->sessions, 1, __ATOMIC_RELAXED);
 		if (pthread_create(&t, &attr, session, s)) {
+			__atomic_sub_fetch(&r->sessions, 1, __ATOMIC_RELAXED);
 			close(fd);
+			json_object_put(s->arrived);
 			free(s->buf);
 			free(s);
 		}

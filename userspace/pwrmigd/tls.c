@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -67,6 +68,13 @@ SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
 			   (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+	/*
+	 * No session tickets (nothing resumes): a server then sends nothing
+	 * unasked, and a client that finds data waiting while it streams
+	 * images knows the server is refusing.
+	 */
+	if (server)
+		SSL_CTX_set_num_tickets(ctx, 0);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
@@ -315,14 +323,25 @@ int pd_conn_send(struct pd_conn *cn, uint32_t type, const void *buf, uint32_t n)
 	return 0;
 }
 
+int pd_conn_readable(struct pd_conn *cn)
+{
+	struct pollfd p = { .fd = cn->fd, .events = POLLIN };
+
+	return SSL_pending(cn->ssl) > 0 || poll(&p, 1, 0) > 0;
+}
+
 int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, uint32_t *n)
 {
 	uint32_t hdr[2];
 
-	if (read_all(cn, hdr, sizeof(hdr)))
-		return -1;
-	*type = ntohl(hdr[0]);
-	*n = ntohl(hdr[1]);
+	do {
+		if (read_all(cn, hdr, sizeof(hdr)))
+			return -1;
+		*type = ntohl(hdr[0]);
+		*n = ntohl(hdr[1]);
+		if (*type == PD_MSG_WAIT && !*n)
+			cn->bytes_in += sizeof(hdr);
+	} while (*type == PD_MSG_WAIT && !*n);
 	if (*n > cap) {
 		snprintf(cn->err, sizeof(cn->err),
 			 "peer sent a message of %u bytes (type %u), more than %u", *n, *type, cap);
@@ -332,4 +351,58 @@ int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, ui
 		return -1;
 	cn->bytes_in += sizeof(hdr) + *n;
 	return 0;
+}
+
+static void *busy_thread(void *arg)
+{
+	struct pd_busy *b = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&b->lock);
+	while (!b->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += b->every_s;
+		while (!b->stop &&
+		       pthread_cond_timedwait(&b->cond, &b->lock, &until) != ETIMEDOUT)
+			;
+		if (b->stop)
+			break;
+		pthread_mutex_unlock(&b->lock);
+		if (pd_conn_send(b->cn, PD_MSG_WAIT, NULL, 0)) {
+			pthread_mutex_lock(&b->lock);
+			b->failed = 1;
+			break;
+		}
+		pthread_mutex_lock(&b->lock);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+void pd_busy_start(struct pd_busy *b, struct pd_conn *cn, int every_s)
+{
+	memset(b, 0, sizeof(*b));
+	if (!cn || !cn->ssl)
+		return;
+	b->cn = cn;
+	b->every_s = every_s > 0 ? every_s : 1;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	/* Without the thread the peer may time out; the work goes on. */
+	b->running = !pthread_create(&b->thread, NULL, busy_thread, b);
+}
+
+int pd_busy_stop(struct pd_busy *b)
+{
+	if (!b->running)
+		return 0;
+	pthread_mutex_lock(&b->lock);
+	b->stop = 1;
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->thread, NULL);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
+	b->running = 0;
+	return b->failed ? -1 : 0;
 }

@@ -33,7 +33,7 @@ static const char *msg_name(uint32_t t)
 		[PD_MSG_HELLO] = "hello", [PD_MSG_READY] = "ready", [PD_MSG_ERROR] = "error",
 		[PD_MSG_FILE] = "file", [PD_MSG_DATA] = "data", [PD_MSG_FILE_END] = "file-end",
 		[PD_MSG_RESTORE] = "restore", [PD_MSG_RESTORED] = "restored",
-		[PD_MSG_DECIDE] = "decide", [PD_MSG_DONE] = "done",
+		[PD_MSG_DECIDE] = "decide", [PD_MSG_DONE] = "done", [PD_MSG_WAIT] = "wait",
 	};
 
 	return t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
@@ -104,33 +104,6 @@ void pd_sha256_final(EVP_MD_CTX *ctx, char hex[65])
 	hexify(md, mdlen, hex);
 }
 
-int pd_sha256_file(const char *path, char hex[65])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	static __thread char buf[65536];
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		goto fail;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, n);
-	if (n < 0)
-		goto fail;
-	pd_sha256_final(ctx, hex);
-	close(fd);
-	EVP_MD_CTX_free(ctx);
-	return 0;
-fail:
-	err = errno ?: EIO;
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
-	errno = err;
-	return -1;
-}
-
 static int send_link(struct pd_conn *cn, const char *path, const char *rel,
 		     struct json_object *manifest)
 {
@@ -154,6 +127,38 @@ static int send_link(struct pd_conn *cn, const char *path, const char *rel,
 	return rc;
 }
 
+/*
+ * A receiver says nothing while images arrive unless it refuses them: stop
+ * sending then, and keep its reason (disk full, checksum, ...).
+ */
+static int peer_refused(struct pd_conn *cn)
+{
+	struct json_object *o;
+	char buf[4096], err[sizeof(cn->err)];
+
+	if (!pd_conn_readable(cn))
+		return 0;
+	memcpy(err, cn->err, sizeof(err));
+	o = pd_recv_json(cn, 0, buf, sizeof(buf));
+	if (o)
+		snprintf(cn->err, sizeof(cn->err), "peer sent an unexpected message during the transfer");
+	else if (*err && strncmp(cn->err, cn->peer, strlen(cn->peer)))
+		memcpy(cn->err, err, sizeof(err));	/* no reason: keep the first error */
+	json_object_put(o);
+	return -1;
+}
+
+/* Send a chunk; if the peer hung up, maybe it said why first. */
+static int send_chunk(struct pd_conn *cn, const char *buf, size_t n)
+{
+	if (pd_conn_send(cn, PD_MSG_DATA, buf, n)) {
+		peer_refused(cn);
+		return -1;
+	}
+	cn->err[0] = 0;
+	return peer_refused(cn);
+}
+
 static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 		     const struct stat *st, struct json_object *manifest, uint64_t *bytes)
 {
@@ -164,6 +169,9 @@ static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 	ssize_t n;
 	int fd, rc = -1;
 
+	cn->err[0] = 0;
+	if (peer_refused(cn))
+		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(cn->err, sizeof(cn->err), "%s: %s", path, strerror(errno));
@@ -193,7 +201,7 @@ static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 		/* Test fault: one chunk arrives different from what was read. */
 		if (pd_fault("corrupt-chunk") && left == (uint64_t)st->st_size && n > 0)
 			buf[n / 2] ^= 0x5a;
-		rc = pd_conn_send(cn, PD_MSG_DATA, buf, n);
+		rc = send_chunk(cn, buf, n);
 		left -= n;
 		*bytes += n;
 	}
