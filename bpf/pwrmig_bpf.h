@@ -5,6 +5,7 @@
 #ifndef __PWRMIG_BPF_H
 #define __PWRMIG_BPF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct pwrmig_sched;
@@ -77,5 +78,59 @@ int pwrmig_cgroup_events_poll(struct pwrmig_cgroup_events *c);
 /* Events dropped because the ring was full (the caller should rescan). */
 uint64_t pwrmig_cgroup_events_lost(struct pwrmig_cgroup_events *c);
 void pwrmig_cgroup_events_close(struct pwrmig_cgroup_events *c);
+
+/* ---- GPU device use per cgroup (gpu.bpf.c) --------------------------------- */
+
+struct pwrmig_gpu;
+
+struct pwrmig_gpu_opts {
+	const unsigned int *majors;	/* character device majors; NULL: NVIDIA 195, DRM 226 */
+	unsigned int nmajors;		/* 1..PWRMIG_GPU_MAX_MAJORS (8) when majors is set */
+	unsigned int max_entries;	/* (cgroup, device) pairs; 0: PWRMIG_GPU_MAX_ENTRIES */
+};
+
+/* One cgroup's use of one device since the previous pwrmig_gpu_read(). */
+struct pwrmig_gpu_use {
+	uint64_t cgid;
+	unsigned int major, minor;
+	uint64_t opens;
+	uint64_t ioctls;
+	uint64_t last_ioctl_ns;	/* CLOCK_MONOTONIC of the latest ioctl; 0: none */
+};
+
+struct pwrmig_gpu_totals {
+	uint64_t overflow_opens;	/* since load, of pairs the map had no room for */
+	uint64_t overflow_ioctls;
+};
+
+/*
+ * Load and attach the device-use counter (OPTS may be NULL).  Returns 0 or
+ * a negative errno; on failure ERR (ERRLEN bytes, may be NULL) says what
+ * failed.
+ */
+int pwrmig_gpu_open(struct pwrmig_gpu **g, const struct pwrmig_gpu_opts *opts,
+		    char *err, size_t errlen);
+void pwrmig_gpu_close(struct pwrmig_gpu *g);
+
+/*
+ * "fentry", "kprobe" or "syscall_tp" (raw syscall tracepoints, which do
+ * not see failed opens): how it attached, and why the ones before it were
+ * not taken ("" when none was passed over).
+ */
+const char *pwrmig_gpu_attach_kind(const struct pwrmig_gpu *g);
+const char *pwrmig_gpu_fallback_why(const struct pwrmig_gpu *g);
+
+/*
+ * Call FN for every (cgroup, device) pair used since the previous call
+ * (the first: since load) with the opens and ioctls in between.  A pair
+ * unused for a whole interval is removed from the map, so that removed
+ * cgroups do not hold its slots; a later use adds it back.  The deltas are
+ * consumed even when FN returns non-zero (which is returned).
+ */
+int pwrmig_gpu_read(struct pwrmig_gpu *g,
+		    int (*fn)(const struct pwrmig_gpu_use *u, void *arg), void *arg);
+
+/* The overflow bucket summed over all CPUs. */
+int pwrmig_gpu_totals(struct pwrmig_gpu *g, struct pwrmig_gpu_totals *t);
 
 #endif /* __PWRMIG_BPF_H */

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <mntent.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,40 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgtest.h"
 #include "kselftest_harness.h"
 #include "pwrmig_bpf.h"
-
-static int cgroup2_root(char *buf, size_t len)
-{
-	struct mntent *m;
-	FILE *f = setmntent("/proc/mounts", "r");
-	int ret = -1;
-
-	while (f && (m = getmntent(f))) {
-		if (strcmp(m->mnt_type, "cgroup2") == 0) {
-			snprintf(buf, len, "%s", m->mnt_dir);
-			ret = 0;
-			break;
-		}
-	}
-	if (f)
-		endmntent(f);
-	return ret;
-}
-
-static int write_str(const char *dir, const char *file, const char *val)
-{
-	char path[600];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
 
 static long long usage_usec(const char *dir)
 {
@@ -70,7 +38,6 @@ static long long usage_usec(const char *dir)
 /* Run a child in cgroup DIR that burns MS of CPU time, then exits. */
 static int burn_in(const char *dir, int ms)
 {
-	char pid[32];
 	pid_t child = fork();
 	int status;
 
@@ -79,8 +46,7 @@ static int burn_in(const char *dir, int ms)
 	if (child == 0) {
 		struct timespec t;
 
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		if (write_str(dir, "cgroup.procs", pid))
+		if (join_cgroup(dir))
 			_exit(2);
 		do {
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -112,55 +78,42 @@ static int find_cb(uint64_t cgid, uint64_t runtime_ns, uint64_t switches, void *
 }
 
 FIXTURE(sched) {
-	char cg[2][512];
-	uint64_t cgid[2];
+	struct cgtest t;
 };
 
 FIXTURE_SETUP(sched)
 {
-	char root[256];
-	struct stat st;
-	int i;
+	int ret;
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root to load eBPF and create cgroups");
-	if (cgroup2_root(root, sizeof(root)))
+	ret = cgtest_make(&self->t, "pwrmig-test");
+	if (ret == -ENODEV)
 		SKIP(return, "no cgroup2 mount");
-	for (i = 0; i < 2; i++) {
-		snprintf(self->cg[i], sizeof(self->cg[i]), "%s/pwrmig-test-%d-%d",
-			 root, getpid(), i);
-		ASSERT_EQ(0, mkdir(self->cg[i], 0755));
-		ASSERT_EQ(0, stat(self->cg[i], &st));
-		/* A cgroup v2 id is its directory's inode number. */
-		self->cgid[i] = st.st_ino;
-	}
+	ASSERT_EQ(0, ret);
 }
 
 FIXTURE_TEARDOWN(sched)
 {
-	int i;
-
-	for (i = 0; i < 2; i++)
-		if (self->cg[i][0])
-			rmdir(self->cg[i]);
+	cgtest_remove(&self->t);
 }
 
 static void runtime_vs_cpu_stat(struct __test_metadata *_metadata,
 				FIXTURE_DATA(sched) *self, const char *want_kind)
 {
 	struct pwrmig_sched *s;
-	struct find f = { .cgid = self->cgid[0] };
+	struct find f = { .cgid = self->t.cgid[0] };
 	long long usage;
 	double ratio;
 
 	ASSERT_EQ(0, pwrmig_sched_open(&s, 0));
 	TH_LOG("attached with %s", pwrmig_sched_attach_kind(s));
 	ASSERT_STREQ(want_kind, pwrmig_sched_attach_kind(s));
-	ASSERT_EQ(0, burn_in(self->cg[0], 400));
+	ASSERT_EQ(0, burn_in(self->t.cg[0], 400));
 	ASSERT_EQ(0, pwrmig_sched_for_each(s, find_cb, &f));
 	pwrmig_sched_close(s);
 
-	usage = usage_usec(self->cg[0]);
+	usage = usage_usec(self->t.cg[0]);
 	ASSERT_GT(usage, 350000);
 	ASSERT_GT(f.runtime_ns, 0);
 	EXPECT_GE(f.switches, 1);
@@ -191,8 +144,8 @@ TEST_F(sched, full_map_counts_overflow)
 	struct find f = { .cgid = 0 };
 
 	ASSERT_EQ(0, pwrmig_sched_open(&s, 1));
-	ASSERT_EQ(0, burn_in(self->cg[0], 50));
-	ASSERT_EQ(0, burn_in(self->cg[1], 50));
+	ASSERT_EQ(0, burn_in(self->t.cg[0], 50));
+	ASSERT_EQ(0, burn_in(self->t.cg[1], 50));
 	ASSERT_EQ(0, pwrmig_sched_for_each(s, find_cb, &f));
 	ASSERT_EQ(0, pwrmig_sched_totals(s, &t));
 	pwrmig_sched_close(s);
