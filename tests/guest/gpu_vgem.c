@@ -37,7 +37,11 @@ struct drm_version {
 
 #define NR_VERSION	7
 
-/* The /dev/dri node of vgem's card, from /sys/class/drm/cardN/device/driver. */
+/*
+ * The /dev/dri node of vgem's card.  vgem registers a bare platform
+ * device named "vgem" (no driver binds it): /sys/class/drm/cardN/device
+ * points at it.
+ */
 static int vgem_card(char *dev, size_t len)
 {
 	char link[PATH_MAX], target[PATH_MAX];
@@ -50,7 +54,7 @@ static int vgem_card(char *dev, size_t len)
 	while (dir && ret && (d = readdir(dir))) {
 		if (strncmp(d->d_name, "card", 4) || strchr(d->d_name, '-'))
 			continue;
-		snprintf(link, sizeof(link), "/sys/class/drm/%s/device/driver", d->d_name);
+		snprintf(link, sizeof(link), "/sys/class/drm/%s/device", d->d_name);
 		n = readlink(link, target, sizeof(target) - 1);
 		if (n < 0)
 			continue;
