@@ -179,6 +179,53 @@ jb=$(echo "$out" | sed -n "s|^cgroup /pwrmig-b (id $idb): \([0-9.]*\) J|\1|p")
 within "$(ratio "${ja:-0}" "${jb:-1}")" 3 0.01 && t_ok "pwrmig-gpu-check splits 75:25 ($ja J : $jb J)" ||
 	t_fail "pwrmig-gpu-check splits 75:25" "$out"
 
+# ---- no utilisation samples: the eBPF gpu program's ioctl counts split -------
+# A GPU whose node is /dev/null (1:3, so that this host can play it) and
+# whose NVML lists no process.  With pwrmigd stopped, cgroup a issues 100
+# ioctls on the node and b 300: the first sample after it resumes splits
+# the GPU's active energy between them equally (use, not counts, weighs),
+# and no later sample gives them more.
+port2=$((port + 2))
+sed -e "s|^listen = .*|listen = 127.0.0.1:$port2|" -e "s|^gpu_idle_mw = .*|gpu_idle_mw = 20000\ngpu_device_major = 1|" \
+	"$work/pd.conf" > "$work/use.conf"
+printf 'device NodeGPU 5000 40000 3\n' > "$work/gpu-use"
+PWRMIG_NVML_DOUBLE=$work/gpu-use $pd -c "$work/use.conf" -v 2> "$work/use.log" &
+usepid=$!; pids+=($usepid)
+url2=http://127.0.0.1:$port2/metrics
+for i in $(seq 100); do
+	metrics "$url2" save "$work/u" 2>/dev/null &&
+		[ "$(metrics "$work/u" get pwrmig_samples_total)" -ge 2000000 ] && break
+	sleep 0.1
+done
+kill -STOP "$usepid"
+/usr/bin/python3 - "$v2" <<'PY'
+import fcntl, os, sys, termios
+fd = os.open("/dev/null", os.O_RDONLY)
+for cg, n in (("pwrmig-a", 100), ("pwrmig-b", 300)):
+    with open(f"{sys.argv[1]}/{cg}/cgroup.procs", "w") as f:
+        f.write(str(os.getpid()))
+    for _ in range(n):
+        try:
+            fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4)
+        except OSError:
+            pass
+PY
+kill -CONT "$usepid"
+s0=$(metrics "$work/u" get pwrmig_samples_total)
+for i in $(seq 100); do
+	metrics "$url2" save "$work/u"
+	[ "$(metrics "$work/u" get pwrmig_samples_total)" -ge $((s0 + 3000000)) ] && break
+	sleep 0.1
+done
+u_a=$(metrics "$work/u" get pwrmig_cgroup_energy_joules_total id="$ida" domain=gpu)
+u_b=$(metrics "$work/u" get pwrmig_cgroup_energy_joules_total id="$idb" domain=gpu)
+ru=$(ratio "$u_b" "$u_a")
+[ "${u_a:-0}" -gt 0 ] && within "$ru" 1 0.001 &&
+	t_ok "no NVML samples: the cgroups that used the GPU's node share its energy ($ru)" ||
+	t_fail "no NVML samples: the cgroups that used the GPU's node share its energy 1:1" \
+		"a $u_a b $u_b: $ru; $(grep -i 'gpu' "$work/use.log" | head -n 3)"
+kill "$usepid"; wait "$usepid" 2>/dev/null
+
 # ---- powercap RAPL, faked: a 1 J counter at 1.5 W wraps every 0.7 s ----------
 pc=$work/powercap
 mkdir -p "$pc/intel-rapl:0" "$pc/intel-rapl:0:0" "$pc/intel-rapl:0:1"

@@ -5,10 +5,12 @@
  * on machines without one.  $PWRMIG_NVML_DOUBLE names the file, read at
  * every call:
  *
- *   device NAME BASE_MJ POWER_MW   a GPU; its energy counter reads
+ *   device NAME BASE_MJ POWER_MW [MINOR]
+ *                                   a GPU; its energy counter reads
  *                                   BASE_MJ + POWER_MW x seconds since
  *                                   nvmlInit (so a lower BASE_MJ written
- *                                   later plays a driver reload)
+ *                                   later plays a driver reload); MINOR
+ *                                   is its device minor (default: index)
  *   process DEV PID SM             PID runs on device DEV at SM percent
  *                                   (0: listed, but no utilisation sample)
  */
@@ -46,6 +48,7 @@ struct dev {
 	char name[64];
 	unsigned long long base_mj;
 	unsigned int power_mw;
+	unsigned int minor;
 	unsigned int nproc;
 	unsigned int pid[MAXP], sm[MAXP];
 };
@@ -76,12 +79,15 @@ static int load(void)
 	ndev = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "device %63s %llu %u", name, &a, &b) == 3 && ndev < MAXD) {
-			struct dev *x = &devs[ndev++];
+			struct dev *x = &devs[ndev];
 
 			snprintf(x->name, sizeof(x->name), "%s", name);
 			x->base_mj = a;
 			x->power_mw = b;
+			if (sscanf(line, "device %*s %*u %*u %u", &x->minor) != 1)
+				x->minor = ndev;
 			x->nproc = 0;
+			ndev++;
 		} else if (sscanf(line, "process %u %u %u", &b, &c, &d) == 3 && b < ndev &&
 			   devs[b].nproc < MAXP) {
 			devs[b].pid[devs[b].nproc] = c;
@@ -149,6 +155,14 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long l
 	if (!check(d))
 		return NVML_ERROR_INVALID_ARGUMENT;
 	*mj = d->base_mj + (unsigned long long)(d->power_mw * since_init());
+	return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t d, unsigned int *minor)
+{
+	if (!check(d))
+		return NVML_ERROR_INVALID_ARGUMENT;
+	*minor = d->minor;
 	return NVML_SUCCESS;
 }
 

@@ -28,6 +28,7 @@ void pd_config_defaults(struct pd_config *c)
 	c->gpu = PD_GPU_AUTO;
 	snprintf(c->nvml_library, sizeof(c->nvml_library), "libnvidia-ml.so.1");
 	c->gpu_idle_mw = -1;
+	c->gpu_device_major = 195;
 	c->max_cgroups = 4096;
 	c->retention_s = 3600;
 	snprintf(c->migrate_addr, sizeof(c->migrate_addr), "0.0.0.0");
@@ -255,6 +256,11 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		if (parse_u64(v, 0, 10000000, &u))
 			return -1;
 		c->gpu_idle_mw = u;
+	} else if (!strcmp(k, "gpu_device_major")) {
+		*why = "gpu_device_major must be 1-4095";
+		if (parse_u64(v, 1, 4095, &u))
+			return -1;
+		c->gpu_device_major = u;
 	} else if (!strcmp(k, "max_cgroups")) {
 		*why = "max_cgroups must be 16-1000000";
 		if (parse_u64(v, 16, 1000000, &u))

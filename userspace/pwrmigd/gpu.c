@@ -8,8 +8,12 @@
  * energy), less its idle power over the interval, is the active energy;
  * it is split over the processes using the device in proportion to their
  * SM utilisation samples (equally when the driver gives none), and each
- * process's share goes to its cgroup.  The idle part, and active energy
- * with no process to charge, stay with the device.  The idle power is
+ * process's share goes to its cgroup.  Where NVML has no utilisation
+ * sample (processes in other PID namespaces, MIG, drivers without
+ * accounting), the cgroups that the eBPF gpu program saw issue ioctls on
+ * the device's node (/dev/nvidiaN: gpu_device_major, NVML's minor number)
+ * share equally; failing that, NVML's running processes do.  The idle part, and active energy with no one to charge, stay
+ * with the device.  The idle power is
  * configured (gpu_idle_mw) or learned as the lowest power seen with no
  * process on the device.
  */
@@ -21,6 +25,7 @@
 #include <time.h>
 
 #include "../../kmod/attrib.h"
+#include "pwrmig_bpf.h"
 #include "pwrmigd.h"
 
 #define MAX_DEV		16
@@ -57,6 +62,7 @@ struct nvml {
 	nvret (*power)(nvdev, unsigned int *);
 	nvret (*util)(nvdev, struct nv_util_sample *, unsigned int *, unsigned long long);
 	nvret (*procs)(nvdev, unsigned int *, struct nv_proc *);
+	nvret (*minor)(nvdev, unsigned int *);	/* optional */
 };
 
 struct gdev {
@@ -67,6 +73,14 @@ struct gdev {
 	unsigned long long last_ts;	/* newest utilisation sample seen */
 	uint64_t energy_uj, idle_uj, power_mw, resets;
 	int64_t idle_mw;		/* learned or configured; -1 unknown */
+	int minor;			/* of /dev/nvidiaN; -1 unknown */
+};
+
+/* A cgroup's ioctls on a GPU node since the last sample (eBPF gpu). */
+struct use_row {
+	uint64_t cgid;
+	unsigned int minor;
+	uint64_t ioctls;
 };
 
 struct pd_gpu {
@@ -75,6 +89,9 @@ struct pd_gpu {
 	unsigned int ndev;
 	struct gdev dev[MAX_DEV];
 	uint64_t last_ns;
+	struct pwrmig_gpu *use;		/* NULL: no eBPF device-use counts */
+	struct use_row rows[MAX_PROCS];
+	unsigned int nrows;
 };
 
 static const char *nverr(struct pd_gpu *g, nvret r)
@@ -105,6 +122,7 @@ static int nvml_load(struct nvml *nv, const char *lib)
 	SYM(power, "nvmlDeviceGetPowerUsage");
 	SYM(util, "nvmlDeviceGetProcessUtilization");
 	SYM(procs, "nvmlDeviceGetComputeRunningProcesses_v3");
+	*(void **)&nv->minor = dlsym(nv->so, "nvmlDeviceGetMinorNumber");
 	return 0;
 }
 
@@ -114,6 +132,23 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The eBPF device-use counter on NVML's devices; without it, no harm. */
+static void use_open(struct pd_gpu *g)
+{
+	unsigned int major = g->pd->cfg.gpu_device_major;
+	struct pwrmig_gpu_opts o = { .majors = &major, .nmajors = 1 };
+	char err[512];
+
+	if (pwrmig_gpu_open(&g->use, &o, err, sizeof(err))) {
+		g->use = NULL;
+		pd_log(g->pd, 0, "no per-cgroup GPU device use (%s): without NVML utilisation samples, running processes share equally",
+		       err);
+		return;
+	}
+	pd_log(g->pd, 1, "gpu eBPF: ioctls on major %u counted per cgroup (%s)", major,
+	       pwrmig_gpu_attach_kind(g->use));
 }
 
 int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
@@ -166,10 +201,18 @@ int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
 		if (g->nv.name(d->h, d->name, sizeof(d->name)) != NV_SUCCESS)
 			snprintf(d->name, sizeof(d->name), "GPU %u", i);
 		d->idle_mw = pd->cfg.gpu_idle_mw;
+		d->minor = -1;
+		if (g->nv.minor) {
+			unsigned int m;
+
+			if (g->nv.minor(d->h, &m) == NV_SUCCESS)
+				d->minor = m;
+		}
 		g->ndev++;
 	}
 	g->last_ns = mono_ns();
 	pd_log(pd, 1, "NVML: %u device(s)", g->ndev);
+	use_open(g);
 	*out = g;
 	return 0;
 }
@@ -178,9 +221,22 @@ void pd_gpu_close(struct pd_gpu *g)
 {
 	if (!g)
 		return;
+	pwrmig_gpu_close(g->use);
 	g->nv.shutdown();
 	dlclose(g->nv.so);
 	free(g);
+}
+
+static int use_cb(const struct pwrmig_gpu_use *u, void *arg)
+{
+	struct pd_gpu *g = arg;
+
+	if (u->major == g->pd->cfg.gpu_device_major && u->ioctls &&
+	    g->nrows < MAX_PROCS)
+		g->rows[g->nrows++] = (struct use_row){
+			.cgid = u->cgid, .minor = u->minor, .ioctls = u->ioctls,
+		};
+	return 0;
 }
 
 struct owner {
@@ -225,7 +281,18 @@ static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 	}
 	if (n)
 		return n;
-	/* No utilisation samples: the running processes share equally. */
+	/*
+	 * No utilisation samples: the cgroups that issued ioctls on its node
+	 * share equally.  Ioctls show use, not how much (CUDA submits most
+	 * work through mapped memory), so a cgroup's share follows the
+	 * intervals it was active in, not its count.
+	 */
+	for (i = 0; d->minor >= 0 && i < g->nrows; i++)
+		if (g->rows[i].minor == (unsigned int)d->minor)
+			add_weight(o, &n, g->rows[i].cgid, 1);
+	if (n)
+		return n;
+	/* Nor that: the running processes share equally. */
 	if (g->nv.procs(d->h, &np, ps) == NV_SUCCESS)
 		for (i = 0; i < np; i++)
 			if ((cg = pd_pid_cgroup(ps[i].pid)))
@@ -245,6 +312,9 @@ int pd_gpu_sample(struct pd_gpu *g,
 	unsigned int mw;
 
 	g->last_ns = now;
+	g->nrows = 0;
+	if (g->use && pwrmig_gpu_read(g->use, use_cb, g))
+		pd_log(g->pd, 1, "gpu eBPF: reading the device-use counts failed");
 	for (i = 0; i < g->ndev; i++) {
 		struct gdev *d = &g->dev[i];
 

@@ -26,6 +26,7 @@ struct pd_config {
 	enum pd_gpu_mode gpu;
 	char nvml_library[256];
 	int64_t gpu_idle_mw;	/* -1: learn it */
+	uint32_t gpu_device_major;	/* char major of NVML's devices (195) */
 	uint32_t max_cgroups;
 	uint32_t retention_s;	/* keep gone cgroups' figures (bpf mode) */
 
