@@ -33,7 +33,13 @@ echo 300 > "$cg/pwrmig-pa/cpu.weight"
 echo 100 > "$cg/pwrmig-pb/cpu.weight"
 ida=$(stat -c %i "$cg/pwrmig-pa"); idb=$(stat -c %i "$cg/pwrmig-pb")
 
-sleeper() { bash -c "echo \$\$ > $cg/$1/cgroup.procs; exec sleep 600" & pids+=($!); }
+# A sleeper is in its cgroup before NVML (the double) names its PID: one
+# named while still in the test's cgroup would charge that cgroup.
+sleeper() {
+	local i
+	bash -c "echo \$\$ > $cg/$1/cgroup.procs; exec sleep 600" & pids+=($!)
+	for i in $(seq 200); do grep -qx "$!" "$cg/$1/cgroup.procs" && return; sleep 0.05; done
+}
 sleeper pwrmig-pa; gpu_a=$!
 sleeper pwrmig-pb; gpu_b=$!
 printf 'device TestGPU 100 40000\nprocess 0 %s 60\nprocess 0 %s 20\n' "$gpu_a" "$gpu_b" > "$work/gpu"

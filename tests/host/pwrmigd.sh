@@ -74,7 +74,12 @@ url=http://127.0.0.1:$port/metrics
 progs_before=$(bpftool prog show 2>/dev/null | grep -c sched_switch)
 
 # Two "GPU jobs": sleepers in the cgroups, 75 % and 25 % of one GPU's SMs.
-sleeper() { bash -c "echo \$\$ > $v2/$1/cgroup.procs; exec sleep 300" & pids+=($!); }
+# Each is in its cgroup before NVML (the double) names its PID.
+sleeper() {
+	local i
+	bash -c "echo \$\$ > $v2/$1/cgroup.procs; exec sleep 300" & pids+=($!)
+	for i in $(seq 200); do grep -qx "$!" "$v2/$1/cgroup.procs" && return; sleep 0.05; done
+}
 sleeper pwrmig-a; gpu_a=$!
 sleeper pwrmig-b; gpu_b=$!
 printf 'device TestGPU 5000 50000\nprocess 0 %s 75\nprocess 0 %s 25\n' "$gpu_a" "$gpu_b" > "$work/gpu"
