@@ -10,9 +10,9 @@
  * SM utilisation samples (equally when the driver gives none), and each
  * process's share goes to its cgroup.  Where NVML has no utilisation
  * sample (processes in other PID namespaces, MIG, drivers without
- * accounting), the cgroups that the eBPF gpu program saw issue ioctls on
- * the device's node (/dev/nvidiaN: gpu_device_major, NVML's minor number)
- * share equally; failing that, NVML's running processes do.  The idle part, and active energy with no one to charge, stay
+ * accounting), NVML's running processes and the cgroups that the eBPF
+ * gpu program saw issue ioctls on the device's node (/dev/nvidiaN:
+ * gpu_device_major, NVML's minor number) share equally, each cgroup once.  The idle part, and active energy with no one to charge, stay
  * with the device.  The idle power is
  * configured (gpu_idle_mw) or learned as the lowest power seen with no
  * process on the device.
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../kmod/attrib.h"
 #include "pwrmig_bpf.h"
@@ -92,6 +93,7 @@ struct pd_gpu {
 	struct pwrmig_gpu *use;		/* NULL: no eBPF device-use counts */
 	struct use_row rows[MAX_PROCS];
 	unsigned int nrows;
+	uint64_t self_cgid;		/* pwrmigd's own cgroup (its NVML ioctls) */
 };
 
 static const char *nverr(struct pd_gpu *g, nvret r)
@@ -212,6 +214,7 @@ int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
 	}
 	g->last_ns = mono_ns();
 	pd_log(pd, 1, "NVML: %u device(s)", g->ndev);
+	g->self_cgid = pd_pid_cgroup(getpid());
 	use_open(g);
 	*out = g;
 	return 0;
@@ -260,6 +263,16 @@ static void add_weight(struct owner *o, unsigned int *n, uint64_t cgid, uint64_t
 	}
 }
 
+static void add_once(struct owner *o, unsigned int *n, uint64_t cgid)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (o[i].cgid == cgid)
+			return;
+	add_weight(o, n, cgid, 1);
+}
+
 /* Who used device D since the last sample, by cgroup, with what weight. */
 static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 {
@@ -282,21 +295,19 @@ static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 	if (n)
 		return n;
 	/*
-	 * No utilisation samples: the cgroups that issued ioctls on its node
-	 * share equally.  Ioctls show use, not how much (CUDA submits most
-	 * work through mapped memory), so a cgroup's share follows the
-	 * intervals it was active in, not its count.
+	 * No utilisation samples: NVML's running processes and the cgroups
+	 * that issued ioctls on its node share equally, each cgroup once.
+	 * Ioctls show use, not how much (CUDA submits most work through
+	 * mapped memory), and add cgroups NVML cannot name (other PID
+	 * namespaces).  pwrmigd's own NVML calls are not use.
 	 */
-	for (i = 0; d->minor >= 0 && i < g->nrows; i++)
-		if (g->rows[i].minor == (unsigned int)d->minor)
-			add_weight(o, &n, g->rows[i].cgid, 1);
-	if (n)
-		return n;
-	/* Nor that: the running processes share equally. */
 	if (g->nv.procs(d->h, &np, ps) == NV_SUCCESS)
 		for (i = 0; i < np; i++)
 			if ((cg = pd_pid_cgroup(ps[i].pid)))
-				add_weight(o, &n, cg, 1);
+				add_once(o, &n, cg);
+	for (i = 0; d->minor >= 0 && i < g->nrows; i++)
+		if (g->rows[i].minor == (unsigned int)d->minor && g->rows[i].cgid != g->self_cgid)
+			add_once(o, &n, g->rows[i].cgid);
 	return n;
 }
 

@@ -426,9 +426,16 @@ static int decide(struct session *s, const char *decision, struct json_object *l
 			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
 			return -1;
 		}
-		journal(s, "running");
-		/* After the journal: a repeated commit must not carry it twice. */
-		carry_ledger(s, ledger);
+		/*
+		 * The bill is carried only once "running" is on disk: a repeated
+		 * commit must not carry it twice (nor may a journal that could
+		 * not be written let it).
+		 */
+		if (journal(s, "running"))
+			pd_log(s->r->pd, 0, "receive %s-%llu: the ledger stays at %s: no journal",
+			       s->cn.peer, (unsigned long long)s->id, s->cn.peer);
+		else
+			carry_ledger(s, ledger);
 		pd_log(s->r->pd, 0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
 		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
 		       s->wl.name);
@@ -622,9 +629,10 @@ static void new_migration(struct session *s, struct json_object *hello)
 	snprintf(images, sizeof(images), "%s/%s", s->dir, pd_json_str(m, "dir"));
 	json_object_put(m);
 	pd_crash_point(s->r->pd, "dst-received");
+	/* WAIT also while another migration's restore holds the lock. */
+	pd_busy_start(&busy, &s->cn, s->r->pd->cfg.link_timeout_s / 3);
 	pthread_mutex_lock(&s->r->lock);
 	journal(s, "restoring");
-	pd_busy_start(&busy, &s->cn, s->r->pd->cfg.link_timeout_s / 3);
 	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
 	pd_busy_stop(&busy);
 	if (rc) {
