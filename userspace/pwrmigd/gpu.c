@@ -77,11 +77,10 @@ struct gdev {
 	int minor;			/* of /dev/nvidiaN; -1 unknown */
 };
 
-/* A cgroup's ioctls on a GPU node since the last sample (eBPF gpu). */
+/* A cgroup that issued ioctls on a GPU node since the last sample (eBPF gpu). */
 struct use_row {
 	uint64_t cgid;
 	unsigned int minor;
-	uint64_t ioctls;
 };
 
 struct pd_gpu {
@@ -237,7 +236,7 @@ static int use_cb(const struct pwrmig_gpu_use *u, void *arg)
 	if (u->major == g->pd->cfg.gpu_device_major && u->ioctls &&
 	    g->nrows < MAX_PROCS)
 		g->rows[g->nrows++] = (struct use_row){
-			.cgid = u->cgid, .minor = u->minor, .ioctls = u->ioctls,
+			.cgid = u->cgid, .minor = u->minor,
 		};
 	return 0;
 }
