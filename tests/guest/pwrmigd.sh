@@ -78,26 +78,31 @@ wait_samples() {
 within() { python3 -c "import sys; sys.exit(0 if abs($1 - $2) <= $3 * abs($2) else 1)"; }
 field() { J=$J python3 -c "import json, os; print(next(c['$2'] for c in json.loads(os.environ['J']) if c['id'] == $1))"; }
 
-# The ledgers started at different times (the module first): compare what
-# each charged over the workload, between two quiet readings.
-wait_samples http://127.0.0.1:9802/metrics "$work/m2.0"
-wait_samples http://127.0.0.1:9801/metrics "$work/m1.0"
-J0=$($ctl -j cgroup show)
-
 spin() {	# CGROUP [CPU]
 	taskset -c "${2:-0}" bash -c "echo \$\$ > $cg/$1/cgroup.procs; while :; do :; done" &
 	pids+=($!)
 }
-# Every CPU busy (a filler on CPU 1): the model's power per CPU-second is
-# then the same in every sample, so energy compares independently of
-# where each ledger's sample boundaries fall.  With idle CPUs, a
-# cgroup's share of the idle power depends on those boundaries.
-spin pwrmig-pa; spin pwrmig-pb; spin pwrmig-pfill 1
+# Every CPU busy from before the first reading to after the last (a
+# filler on each CPU): the model's power per CPU-second is then the same
+# in every sample, so energy compares independently of where each
+# ledger's sample boundaries fall.  With an idle CPU at any point of the
+# window, a cgroup's share of the idle power depends on those boundaries
+# (the workload's start and end would fall into a part-idle sample).
+spin pwrmig-pfill 0; spin pwrmig-pfill 1; fill=("${pids[@]: -2}")
+
+# The ledgers started at different times (the module first): compare what
+# each charged over the workload, between two readings.
+wait_samples http://127.0.0.1:9802/metrics "$work/m2.0"
+wait_samples http://127.0.0.1:9801/metrics "$work/m1.0"
+J0=$($ctl -j cgroup show)
+
+spin pwrmig-pa; spin pwrmig-pb
 sleep 3		# the workload's length
-kill "${pids[@]: -3}"; wait "${pids[@]: -3}" 2>/dev/null
+kill "${pids[@]: -2}"; wait "${pids[@]: -2}" 2>/dev/null
 wait_samples http://127.0.0.1:9802/metrics "$work/m2"
 wait_samples http://127.0.0.1:9801/metrics "$work/m1"
 J=$($ctl -j cgroup show)
+kill "${fill[@]}"; wait "${fill[@]}" 2>/dev/null
 
 # Module-less and module mode, same workload, same run.
 for id in "$ida" "$idb"; do
