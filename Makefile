@@ -169,7 +169,7 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig
 # pwrmigd's GPU sampler alone, for scripts/gpu-check on a GPU host: the C
 # library only (NVML is loaded at run time).
 $(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c tests/gpu/no_gpu_bpf.c \
-		$(BUILD)/obj/userspace/pwrmigd/gpu.o \
+		$(BUILD)/obj/userspace/pwrmigd/gpu.o $(BUILD)/obj/userspace/pwrmigd/gpu_drm.o \
 		$(BUILD)/obj/userspace/pwrmigd/cgroups.o $(BUILD)/obj/userspace/pwrmigd/config.o \
 		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a
 	$(call msg,CC,$@)

@@ -16,12 +16,17 @@
 
 uint64_t pd_pid_cgroup(int pid)
 {
-	char path[64], line[4096], dir[4352];
+	return pd_pid_cgroup_at("/proc", pid);
+}
+
+uint64_t pd_pid_cgroup_at(const char *proc, int pid)
+{
+	char path[320], line[4096], dir[4352];
 	uint64_t id = 0;
 	struct stat st;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	snprintf(path, sizeof(path), "%s/%d/cgroup", proc, pid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;

@@ -29,6 +29,8 @@ void pd_config_defaults(struct pd_config *c)
 	snprintf(c->nvml_library, sizeof(c->nvml_library), "libnvidia-ml.so.1");
 	c->gpu_idle_mw = -1;
 	c->gpu_device_major = 195;
+	snprintf(c->sysfs_root, sizeof(c->sysfs_root), "/sys");
+	snprintf(c->proc_root, sizeof(c->proc_root), "/proc");
 	c->max_cgroups = 4096;
 	c->retention_s = 3600;
 	snprintf(c->migrate_addr, sizeof(c->migrate_addr), "0.0.0.0");
@@ -183,7 +185,7 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 {
 	static const char *const modes[] = { "auto", "module", "bpf" };
 	static const char *const meters[] = { "auto", "powercap", "model" };
-	static const char *const gpus[] = { "auto", "nvml", "off" };
+	static const char *const gpus[] = { "auto", "nvml", "hwmon", "off" };
 	uint64_t u;
 	int i;
 
@@ -238,8 +240,8 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 			return -1;
 		c->pue_milli = u;
 	} else if (!strcmp(k, "gpu")) {
-		*why = "gpu must be auto, nvml or off";
-		if (!pick(v, gpus, 3, &i))
+		*why = "gpu must be auto, nvml, hwmon or off";
+		if (!pick(v, gpus, 4, &i))
 			return -1;
 		c->gpu = i;
 	} else if (!strcmp(k, "nvml_library")) {
@@ -261,6 +263,14 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		if (parse_u64(v, 1, 4095, &u))
 			return -1;
 		c->gpu_device_major = u;
+	} else if (!strcmp(k, "sysfs_root") || !strcmp(k, "proc_root")) {
+		char *dst = k[0] == 's' ? c->sysfs_root : c->proc_root;
+
+		*why = k[0] == 's' ? "sysfs_root must be an absolute path" :
+				     "proc_root must be an absolute path";
+		if (*v != '/' || strlen(v) >= sizeof(c->sysfs_root))
+			return -1;
+		snprintf(dst, sizeof(c->sysfs_root), "%s", v);
 	} else if (!strcmp(k, "max_cgroups")) {
 		*why = "max_cgroups must be 16-1000000";
 		if (parse_u64(v, 16, 1000000, &u))

@@ -222,8 +222,14 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	}
 
 	if (s->ngpu) {
+		head(&b, "pwrmig_gpu_info", "gauge",
+		     "A GPU pwrmigd meters, and what meters it (nvml, hwmon_energy, hwmon_power_average, hwmon_power_input).");
+		for (i = 0; i < s->ngpu; i++)
+			bprintf(&b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
+				s->gpu[i].index, esc(s->gpu[i].name, name, sizeof(name)),
+				s->gpu[i].meter);
 		head(&b, "pwrmig_gpu_energy_joules_total", "counter",
-		     "Energy a GPU used since pwrmigd started (NVML).");
+		     "Energy a GPU used since pwrmigd started (NVML's counter, hwmon's counter, or hwmon's power integrated).");
 		for (i = 0; i < s->ngpu; i++) {
 			bprintf(&b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
 				s->gpu[i].index, esc(s->gpu[i].name, name, sizeof(name)));
@@ -236,7 +242,7 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 				s->gpu[i].index);
 			micro(&b, s->gpu[i].idle_uj);
 		}
-		head(&b, "pwrmig_gpu_power_watts", "gauge", "GPU power as NVML reports it.");
+		head(&b, "pwrmig_gpu_power_watts", "gauge", "GPU power as its meter reports it.");
 		for (i = 0; i < s->ngpu; i++)
 			bprintf(&b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
 				s->gpu[i].index, (unsigned long long)(s->gpu[i].power_mw / 1000),
@@ -246,6 +252,11 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 		for (i = 0; i < s->ngpu; i++)
 			bprintf(&b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
 				s->gpu[i].index, (unsigned long long)s->gpu[i].resets);
+		head(&b, "pwrmig_gpu_read_errors_total", "counter",
+		     "GPU energy or power readings that failed (hwmon: taken as 0 W, e.g. a suspended GPU).");
+		for (i = 0; i < s->ngpu; i++)
+			bprintf(&b, "pwrmig_gpu_read_errors_total{device=\"%u\"} %llu\n",
+				s->gpu[i].index, (unsigned long long)s->gpu[i].read_errors);
 		head(&b, "pwrmig_gpu_report_errors_total", "counter",
 		     "GPU energy reports the module refused (the energy stays idle).");
 		bprintf(&b, "pwrmig_gpu_report_errors_total %llu\n",

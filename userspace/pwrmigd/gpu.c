@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * GPU energy per cgroup from NVML, loaded with dlopen() so that pwrmigd
- * needs nothing from NVIDIA to build or to run on machines without GPUs.
+ * GPU energy per cgroup, from two kinds of device:
+ *  - NVIDIA, through NVML, loaded with dlopen() so that pwrmigd needs
+ *    nothing from NVIDIA to build or to run on machines without GPUs;
+ *  - DRM devices metered through hwmon (AMD's amdgpu; i915, xe):
+ *    gpu_drm.c.
  *
- * Every sample: each device's total energy counter (mJ since the driver
- * loaded; a drop means a reload and is counted, not taken as negative
- * energy), less its idle power over the interval, is the active energy;
- * it is split over the processes using the device in proportion to their
- * SM utilisation samples (equally when the driver gives none), and each
- * process's share goes to its cgroup.  Where NVML has no utilisation
- * sample (processes in other PID namespaces, MIG, drivers without
- * accounting), NVML's running processes and the cgroups that the eBPF
- * gpu program saw issue ioctls on the device's node (/dev/nvidiaN:
- * gpu_device_major, NVML's minor number) share equally, each cgroup once.  The idle part, and active energy with no one to charge, stay
- * with the device.  The idle power is
- * configured (gpu_idle_mw) or learned as the lowest power seen with no
- * process on the device.
+ * Every sample: each device's energy over the interval (NVML's counter,
+ * mJ since the driver loaded, a drop meaning a reload; or hwmon's),
+ * less its idle power over the interval, is the active energy.  It is
+ * split over the cgroups using the device in proportion to:
+ *  - NVML: the processes' SM utilisation samples;
+ *  - DRM: the engine time of each client (fdinfo), and for KFD (ROCm)
+ *    processes the interval times the share of compute units their
+ *    waves occupy.
+ * Where a device gives no such figure (NVML: processes in other PID
+ * namespaces, MIG, drivers without accounting; DRM: drivers without
+ * engine times, GPUs without cu_occupancy), the processes on the device
+ * and the cgroups that the eBPF gpu program saw issue ioctls on its nodes
+ * (/dev/nvidiaN: gpu_device_major and NVML's minor; /dev/dri/cardN and
+ * renderDN; /dev/kfd) share equally, each cgroup once.  The idle part,
+ * and active energy with no one to charge, stay with the device.  The
+ * idle power is configured (gpu_idle_mw) or learned as the lowest power
+ * seen with no one on the device.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -26,6 +33,7 @@
 #include <unistd.h>
 
 #include "../../kmod/attrib.h"
+#include "gpu_drm.h"
 #include "pwrmig_bpf.h"
 #include "pwrmigd.h"
 
@@ -67,6 +75,7 @@ struct nvml {
 };
 
 struct gdev {
+	int drm;			/* index in pd_drm, -1: NVML's */
 	nvdev h;
 	char name[96];
 	unsigned long long last_mj;
@@ -75,12 +84,13 @@ struct gdev {
 	uint64_t energy_uj, idle_uj, power_mw, resets;
 	int64_t idle_mw;		/* learned or configured; -1 unknown */
 	int minor;			/* of /dev/nvidiaN; -1 unknown */
+	uint64_t read_errors;
 };
 
 /* A cgroup that issued ioctls on a GPU node since the last sample (eBPF gpu). */
 struct use_row {
 	uint64_t cgid;
-	unsigned int minor;
+	unsigned int major, minor;
 };
 
 struct pd_gpu {
@@ -89,6 +99,9 @@ struct pd_gpu {
 	unsigned int ndev;
 	struct gdev dev[MAX_DEV];
 	uint64_t last_ns;
+	struct pd_drm *drm;		/* NULL: no hwmon-metered DRM device */
+	unsigned int nnvml;		/* NVML's devices come first */
+	int nv_up;			/* nvmlInit succeeded: shut it down */
 	struct pwrmig_gpu *use;		/* NULL: no eBPF device-use counts */
 	struct use_row rows[MAX_PROCS];
 	unsigned int nrows;
@@ -135,64 +148,69 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The eBPF device-use counter on NVML's devices; without it, no harm. */
+/* The eBPF device-use counter on the devices' nodes; without it, no harm. */
 static void use_open(struct pd_gpu *g)
 {
-	unsigned int major = g->pd->cfg.gpu_device_major;
-	struct pwrmig_gpu_opts o = { .majors = &major, .nmajors = 1 };
+	struct pwrmig_gpu_opts o = { 0 };
+	unsigned int majors[3], n = 0;
 	char err[512];
 
+	if (g->nnvml)
+		majors[n++] = g->pd->cfg.gpu_device_major;
+	if (g->drm) {
+		majors[n++] = PD_DRM_MAJOR;
+		if (g->drm->kfd_major)
+			majors[n++] = g->drm->kfd_major;
+	}
+	o.majors = majors;
+	o.nmajors = n;
 	if (pwrmig_gpu_open(&g->use, &o, err, sizeof(err))) {
 		g->use = NULL;
-		pd_log(g->pd, 0, "no per-cgroup GPU device use (%s): without NVML utilisation samples, running processes share equally",
+		pd_log(g->pd, 0, "no per-cgroup GPU device use (%s): where a device gives no per-process figure, its processes share equally",
 		       err);
 		return;
 	}
-	pd_log(g->pd, 1, "gpu eBPF: ioctls on major %u counted per cgroup (%s)", major,
+	pd_log(g->pd, 1, "gpu eBPF: ioctls on %u device major(s) counted per cgroup (%s)", n,
 	       pwrmig_gpu_attach_kind(g->use));
 }
 
-int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
+/* NVML's devices; -errno only where gpu = nvml asks for them. */
+static int nvml_open(struct pd_gpu *g)
 {
+	struct pd *pd = g->pd;
 	const char *lib = pd->cfg.nvml_library;
-	struct pd_gpu *g;
+	int need = pd->cfg.gpu == PD_GPU_NVML;
 	unsigned int i, n = 0;
 	nvret r;
 
-	*out = NULL;
-	if (pd->cfg.gpu == PD_GPU_OFF)
-		return 0;
-	g = calloc(1, sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	g->pd = pd;
 	if (nvml_load(&g->nv, lib)) {
 		if (g->nv.so)
 			dlclose(g->nv.so);
-		free(g);
-		if (pd->cfg.gpu == PD_GPU_NVML) {
+		g->nv.so = NULL;
+		if (need) {
 			fprintf(stderr, "pwrmigd: gpu = nvml but %s does not load: %s\n",
 				lib, dlerror() ?: "missing symbols");
 			return -ENOENT;
 		}
-		pd_log(pd, 1, "no NVML (%s): GPU energy off", lib);
+		pd_log(pd, 1, "no NVML (%s)", lib);
 		return 0;
 	}
 	r = g->nv.init();
+	g->nv_up = r == NV_SUCCESS;
 	if (r == NV_SUCCESS)
 		r = g->nv.count(&n);
 	if (r != NV_SUCCESS || !n) {
-		if (pd->cfg.gpu == PD_GPU_NVML)
+		if (need)
 			fprintf(stderr, "pwrmigd: NVML: %s\n",
 				r != NV_SUCCESS ? nverr(g, r) : "no GPU");
 		else
-			pd_log(pd, 1, "NVML: %s: GPU energy off",
-			       r != NV_SUCCESS ? nverr(g, r) : "no GPU");
-		if (r == NV_SUCCESS)
+			pd_log(pd, 1, "NVML: %s", r != NV_SUCCESS ? nverr(g, r) : "no GPU");
+		if (g->nv_up)
 			g->nv.shutdown();
+		g->nv_up = 0;
 		dlclose(g->nv.so);
-		free(g);
-		return pd->cfg.gpu == PD_GPU_NVML ? -ENODEV : 0;
+		g->nv.so = NULL;
+		return need ? -ENODEV : 0;
 	}
 	for (i = 0; i < n && g->ndev < MAX_DEV; i++) {
 		struct gdev *d = &g->dev[g->ndev];
@@ -201,6 +219,7 @@ int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
 			continue;
 		if (g->nv.name(d->h, d->name, sizeof(d->name)) != NV_SUCCESS)
 			snprintf(d->name, sizeof(d->name), "GPU %u", i);
+		d->drm = -1;
 		d->idle_mw = pd->cfg.gpu_idle_mw;
 		d->minor = -1;
 		if (g->nv.minor) {
@@ -211,8 +230,80 @@ int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
 		}
 		g->ndev++;
 	}
+	g->nnvml = g->ndev;
+	pd_log(pd, 1, "NVML: %u device(s)", g->nnvml);
+	return 0;
+}
+
+/* hwmon-metered DRM devices; -errno only where gpu = hwmon asks for them. */
+static int drm_open(struct pd_gpu *g)
+{
+	struct pd *pd = g->pd;
+	unsigned int i, n;
+
+	g->drm = calloc(1, sizeof(*g->drm));
+	if (!g->drm)
+		return -ENOMEM;
+	n = pd_drm_find(g->drm, pd->cfg.sysfs_root, pd->cfg.proc_root);
+	for (i = 0; i < n && g->drm->dev[i].apu; i++)
+		;
+	if (i == n) {	/* none, or APUs only */
+		free(g->drm);
+		g->drm = NULL;
+		if (pd->cfg.gpu == PD_GPU_HWMON) {
+			fprintf(stderr, "pwrmigd: gpu = hwmon but no DRM device under %s/class/drm has a hwmon energy1_input, power1_average or power1_input\n",
+				pd->cfg.sysfs_root);
+			return -ENODEV;
+		}
+		pd_log(pd, 1, "no hwmon-metered DRM device");
+		return 0;
+	}
+	for (i = 0; i < n && g->ndev < MAX_DEV; i++) {
+		struct pd_drm_dev *x = &g->drm->dev[i];
+		struct gdev *d;
+
+		if (x->apu) {
+			/* Its hwmon power is the whole chip's, CPU cores included. */
+			pd_log(pd, 0, "GPU %s: an APU (CPU cores beside it, says KFD): its power includes the CPU's, which the CPU meter already counts; not metered",
+			       x->name);
+			continue;
+		}
+		d = &g->dev[g->ndev++];
+		d->drm = i;
+		snprintf(d->name, sizeof(d->name), "%s", x->name);
+		d->idle_mw = pd->cfg.gpu_idle_mw;
+		d->minor = -1;
+		pd_log(pd, 1, "GPU %s: %s (%s)%s", d->name, x->meter_path, pd_drm_meter_name(x),
+		       x->kfd_gpu_id >= 0 ? ", KFD" : "");
+	}
+	return 0;
+}
+
+int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
+{
+	enum pd_gpu_mode mode = pd->cfg.gpu;
+	struct pd_gpu *g;
+	int err = 0;
+
+	*out = NULL;
+	if (mode == PD_GPU_OFF)
+		return 0;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->pd = pd;
+	if (mode == PD_GPU_AUTO || mode == PD_GPU_NVML)
+		err = nvml_open(g);
+	if (!err && (mode == PD_GPU_AUTO || mode == PD_GPU_HWMON))
+		err = drm_open(g);
+	if (err || !g->ndev) {
+		if (!err)
+			pd_log(pd, 1, "no GPU: GPU energy off");
+		g->pd = NULL;
+		pd_gpu_close(g);
+		return err;
+	}
 	g->last_ns = mono_ns();
-	pd_log(pd, 1, "NVML: %u device(s)", g->ndev);
 	g->self_cgid = pd_pid_cgroup(getpid());
 	use_open(g);
 	*out = g;
@@ -224,8 +315,12 @@ void pd_gpu_close(struct pd_gpu *g)
 	if (!g)
 		return;
 	pwrmig_gpu_close(g->use);
-	g->nv.shutdown();
-	dlclose(g->nv.so);
+	if (g->nv.so) {
+		if (g->nv_up)
+			g->nv.shutdown();
+		dlclose(g->nv.so);
+	}
+	free(g->drm);
 	free(g);
 }
 
@@ -233,10 +328,9 @@ static int use_cb(const struct pwrmig_gpu_use *u, void *arg)
 {
 	struct pd_gpu *g = arg;
 
-	if (u->major == g->pd->cfg.gpu_device_major && u->ioctls &&
-	    g->nrows < MAX_PROCS)
+	if (u->ioctls && u->cgid != g->self_cgid && g->nrows < MAX_PROCS)
 		g->rows[g->nrows++] = (struct use_row){
-			.cgid = u->cgid, .minor = u->minor,
+			.cgid = u->cgid, .major = u->major, .minor = u->minor,
 		};
 	return 0;
 }
@@ -272,8 +366,23 @@ static void add_once(struct owner *o, unsigned int *n, uint64_t cgid)
 	add_weight(o, n, cgid, 1);
 }
 
-/* Who used device D since the last sample, by cgroup, with what weight. */
-static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
+/* The cgroups that issued ioctls on device D's nodes: each once. */
+static void add_rows(struct pd_gpu *g, struct gdev *d, struct owner *o, unsigned int *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nrows; i++) {
+		struct use_row *r = &g->rows[i];
+
+		if (d->drm < 0 ? r->major == g->pd->cfg.gpu_device_major && d->minor >= 0 &&
+				 r->minor == (unsigned int)d->minor :
+				 pd_drm_node_of(g->drm, d->drm, r->major, r->minor))
+			add_once(o, n, r->cgid);
+	}
+}
+
+/* Who used NVML device D since the last sample, by cgroup, with what weight. */
+static unsigned int nvml_owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 {
 	static struct nv_util_sample us[MAX_PROCS];
 	static struct nv_proc ps[MAX_PROCS];
@@ -285,9 +394,9 @@ static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 		for (i = 0; i < nu; i++) {
 			if (us[i].ts > newest)
 				newest = us[i].ts;
-			if (!us[i].sm || !(cg = pd_pid_cgroup(us[i].pid)))
-				continue;
-			add_weight(o, &n, cg, us[i].sm);
+			/* A process gone before its cgroup was read: cgid 0, kept. */
+			if (us[i].sm)
+				add_weight(o, &n, pd_pid_cgroup(us[i].pid), us[i].sm);
 		}
 		d->last_ts = newest;
 	}
@@ -304,10 +413,119 @@ static unsigned int owners(struct pd_gpu *g, struct gdev *d, struct owner *o)
 		for (i = 0; i < np; i++)
 			if ((cg = pd_pid_cgroup(ps[i].pid)))
 				add_once(o, &n, cg);
-	for (i = 0; d->minor >= 0 && i < g->nrows; i++)
-		if (g->rows[i].minor == (unsigned int)d->minor && g->rows[i].cgid != g->self_cgid)
-			add_once(o, &n, g->rows[i].cgid);
+	add_rows(g, d, o, &n);
 	return n;
+}
+
+/*
+ * Who used DRM device D over the ELAPSED ns: engine time per client; for
+ * KFD processes, ELAPSED times the share of the compute units they
+ * occupied when read (both are ns of device time).  With neither figure
+ * from anyone, everyone on the device shares equally.
+ */
+static unsigned int drm_owners(struct pd_gpu *g, struct gdev *d, uint64_t elapsed,
+			       struct owner *o)
+{
+	struct pd_drm *x = g->drm;
+	unsigned int i, n = 0, total = x->dev[d->drm].kfd_cus;
+	int informed = 0;
+
+	for (i = 0; i < x->nclient; i++) {
+		struct pd_drm_client *c = &x->client[i];
+
+		if (c->dev != (unsigned int)d->drm)
+			continue;
+		informed |= c->engines;
+		/* Gone before its cgroup was read (cgid 0): the device keeps its share. */
+		if (c->delta_ns)
+			add_weight(o, &n, c->cgid, c->delta_ns);
+	}
+	for (i = 0; i < x->nkfd; i++) {
+		struct pd_drm_kfd *k = &x->kfd[i];
+
+		if (k->dev != (unsigned int)d->drm || k->cus == PD_DRM_CU_UNKNOWN)
+			continue;
+		informed = 1;
+		if (!k->cus)
+			continue;
+		add_weight(o, &n, k->cgid, total ? pwrmig_mul_div(elapsed, k->cus < total ? k->cus :
+								  total, total) : elapsed);
+	}
+	if (n || informed)
+		return n;
+	for (i = 0; i < x->nclient; i++)
+		if (x->client[i].dev == (unsigned int)d->drm && x->client[i].cgid)
+			add_once(o, &n, x->client[i].cgid);
+	for (i = 0; i < x->nkfd; i++)
+		if (x->kfd[i].dev == (unsigned int)d->drm && x->kfd[i].cgid)
+			add_once(o, &n, x->kfd[i].cgid);
+	add_rows(g, d, o, &n);
+	return n;
+}
+
+/* DRM clients and KFD processes now; walk every fd when eBPF saw a newcomer. */
+static void drm_usage(struct pd_gpu *g, uint64_t now)
+{
+	struct pd_drm *x = g->drm;
+	unsigned int i, k, dev;
+	int rescan = 0;
+
+	for (i = 0; i < g->nrows && !rescan; i++) {
+		struct use_row *r = &g->rows[i];
+
+		for (dev = 0; dev < x->ndev; dev++)
+			if (pd_drm_node_of(x, dev, r->major, r->minor))
+				break;
+		if (dev == x->ndev)
+			continue;	/* not a node of ours */
+		for (k = 0; k < x->nclient && x->client[k].cgid != r->cgid; k++)
+			;
+		rescan = k == x->nclient;
+		/* KFD's processes are listed every sample: not newcomers. */
+		for (k = 0; rescan && k < x->nkfd; k++)
+			rescan = x->kfd[k].cgid != r->cgid;
+	}
+	/* At most a walk a second, however often newcomers show. */
+	pd_drm_usage(x, now, rescan && now - x->last_scan_ns >= 1000000000ULL);
+	for (i = 0; i < x->nclient; i++)
+		x->client[i].cgid = pd_pid_cgroup_at(x->proc, x->client[i].pid);
+	for (i = 0; i < x->nkfd; i++)
+		x->kfd[i].cgid = pd_pid_cgroup_at(x->proc, x->kfd[i].pid);
+}
+
+/* Energy of device D over ELAPSED: 0, -EAGAIN (nothing yet) or -EIO. */
+static int read_energy(struct pd_gpu *g, struct gdev *d, uint64_t elapsed, uint64_t *uj)
+{
+	unsigned long long mj;
+	unsigned int mw;
+	int r;
+
+	if (d->drm >= 0) {
+		struct pd_drm_dev *x = &g->drm->dev[d->drm];
+
+		r = pd_drm_energy(g->drm, d->drm, elapsed, uj);
+		d->power_mw = x->power_mw;
+		d->resets = x->resets;
+		d->read_errors = x->read_errors;
+		return r;
+	}
+	if (g->nv.power(d->h, &mw) == NV_SUCCESS)
+		d->power_mw = mw;
+	if (g->nv.energy(d->h, &mj) != NV_SUCCESS) {
+		d->read_errors++;
+		return -EIO;
+	}
+	if (!d->primed || mj < d->last_mj) {
+		/* First read, or the driver reloaded and the count restarted. */
+		if (d->primed)
+			d->resets++;
+		d->primed = 1;
+		d->last_mj = mj;
+		return -EAGAIN;
+	}
+	*uj = (mj - d->last_mj) * 1000;
+	d->last_mj = mj;
+	return 0;
 }
 
 int pd_gpu_sample(struct pd_gpu *g,
@@ -317,35 +535,27 @@ int pd_gpu_sample(struct pd_gpu *g,
 	static struct pwrmig_share sh[MAX_PROCS + 1];
 	static struct owner o[MAX_PROCS];
 	uint64_t now = mono_ns(), elapsed = now - g->last_ns, uj, idle;
-	unsigned long long mj;
 	unsigned int i, k, n;
-	unsigned int mw;
+	int r;
 
 	g->last_ns = now;
 	g->nrows = 0;
 	if (g->use && pwrmig_gpu_read(g->use, use_cb, g))
 		pd_log(g->pd, 1, "gpu eBPF: reading the device-use counts failed");
+	if (g->drm)
+		drm_usage(g, now);
 	for (i = 0; i < g->ndev; i++) {
 		struct gdev *d = &g->dev[i];
 
-		if (g->nv.power(d->h, &mw) == NV_SUCCESS)
-			d->power_mw = mw;
-		if (g->nv.energy(d->h, &mj) != NV_SUCCESS)
-			continue;
-		if (!d->primed || mj < d->last_mj) {
-			/* First read, or the driver reloaded and the count restarted. */
-			if (d->primed)
-				d->resets++;
-			d->primed = 1;
-			d->last_mj = mj;
-			owners(g, d, o);	/* skip samples before now */
-			continue;
-		}
-		uj = (mj - d->last_mj) * 1000;
-		d->last_mj = mj;
+		uj = 0;
+		r = read_energy(g, d, elapsed, &uj);
+		if (r == -EIO && d->drm < 0)
+			continue;	/* NVML: the counter keeps it for later */
+		n = d->drm < 0 ? nvml_owners(g, d, o) : drm_owners(g, d, elapsed, o);
+		if (r == -EAGAIN)
+			continue;	/* nothing measured yet; owners read to skip before now */
 		d->energy_uj += uj;
-		n = owners(g, d, o);
-		if (!n && elapsed) {
+		if (!n && elapsed && !r) {
 			/* Nobody on it: what it draws now is its idle power. */
 			uint64_t p = uj * 1000000ULL / elapsed;
 
@@ -361,8 +571,8 @@ int pd_gpu_sample(struct pd_gpu *g,
 		pwrmig_split(uj - idle, sh, n + 1);
 		d->idle_uj += idle + sh[0].out;
 		for (k = 0; k < n; k++)
-			if (sh[k + 1].out && report(arg, o[k].cgid, i, sh[k + 1].out))
-				d->idle_uj += sh[k + 1].out;	/* refused: kept here */
+			if (sh[k + 1].out && (!o[k].cgid || report(arg, o[k].cgid, i, sh[k + 1].out)))
+				d->idle_uj += sh[k + 1].out;	/* no cgroup, or refused: kept here */
 	}
 	return 0;
 }
@@ -375,13 +585,16 @@ void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s)
 	s->total_uj[PD_DOM_GPU] = 0;
 	for (i = 0; g && i < g->ndev && i < sizeof(s->gpu) / sizeof(s->gpu[0]); i++) {
 		struct pd_gpu_dev *o = &s->gpu[s->ngpu++];
+		struct gdev *d = &g->dev[i];
 
 		o->index = i;
-		snprintf(o->name, sizeof(o->name), "%s", g->dev[i].name);
-		o->energy_uj = g->dev[i].energy_uj;
-		o->idle_uj = g->dev[i].idle_uj;
-		o->power_mw = g->dev[i].power_mw;
-		o->resets = g->dev[i].resets;
+		snprintf(o->name, sizeof(o->name), "%s", d->name);
+		o->meter = d->drm < 0 ? "nvml" : pd_drm_meter_name(&g->drm->dev[d->drm]);
+		o->energy_uj = d->energy_uj;
+		o->idle_uj = d->idle_uj;
+		o->power_mw = d->power_mw;
+		o->resets = d->resets;
+		o->read_errors = d->read_errors;
 		s->total_uj[PD_DOM_GPU] += o->energy_uj;
 	}
 }

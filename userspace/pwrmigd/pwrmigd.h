@@ -8,7 +8,7 @@
 
 enum pd_mode { PD_MODE_AUTO, PD_MODE_MODULE, PD_MODE_BPF };
 enum pd_meter { PD_METER_AUTO, PD_METER_POWERCAP, PD_METER_MODEL };
-enum pd_gpu_mode { PD_GPU_AUTO, PD_GPU_NVML, PD_GPU_OFF };
+enum pd_gpu_mode { PD_GPU_AUTO, PD_GPU_NVML, PD_GPU_HWMON, PD_GPU_OFF };
 
 struct pd_config {
 	enum pd_mode mode;
@@ -27,6 +27,8 @@ struct pd_config {
 	char nvml_library[256];
 	int64_t gpu_idle_mw;	/* -1: learn it */
 	uint32_t gpu_device_major;	/* char major of NVML's devices (195) */
+	char sysfs_root[256];	/* /sys: DRM cards, hwmon, KFD */
+	char proc_root[256];	/* /proc: DRM clients' fdinfo, their cgroups */
 	uint32_t max_cgroups;
 	uint32_t retention_s;	/* keep gone cgroups' figures (bpf mode) */
 
@@ -85,7 +87,9 @@ struct pd_site {
 struct pd_gpu_dev {
 	unsigned int index;
 	char name[96];
-	uint64_t energy_uj;	/* NVML total since the daemon started */
+	const char *meter;	/* nvml, hwmon_energy, hwmon_power_average, ... */
+	uint64_t read_errors;	/* energy or power readings that failed */
+	uint64_t energy_uj;	/* the device's total since the daemon started */
 	uint64_t idle_uj;	/* not attributed to any process */
 	uint64_t power_mw;
 	uint64_t resets;
@@ -143,7 +147,7 @@ const char *pd_ledger_meter(struct pd_ledger *l);
 
 /* ---- GPU sampler (gpu.c) --------------------------------------------------- */
 struct pd_gpu;
-/* NULL when NVML is absent or has no device (and gpu = auto). */
+/* NULL when there is no GPU to meter (and gpu = auto). */
 int pd_gpu_open(struct pd *pd, struct pd_gpu **out);
 void pd_gpu_close(struct pd_gpu *g);
 /*
@@ -158,6 +162,8 @@ void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s);
 /* ---- cgroup ids and paths (cgroups.c) -------------------------------------- */
 /* The cgroup v2 id (inode) of PID's cgroup, 0 if unknown. */
 uint64_t pd_pid_cgroup(int pid);
+/* The same, read from PROC (a procfs mount, or a test's tree). */
+uint64_t pd_pid_cgroup_at(const char *proc, int pid);
 /* Path below the root of cgroup ID, "" if not found (rescans at most once a call). */
 int pd_cgroup_path(uint64_t id, char *buf, size_t len);
 void pd_cgroup_path_add(uint64_t id, const char *path);
