@@ -36,6 +36,11 @@ t_expect "bad config: each bad line named by file:line" \
 printf 'price = 0.5\n' > "$work/bad.conf"
 out=$($pd -c "$work/bad.conf" --check-config 2>&1)
 t_expect "a price without a currency is refused" "pwrmigd: $work/bad.conf: price needs a currency" "$out"
+printf 'checkpoint_timeout_s = 5\nbundle_root = bundles\n' > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1)
+t_expect "migration limits: out of range and relative paths are named" \
+	"pwrmigd: $work/bad.conf:1: checkpoint_timeout_s must be 10-86400, not '5'|pwrmigd: $work/bad.conf:2: the path must be absolute, not 'bundles'" \
+	"$(echo "$out" | paste -sd'|')"
 out=$($pd -c Documentation/pwrmigd.conf --check-config 2>&1); rc=$?
 t_expect "the documented example configuration is valid" 0 "$rc"
 out=$($pd -c "$work/none.conf" 2>&1); rc=$?

@@ -4,6 +4,7 @@
  * the daemon that carries them out (claim, report).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <netlink/attr.h>
@@ -128,11 +129,24 @@ int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id, struct pwrmig_migration
 	return migrate_do(pw, id_msg(pw, PWRMIG_CMD_MIGRATE_CLAIM, id), m);
 }
 
+/* The spec's max-len of error-msg. */
+#define ERROR_MSG_MAX	127
+
 int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
 			  const struct pwrmig_migrate_report *r,
 			  struct pwrmig_migration *m)
 {
 	struct nl_msg *msg = id_msg(pw, PWRMIG_CMD_MIGRATE_STATUS, id);
+	char shortened[ERROR_MSG_MAX + 1];
+	const char *err = r->error_msg;
+	size_t n = err ? strlen(err) : 0;
+
+	if (n > ERROR_MSG_MAX) {
+		/* 40 + "..." + the last 84 bytes. */
+		snprintf(shortened, sizeof(shortened), "%.40s...%s", err,
+			 err + n - (ERROR_MSG_MAX - 43));
+		err = shortened;
+	}
 
 	if (msg) {
 		if (r->state)
@@ -147,8 +161,8 @@ int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
 			nla_put_u32(msg, PWRMIG_A_MIGRATE_FREEZE_MS, r->freeze_ms);
 		if (r->error)
 			nla_put_u32(msg, PWRMIG_A_MIGRATE_ERROR, r->error);
-		if (r->error_msg)
-			nla_put_string(msg, PWRMIG_A_MIGRATE_ERROR_MSG, r->error_msg);
+		if (err)
+			nla_put_string(msg, PWRMIG_A_MIGRATE_ERROR_MSG, err);
 	}
 	return migrate_do(pw, msg, m);
 }

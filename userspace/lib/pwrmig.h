@@ -180,6 +180,11 @@ struct pwrmig_migrate_report {
 	uint32_t rounds;
 	uint32_t freeze_ms;
 	uint32_t error;
+	/*
+	 * What went wrong.  The module keeps 127 bytes; a longer message is
+	 * sent as its first 40 bytes, "...", and its end (the step, then
+	 * the reason), dropping the middle (usually a long path).
+	 */
 	const char *error_msg;
 };
 

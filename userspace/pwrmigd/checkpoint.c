@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +57,44 @@ static void log_reason(const char *log, char *out, size_t len)
 }
 
 /*
+ * Wait for child PID, at most TIMEOUT_S: a hung CRIU or runc must not hold
+ * a migration (and the frozen job) forever.  Past it the child is killed.
+ * 0 with *STATUS; -ETIMEDOUT; -errno.
+ */
+static int wait_child(pid_t pid, int timeout_s, int *status)
+{
+	int pfd = syscall(SYS_pidfd_open, pid, 0), rc;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	struct timespec until, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_s;
+	while (pfd >= 0) {
+		long ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (until.tv_sec - now.tv_sec) * 1000L + (until.tv_nsec - now.tv_nsec) / 1000000;
+		rc = ms > 0 ? poll(&p, 1, ms) : 0;
+		if (rc > 0)
+			break;
+		if (!rc) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			close(pfd);
+			return -ETIMEDOUT;
+		}
+		if (errno != EINTR)
+			break;	/* wait without a deadline, as without pidfd */
+	}
+	if (pfd >= 0)
+		close(pfd);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/*
  * Run ARGV with stdout and stderr to LOG, inside cgroup CG_PROCS when not
  * NULL; 0 when it exits 0.  ERR says which tool failed and why.
  */
@@ -62,7 +102,7 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 	       char *err, size_t len)
 {
 	char reason[512] = "", cmd[512] = "";
-	int status, fd, i;
+	int status, fd, i, rc;
 	pid_t pid;
 
 	for (i = 0; argv[i] && strlen(cmd) < sizeof(cmd) - 64; i++)
@@ -96,15 +136,23 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 				_exit(126);
 			}
 		}
+		/* Test fault: the tool never ends. */
+		if (pd_fault("hang-tool"))
+			execlp("sleep", "sleep", "infinity", (char *)NULL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "pwrmigd: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(err, len, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+	rc = wait_child(pid, pd->cfg.checkpoint_timeout_s, &status);
+	if (rc == -ETIMEDOUT) {
+		snprintf(err, len, "%s %s did not finish within checkpoint_timeout_s (%u s): killed",
+			 argv[0], argv[1], pd->cfg.checkpoint_timeout_s);
+		return -1;
+	}
+	if (rc) {
+		snprintf(err, len, "waitpid: %s", strerror(-rc));
+		return -1;
+	}
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return 0;
 	log_reason(log, reason, sizeof(reason));
@@ -384,9 +432,9 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 
 	step_log(dir, pre ? "predump" : "dump", log, sizeof(log));
 	mkdir(dir, 0700);
-	/* Test fault: a dump longer than the receiver's link timeout. */
+	/* Test fault: a dump longer than the receiver's link timeout (10 s). */
 	if (!pre && pd_fault("slow-dump"))
-		sleep(2 * pd->cfg.link_timeout_s + 5);
+		sleep(25);
 	if (w->container) {
 		/* runc pause + --leave-running: the container stays, frozen. */
 		if (!pre && runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
@@ -591,9 +639,9 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 	step_log(dir, "restore", log, sizeof(log));
 	pd_path(pidfile, sizeof(pidfile), "%s.pid", log);
 	unlink(pidfile);
-	/* Test fault: a restore longer than the sender's link timeout. */
+	/* Test fault: a restore longer than the sender's link timeout (10 s). */
 	if (pd_fault("slow-restore"))
-		sleep(2 * pd->cfg.link_timeout_s + 5);
+		sleep(25);
 	if (pd_fault("restore-fail")) {
 		snprintf(err, len, "restore failed (test fault restore-fail)");
 		return -1;

@@ -40,10 +40,12 @@ void pd_config_defaults(struct pd_config *c)
 	snprintf(c->criu, sizeof(c->criu), "criu");
 	snprintf(c->runc, sizeof(c->runc), "runc");
 	snprintf(c->runc_root, sizeof(c->runc_root), "/run/runc");
+	snprintf(c->bundle_root, sizeof(c->bundle_root), "/");
 	c->predump_rounds = 8;
 	c->predump_min_pages = 64;
 	c->predump_grow_pages = 32;
 	c->link_timeout_s = 30;
+	c->checkpoint_timeout_s = 3600;
 }
 
 const struct pd_peer *pd_config_peer(const struct pd_config *c, const char *site)
@@ -294,10 +296,12 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 	} else if (!strcmp(k, "peer")) {
 		return parse_peer(c, v, why);
 	} else if (!strcmp(k, "tls_ca") || !strcmp(k, "tls_cert") || !strcmp(k, "tls_key") ||
-		   !strcmp(k, "state_dir") || !strcmp(k, "runc_root")) {
+		   !strcmp(k, "state_dir") || !strcmp(k, "runc_root") ||
+		   !strcmp(k, "bundle_root")) {
 		char *dst = !strcmp(k, "tls_ca") ? c->tls_ca : !strcmp(k, "tls_cert") ?
 			    c->tls_cert : !strcmp(k, "tls_key") ? c->tls_key :
-			    !strcmp(k, "state_dir") ? c->state_dir : c->runc_root;
+			    !strcmp(k, "state_dir") ? c->state_dir :
+			    !strcmp(k, "runc_root") ? c->runc_root : c->bundle_root;
 
 		*why = "the path must be absolute";
 		if (*v != '/' || strlen(v) >= sizeof(c->tls_ca))
@@ -326,6 +330,11 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 			c->predump_min_pages = u;
 		else
 			c->predump_grow_pages = u;
+	} else if (!strcmp(k, "checkpoint_timeout_s")) {
+		*why = "checkpoint_timeout_s must be 10-86400";
+		if (parse_u64(v, 10, 86400, &u))
+			return -1;
+		c->checkpoint_timeout_s = u;
 	} else if (!strcmp(k, "link_timeout_s")) {
 		*why = "link_timeout_s must be 1-3600";
 		if (parse_u64(v, 1, 3600, &u))

@@ -48,6 +48,13 @@ struct job {
 	struct pd_migrator *m;
 	struct pwrmig_migration mig;
 	struct json_object *journal;	/* set when recovering */
+	/*
+	 * Recovering, and the module's request of this id is not this
+	 * migration (the module was reloaded and ids started again): the
+	 * job finishes without claiming or reporting to it, and does not
+	 * keep its id busy.
+	 */
+	int foreign;
 	char dir[PATH_MAX];
 	char nonce[PD_NONCE_LEN + 1];	/* tells this migration from others of its id */
 	struct pwrmig *pw;
@@ -99,21 +106,10 @@ static void report(struct job *j, uint32_t state, uint32_t phase)
 		.rounds = j->rounds,
 		.freeze_ms = j->t_freeze && j->t_end ? j->t_end - j->t_freeze : 0,
 	};
-	size_t n = strlen(j->err);
-	char msg[128];
 
 	if (state == PWRMIG_MIGRATE_STATE_FAILED) {
-		/*
-		 * The module keeps 127 bytes: keep the start (the step) and the
-		 * end (the reason), drop the middle (usually a long path).
-		 */
-		if (n < sizeof(msg))
-			snprintf(msg, sizeof(msg), "%s", j->err);
-		else
-			snprintf(msg, sizeof(msg), "%.40s...%s", j->err,
-				 j->err + n - (sizeof(msg) - 44));
 		r.error = EIO;
-		r.error_msg = msg;
+		r.error_msg = j->err;	/* libpwrmig shortens it to the module's size */
 	}
 	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
 		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
@@ -131,6 +127,7 @@ static int journal(struct job *j, const char *state)
 	json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
 	json_object_object_add(o, "site", json_object_new_string(j->mig.site));
 	json_object_object_add(o, "cgroup", json_object_new_string(j->wl.cgroup));
+	json_object_object_add(o, "cgroup_id", json_object_new_int64(j->mig.cgroup_id));
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
 	json_object_object_add(o, "mode", json_object_new_string(
 		pwrmig_migrate_mode_str(j->mig.mode)));
@@ -193,6 +190,7 @@ static int deliver(struct job *j, const char *decision)
 			o = json_object_new_object();
 			json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
 			json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
+			json_object_object_add(o, "proto", json_object_new_int(PD_PROTO_VERSION));
 			json_object_object_add(o, "decision", json_object_new_string(decision));
 			if (j->ledger && !strcmp(decision, "commit"))
 				json_object_object_add(o, "ledger", json_object_get(j->ledger));
@@ -309,7 +307,7 @@ static int dump_round(struct job *j, int pre, const char *path, const char *pare
 	struct pd_busy busy;
 	int rc;
 
-	pd_busy_start(&busy, &j->cn, pd->cfg.link_timeout_s / 3);
+	pd_busy_start(&busy, &j->cn, pd_wait_every(&j->cn, pd->cfg.link_timeout_s));
 	if (pre)
 		rc = pd_wl_predump(pd, &j->wl, path, parent, j->err, sizeof(j->err));
 	else
@@ -328,6 +326,9 @@ static int hello(struct job *j)
 
 	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
 	json_object_object_add(o, "nonce", json_object_new_string(j->nonce));
+	json_object_object_add(o, "proto", json_object_new_int(PD_PROTO_VERSION));
+	json_object_object_add(o, "link_timeout_s",
+			       json_object_new_int(j->m->pd->cfg.link_timeout_s));
 	json_object_object_add(o, "name", json_object_new_string(base ? base + 1 : j->wl.cgroup));
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
 	json_object_object_add(o, "bundle", json_object_new_string(j->wl.bundle));
@@ -341,6 +342,7 @@ static int hello(struct job *j)
 		link_err(j, "starting the transfer");
 		return -1;
 	}
+	j->cn.peer_timeout_s = pd_json_timeout(r);
 	json_object_put(r);
 	j->peer_has_state = 1;
 	return 0;
@@ -545,7 +547,7 @@ static void *worker(void *arg)
 	struct pd_migrator *m = j->m;
 	unsigned int i;
 
-	j->pw = pwrmig_open();
+	j->pw = j->foreign ? NULL : pwrmig_open();
 	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
 		pd_log(m->pd, j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
@@ -568,7 +570,7 @@ out:
 	json_object_put(j->journal);
 	json_object_put(j->ledger);
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->nbusy; i++)
+	for (i = 0; !j->foreign && i < m->nbusy; i++)
 		if (m->busy[i] == j->mig.id)
 			m->busy[i] = m->busy[--m->nbusy];
 	m->threads--;
@@ -607,10 +609,10 @@ static int spawn(struct pd_migrator *m, struct job *j)
 		snprintf(j->dir, sizeof(j->dir), "%s/out/%u-%s", m->pd->cfg.state_dir, j->mig.id,
 			 j->nonce);
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->nbusy; i++)
+	for (i = 0; !j->foreign && i < m->nbusy; i++)
 		if (m->busy[i] == j->mig.id)
 			break;
-	if (i < m->nbusy || m->nbusy == sizeof(m->busy) / sizeof(m->busy[0])) {
+	if (!j->foreign && (i < m->nbusy || m->nbusy == sizeof(m->busy) / sizeof(m->busy[0]))) {
 		/* The same id twice is the same request, seen twice. */
 		if (i == m->nbusy)
 			pd_log(m->pd, 0, "migrate %u: %u migrations in flight already; not now",
@@ -620,7 +622,8 @@ static int spawn(struct pd_migrator *m, struct job *j)
 		free(j);
 		return -1;
 	}
-	m->busy[m->nbusy++] = j->mig.id;
+	if (!j->foreign)
+		m->busy[m->nbusy++] = j->mig.id;
 	m->threads++;
 	pthread_mutex_unlock(&m->lock);
 	pthread_attr_init(&attr);
@@ -630,7 +633,7 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	if (rc) {
 		pd_log(m->pd, 0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
 		pthread_mutex_lock(&m->lock);
-		for (i = 0; i < m->nbusy; i++)
+		for (i = 0; !j->foreign && i < m->nbusy; i++)
 			if (m->busy[i] == j->mig.id)
 				m->busy[i] = m->busy[--m->nbusy];
 		m->threads--;
@@ -687,10 +690,27 @@ void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig
 	spawn(m, j);
 }
 
+/*
+ * Is the module's request of J's id still J's migration?  Not when the
+ * module was reloaded since (no such request, or one for another cgroup or
+ * site: ids started again).  A journal from before cgroup_id was kept is
+ * taken at its id.
+ */
+static int request_is_ours(struct pwrmig *pw, const struct job *j)
+{
+	struct pwrmig_migration cur;
+
+	if (!pw || pwrmig_migrate_get(pw, j->mig.id, &cur))
+		return 0;
+	return strcmp(cur.site, j->mig.site) == 0 &&
+	       (!j->mig.cgroup_id || cur.cgroup_id == j->mig.cgroup_id);
+}
+
 /* Journals of migrations a previous pwrmigd did not finish. */
 static void recover_all(struct pd_migrator *m)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct pwrmig *pw = pwrmig_open();
 	struct json_object *o;
 	struct dirent *e;
 	struct job *j;
@@ -723,10 +743,17 @@ static void recover_all(struct pd_migrator *m)
 		snprintf(j->wl.name, sizeof(j->wl.name), "%s",
 			 pd_json_str(o, "container") ?: "");
 		j->wl.container = !!*j->wl.name;
+		j->mig.cgroup_id = pd_json_int(o, "cgroup_id", 0);
+		if (!request_is_ours(pw, j)) {
+			j->foreign = 1;
+			pd_log(m->pd, 0, "migrate %u: the module's request %u is not this migration any more (module reloaded?); finishing it without the module",
+			       j->mig.id, j->mig.id);
+		}
 		spawn(m, j);
 	}
 	if (d)
 		closedir(d);
+	pwrmig_close(pw);
 }
 
 static int pending_cb(const struct pwrmig_migration *mig, void *arg)
@@ -760,7 +787,7 @@ int pd_migrator_start(struct pd *pd, struct pd_migrator **out)
 		return -1;
 	m->pd = pd;
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	pd_cond_init_monotonic(&m->cond);
 	m->ctx = pd_tls_ctx(&pd->cfg, 0, err, sizeof(err));
 	if (!m->ctx) {
 		fprintf(stderr, "pwrmigd: migration TLS: %s\n", err);
@@ -783,7 +810,7 @@ void pd_migrator_stop(struct pd_migrator *m)
 		return;
 	m->stopping = 1;
 	/* Workers notice at their next step; a running CRIU is let finish. */
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += 60;
 	pthread_mutex_lock(&m->lock);
 	while (m->threads && !pthread_cond_timedwait(&m->cond, &m->lock, &until))

@@ -29,6 +29,7 @@ struct pd_conn {
 	int fd;
 	SSL *ssl;
 	char peer[64];		/* the site the peer's certificate names */
+	int peer_timeout_s;	/* the peer's link_timeout_s, 0 until it says */
 	uint64_t bytes_in, bytes_out;
 	char err[256];		/* why the last send or receive failed */
 };
@@ -60,9 +61,19 @@ struct pd_busy {
 };
 
 void pd_busy_start(struct pd_busy *b, struct pd_conn *cn, int every_s);
+/* How often to send WAIT: a third of the shorter of both link timeouts. */
+int pd_wait_every(const struct pd_conn *cn, int own_timeout_s);
+void pd_cond_init_monotonic(pthread_cond_t *c);
 int pd_busy_stop(struct pd_busy *b);
 
 /* ---- messages ----------------------------------------------------------- */
+
+/*
+ * The version of the messages below, sent in every HELLO ("proto"); a
+ * receiver refuses one it does not speak, naming both.  A HELLO without
+ * it is version 1.
+ */
+#define PD_PROTO_VERSION	1
 
 enum pd_msg {
 	PD_MSG_HELLO = 1,	/* src: a migration (or a decision) for you */
@@ -83,6 +94,8 @@ int pd_send_json(struct pd_conn *cn, uint32_t type, struct json_object *o);
 struct json_object *pd_recv_json(struct pd_conn *cn, uint32_t want, char *buf, size_t cap);
 const char *pd_json_str(struct json_object *o, const char *key);
 int64_t pd_json_int(struct json_object *o, const char *key, int64_t dflt);
+/* The peer's "link_timeout_s" (1-3600, as the configuration allows), else 0. */
+int pd_json_timeout(struct json_object *o);
 /*
  * Send every file under ROOT/REL (recursively; symlinks as links) and add
  * {"path", "sha256", "size"} entries to MANIFEST; BYTES grows by the data.

@@ -46,10 +46,12 @@ struct pd_config {
 	char state_dir[256];
 	char cgroup_root[256];		/* the subtree this node moves and restores */
 	char criu[256], runc[256], runc_root[256];
+	char bundle_root[256];		/* restored containers' bundles must be below */
 	uint32_t predump_rounds;	/* pre-dump rounds at most (live) */
 	uint32_t predump_min_pages;	/* stop when a round writes fewer */
 	uint32_t predump_grow_pages;	/* stop when a round writes this many more */
 	uint32_t link_timeout_s;	/* a silent peer is gone after this */
+	uint32_t checkpoint_timeout_s;	/* a CRIU or runc run is killed after this */
 };
 
 /* The configured peer of SITE, NULL if none. */

@@ -40,10 +40,64 @@ struct pd_receiver {
 	SSL_CTX *ctx;
 	int lfd;
 	pthread_t thread;
-	pthread_mutex_t lock;	/* one restore or decision at a time */
+	pthread_mutex_t lock;	/* one CRIU restore at a time */
+	pthread_mutex_t mlock;	/* guards migs */
+	struct mig *migs;	/* migrations a session works on now */
 	volatile int stopping;
 	int sessions;		/* connections being served (atomic) */
 };
+
+/*
+ * One migration's lock, by its directory: its restore and its decision
+ * (from its own session or resent on another) run one at a time, and
+ * other migrations go on meanwhile.
+ */
+struct mig {
+	struct mig *next;
+	char dir[PATH_MAX];
+	pthread_mutex_t lock;
+	unsigned int refs;
+};
+
+static struct mig *mig_lock(struct pd_receiver *r, const char *dir)
+{
+	struct mig *m;
+
+	pthread_mutex_lock(&r->mlock);
+	for (m = r->migs; m && strcmp(m->dir, dir); m = m->next)
+		;
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m) {
+			pthread_mutex_unlock(&r->mlock);
+			return NULL;
+		}
+		snprintf(m->dir, sizeof(m->dir), "%s", dir);
+		pthread_mutex_init(&m->lock, NULL);
+		m->next = r->migs;
+		r->migs = m;
+	}
+	m->refs++;
+	pthread_mutex_unlock(&r->mlock);
+	pthread_mutex_lock(&m->lock);
+	return m;
+}
+
+static void mig_unlock(struct pd_receiver *r, struct mig *m)
+{
+	struct mig **p;
+
+	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_lock(&r->mlock);
+	if (!--m->refs) {
+		for (p = &r->migs; *p != m; p = &(*p)->next)
+			;
+		*p = m->next;
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+	}
+	pthread_mutex_unlock(&r->mlock);
+}
 
 /*
  * Connections served at once.  A site has a few peers, each with a few
@@ -119,6 +173,20 @@ static int safe_path(const char *p)
 		      (*c >= '0' && *c <= '9') || strchr("._-/", *c)))
 			return 0;
 	return 1;
+}
+
+/* Is PATH (resolved) ROOT or below it? */
+static int below(const char *path, const char *root)
+{
+	char rp[PATH_MAX], rr[PATH_MAX];
+	size_t n;
+
+	if (!realpath(path, rp) || !realpath(root, rr))
+		return 0;
+	n = strlen(rr);
+	if (n == 1)
+		return 1;	/* "/" */
+	return !strncmp(rp, rr, n) && (rp[n] == '/' || !rp[n]);
 }
 
 /* A round's directory: rN or final. */
@@ -442,9 +510,12 @@ static int decide(struct session *s, const char *decision, struct json_object *l
 		pd_crash_point(s->r->pd, "dst-resumed");
 		/*
 		 * The journal stays (state "running"): a sender that missed our
-		 * DONE sends the commit again and must hear DONE again.
+		 * DONE sends the commit again and must hear DONE again.  DONE
+		 * first: the sender need not wait for the images to go.
 		 */
+		reply(s, PD_MSG_DONE);
 		drop_images(s->dir);
+		return 0;
 	} else {
 		pd_log(s->r->pd, 0, "receive %s-%llu: the sender aborted; dropping the copy",
 		       s->cn.peer, (unsigned long long)s->id);
@@ -465,8 +536,8 @@ static void load_journal(struct session *s, struct json_object *j)
 /*
  * The sender's word on a migration, brought by its own session or, resent,
  * by a later one.  The journal says what is left to do; the caller holds
- * the lock, so that two sessions with the same decision don't both carry
- * it out.
+ * the migration's lock, so that two sessions with the same decision don't
+ * both carry it out.
  */
 static void apply_decision_locked(struct session *s, const char *decision,
 				  struct json_object *ledger)
@@ -512,9 +583,14 @@ static void apply_decision_locked(struct session *s, const char *decision,
 
 static void apply_decision(struct session *s, const char *decision, struct json_object *ledger)
 {
-	pthread_mutex_lock(&s->r->lock);
+	struct mig *m = mig_lock(s->r, s->dir);
+
+	if (!m) {
+		refuse(s, "migration %llu: out of memory", (unsigned long long)s->id);
+		return;
+	}
 	apply_decision_locked(s, decision ?: "abort", ledger);
-	pthread_mutex_unlock(&s->r->lock);
+	mig_unlock(s->r, m);
 }
 
 /* HELLO {"id", "decision", "ledger"}: the decision, resent on a new link. */
@@ -528,8 +604,9 @@ static void new_migration(struct session *s, struct json_object *hello)
 	const char *name = pd_json_str(hello, "name"), *container = pd_json_str(hello, "container");
 	const char *bundle = pd_json_str(hello, "bundle");
 	struct pd_config *c = &s->r->pd->cfg;
-	struct json_object *m, *d;
+	struct json_object *m, *d, *o;
 	struct pd_busy busy;
+	struct mig *ml;
 	uint32_t t, n;
 	int rc;
 	char e[512], images[PATH_MAX];
@@ -568,6 +645,13 @@ static void new_migration(struct session *s, struct json_object *hello)
 			pd_rmtree(s->dir);
 			return;
 		}
+		/* The peer names the path: only where this site keeps bundles. */
+		if (!below(bundle, c->bundle_root)) {
+			refuse(s, "container %s: bundle '%s' is outside bundle_root %s",
+			       container, bundle, c->bundle_root);
+			pd_rmtree(s->dir);
+			return;
+		}
 		s->wl.container = 1;
 		snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
 		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle);
@@ -589,7 +673,12 @@ static void new_migration(struct session *s, struct json_object *hello)
 	journal(s, "receiving");
 	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
 	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
-	reply(s, PD_MSG_READY);
+	/* Ours, so that the sender's WAITs come often enough for us too. */
+	o = json_object_new_object();
+	json_object_object_add(o, "link_timeout_s",
+			       json_object_new_int(s->r->pd->cfg.link_timeout_s));
+	pd_send_json(&s->cn, PD_MSG_READY, o);
+	json_object_put(o);
 	pd_crash_point(s->r->pd, "dst-hello");
 
 	for (;;) {
@@ -630,23 +719,30 @@ static void new_migration(struct session *s, struct json_object *hello)
 	json_object_put(m);
 	pd_crash_point(s->r->pd, "dst-received");
 	/* WAIT also while another migration's restore holds the lock. */
-	pd_busy_start(&busy, &s->cn, s->r->pd->cfg.link_timeout_s / 3);
+	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, s->r->pd->cfg.link_timeout_s));
+	ml = mig_lock(s->r, s->dir);
+	if (!ml) {
+		pd_busy_stop(&busy);
+		refuse(s, "migration %llu: out of memory", (unsigned long long)s->id);
+		goto drop;
+	}
 	pthread_mutex_lock(&s->r->lock);
 	journal(s, "restoring");
 	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
+	pthread_mutex_unlock(&s->r->lock);
 	pd_busy_stop(&busy);
 	if (rc) {
-		pthread_mutex_unlock(&s->r->lock);
+		mig_unlock(s->r, ml);
 		refuse(s, "restore: %s", e);
 		goto drop;
 	}
 	if (journal(s, "restored")) {
 		/* A restart would not know this copy waits: don't offer it. */
-		pthread_mutex_unlock(&s->r->lock);
+		mig_unlock(s->r, ml);
 		refuse(s, "cannot journal the restored copy in %s", s->dir);
 		goto drop;
 	}
-	pthread_mutex_unlock(&s->r->lock);
+	mig_unlock(s->r, ml);
 	pd_crash_point(s->r->pd, "dst-restored");
 	reply(s, PD_MSG_RESTORED);
 	m = pd_recv_json(&s->cn, PD_MSG_DECIDE, s->buf, PD_MSG_MAX);
@@ -698,7 +794,15 @@ static void *session(void *arg)
 		pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, s->cn.err);
 		goto out;
 	}
+	if (pd_json_int(hello, "proto", 1) != PD_PROTO_VERSION) {
+		refuse(s, "migration protocol version %lld not understood (%s speaks %d)",
+		       (long long)pd_json_int(hello, "proto", 1), s->r->pd->cfg.site,
+		       PD_PROTO_VERSION);
+		json_object_put(hello);
+		goto out;
+	}
 	s->id = pd_json_int(hello, "id", 0);
+	s->cn.peer_timeout_s = pd_json_timeout(hello);
 	nonce = pd_json_str(hello, "nonce");
 	if (!s->id || s->id > UINT32_MAX || !nonce_ok(nonce)) {
 		refuse(s, "hello without a migration id and nonce");
@@ -840,6 +944,7 @@ int pd_receiver_start(struct pd *pd, struct pd_receiver **out)
 	r->pd = pd;
 	r->lfd = -1;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->mlock, NULL);
 	r->ctx = pd_tls_ctx(&pd->cfg, 1, err, sizeof(err));
 	if (!r->ctx) {
 		fprintf(stderr, "pwrmigd: migration TLS: %s\n", err);

@@ -116,6 +116,53 @@ static void set_timeouts(int fd, int timeout_s)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
+/*
+ * The TLS handshake, all of it within TIMEOUT_S (the socket timeouts bound
+ * each read, not the whole: a peer trickling bytes would hold a slot).
+ * 1: done; 0: refused (OpenSSL says why); -1: timed out (errno set).
+ */
+static int handshake(struct pd_conn *cn, int server, int timeout_s)
+{
+	int flags = fcntl(cn->fd, F_GETFL), rc, ms;
+	struct timespec now, until;
+	struct pollfd p;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_s;
+	fcntl(cn->fd, F_SETFL, flags | O_NONBLOCK);
+	for (;;) {
+		errno = 0;
+		rc = server ? SSL_accept(cn->ssl) : SSL_connect(cn->ssl);
+		if (rc == 1)
+			break;
+		switch (SSL_get_error(cn->ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			p = (struct pollfd){ .fd = cn->fd, .events = POLLIN };
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			p = (struct pollfd){ .fd = cn->fd, .events = POLLOUT };
+			break;
+		default:
+			fcntl(cn->fd, F_SETFL, flags);
+			return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (until.tv_sec - now.tv_sec) * 1000 + (until.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0 || (rc = poll(&p, 1, ms)) == 0) {
+			fcntl(cn->fd, F_SETFL, flags);
+			ERR_clear_error();
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (rc < 0 && errno != EINTR) {
+			fcntl(cn->fd, F_SETFL, flags);
+			return 0;
+		}
+	}
+	fcntl(cn->fd, F_SETFL, flags);
+	return 1;
+}
+
 static int handshake_done(struct pd_conn *cn, char *err, size_t len)
 {
 	X509 *cert = SSL_get1_peer_certificate(cn->ssl);
@@ -204,8 +251,12 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 		ssl_err(err, len, "TLS peer name");
 		goto fail;
 	}
-	errno = 0;
-	if (SSL_connect(cn->ssl) != 1) {
+	rc = handshake(cn, 0, timeout_s);
+	if (rc < 0) {
+		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
+		goto fail;
+	}
+	if (!rc) {
 		handshake_err(cn, err, len, who);
 		goto fail;
 	}
@@ -227,6 +278,7 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 	char who[80], host[INET6_ADDRSTRLEN] = "?";
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	int rc;
 
 	memset(cn, 0, sizeof(*cn));
 	cn->fd = fd;
@@ -240,8 +292,12 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 		ssl_err(err, len, "TLS session");
 		goto fail;
 	}
-	errno = 0;
-	if (SSL_accept(cn->ssl) != 1) {
+	rc = handshake(cn, 1, timeout_s);
+	if (rc < 0) {
+		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
+		goto fail;
+	}
+	if (!rc) {
 		handshake_err(cn, err, len, who);
 		goto fail;
 	}
@@ -353,6 +409,17 @@ int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, ui
 	return 0;
 }
 
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC (no jumps). */
+void pd_cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
 static void *busy_thread(void *arg)
 {
 	struct pd_busy *b = arg;
@@ -360,7 +427,7 @@ static void *busy_thread(void *arg)
 
 	pthread_mutex_lock(&b->lock);
 	while (!b->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += b->every_s;
 		while (!b->stop &&
 		       pthread_cond_timedwait(&b->cond, &b->lock, &until) != ETIMEDOUT)
@@ -379,6 +446,15 @@ static void *busy_thread(void *arg)
 	return NULL;
 }
 
+int pd_wait_every(const struct pd_conn *cn, int own_timeout_s)
+{
+	int t = own_timeout_s;
+
+	if (cn->peer_timeout_s > 0 && cn->peer_timeout_s < t)
+		t = cn->peer_timeout_s;
+	return t / 3 > 0 ? t / 3 : 1;
+}
+
 void pd_busy_start(struct pd_busy *b, struct pd_conn *cn, int every_s)
 {
 	memset(b, 0, sizeof(*b));
@@ -386,8 +462,8 @@ void pd_busy_start(struct pd_busy *b, struct pd_conn *cn, int every_s)
 		return;
 	b->cn = cn;
 	b->every_s = every_s > 0 ? every_s : 1;
+	pd_cond_init_monotonic(&b->cond);
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_cond_init(&b->cond, NULL);
 	/* Without the thread the peer may time out; the work goes on. */
 	b->running = !pthread_create(&b->thread, NULL, busy_thread, b);
 }

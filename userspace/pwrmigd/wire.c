@@ -87,6 +87,13 @@ int64_t pd_json_int(struct json_object *o, const char *key, int64_t dflt)
 	return json_object_get_int64(v);
 }
 
+int pd_json_timeout(struct json_object *o)
+{
+	int64_t v = pd_json_int(o, "link_timeout_s", 0);
+
+	return v >= 1 && v <= 3600 ? (int)v : 0;
+}
+
 static void hexify(const unsigned char *md, unsigned int n, char *hex)
 {
 	unsigned int i;
