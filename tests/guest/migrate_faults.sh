@@ -214,13 +214,13 @@ print(t, json.loads(exact(n)).get("error"))
 PY
 }
 # A protocol version the receiver does not speak: refused, both named.
-t_expect "a HELLO of protocol version 2 is refused with an ERROR naming both versions" \
-	"3 migration protocol version 2 not understood (west speaks 1)" \
-	"$(hello '{"id": 4000000, "nonce": "0123456789abcdef", "proto": 2, "name": "x", "mode": "cold", "from": "east"}')"
+t_expect "a HELLO of protocol version 3 is refused with an ERROR naming both versions" \
+	"3 migration protocol version 3 not understood (west speaks 2)" \
+	"$(hello '{"id": 4000000, "nonce": "0123456789abcdef", "proto": 3, "name": "x", "mode": "cold", "from": "east"}')"
 # A container whose bundle the sender places outside west's bundle_root.
 t_expect "a container bundle outside bundle_root is refused" \
 	"3 container cx: bundle '$W/outside' is outside bundle_root $W/bundles" \
-	"$(hello '{"id": 4000001, "nonce": "0123456789abcdef", "proto": 1, "name": "cx", "container": "cx", "bundle": "'"$W/outside"'", "mode": "cold", "from": "east"}')"
+	"$(hello '{"id": 4000001, "nonce": "0123456789abcdef", "proto": 2, "name": "cx", "container": "cx", "bundle": "'"$W/outside"'", "mode": "cold", "from": "east"}')"
 
 # The link is cut while pre-copy rounds cross it, and comes back later.
 name=link-cut prog=$W/link-cut.progress

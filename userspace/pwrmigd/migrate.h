@@ -71,9 +71,9 @@ int pd_busy_stop(struct pd_busy *b);
 /*
  * The version of the messages below, sent in every HELLO ("proto"); a
  * receiver refuses one it does not speak, naming both.  A HELLO without
- * it is version 1.
+ * it is version 1: before WAIT, nonces and exchanged timeouts.
  */
-#define PD_PROTO_VERSION	1
+#define PD_PROTO_VERSION	2
 
 enum pd_msg {
 	PD_MSG_HELLO = 1,	/* src: a migration (or a decision) for you */
@@ -146,6 +146,8 @@ int pd_journal_write(const char *dir, struct json_object *o);
 struct json_object *pd_journal_read(const char *dir);
 /* rm -rf DIR */
 int pd_rmtree(const char *dir);
+/* Is PATH ROOT or below it (by name; resolve links first where they matter)? */
+int pd_path_below(const char *path, const char *root);
 
 /* ---- the two sides ----------------------------------------------------- */
 
