@@ -250,6 +250,7 @@ static void sum(const struct pwrmig_gpu_val *v, int ncpus, struct pwrmig_gpu_val
 
 struct entry {
 	struct snap s;		/* totals now */
+	struct snap *old;	/* at the previous read; NULL: new */
 	uint64_t last_ioctl_ns;
 	bool drop;		/* unused for an interval: remove from the map */
 };
@@ -289,6 +290,7 @@ int pwrmig_gpu_read(struct pwrmig_gpu *g,
 			.last_ioctl_ns = t.last_ioctl_ns,
 		};
 		old = g->prev ? bsearch(&key, g->prev, g->nprev, sizeof(*g->prev), key_cmp) : NULL;
+		e[n].old = old;
 		if (old && old->opens == t.opens && old->ioctls == t.ioctls)
 			e[n].drop = true;
 		n++;
@@ -318,8 +320,7 @@ int pwrmig_gpu_read(struct pwrmig_gpu *g,
 		goto out;
 	}
 	for (j = 0; j < n; j++) {
-		old = g->prev ? bsearch(&e[j].s.key, g->prev, g->nprev, sizeof(*g->prev),
-					key_cmp) : NULL;
+		old = e[j].old;
 		u = (struct pwrmig_gpu_use){
 			.cgid = e[j].s.key.cgid,
 			.major = e[j].s.key.major,

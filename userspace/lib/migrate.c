@@ -129,8 +129,8 @@ int pwrmig_migrate_claim(struct pwrmig *pw, uint32_t id, struct pwrmig_migration
 	return migrate_do(pw, id_msg(pw, PWRMIG_CMD_MIGRATE_CLAIM, id), m);
 }
 
-/* The spec's max-len of error-msg. */
-#define ERROR_MSG_MAX	127
+/* The spec's max-len of error-msg, which struct pwrmig_migration holds. */
+#define ERROR_MSG_MAX	(sizeof(((struct pwrmig_migration *)0)->error_msg) - 1)
 
 int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
 			  const struct pwrmig_migrate_report *r,

@@ -78,7 +78,7 @@ struct gdev {
 	int drm;			/* index in pd_drm, -1: NVML's */
 	nvdev h;
 	char name[96];
-	unsigned long long last_mj;
+	uint64_t last_mj;
 	int primed;
 	unsigned long long last_ts;	/* newest utilisation sample seen */
 	uint64_t energy_uj, idle_uj, power_mw, resets;
@@ -515,16 +515,9 @@ static int read_energy(struct pd_gpu *g, struct gdev *d, uint64_t elapsed, uint6
 		d->read_errors++;
 		return -EIO;
 	}
-	if (!d->primed || mj < d->last_mj) {
-		/* First read, or the driver reloaded and the count restarted. */
-		if (d->primed)
-			d->resets++;
-		d->primed = 1;
-		d->last_mj = mj;
+	if (pd_gpu_counter_step(&d->primed, &d->last_mj, &d->resets, mj, uj))
 		return -EAGAIN;
-	}
-	*uj = (mj - d->last_mj) * 1000;
-	d->last_mj = mj;
+	*uj *= 1000;	/* mJ */
 	return 0;
 }
 
@@ -549,13 +542,13 @@ int pd_gpu_sample(struct pd_gpu *g,
 
 		uj = 0;
 		r = read_energy(g, d, elapsed, &uj);
-		if (r == -EIO && d->drm < 0)
-			continue;	/* NVML: the counter keeps it for later */
+		if (r == -EIO)
+			continue;	/* a counter keeps it for later; hwmon power: 0 W */
 		n = d->drm < 0 ? nvml_owners(g, d, o) : drm_owners(g, d, elapsed, o);
 		if (r == -EAGAIN)
 			continue;	/* nothing measured yet; owners read to skip before now */
 		d->energy_uj += uj;
-		if (!n && elapsed && !r) {
+		if (!n && elapsed) {
 			/* Nobody on it: what it draws now is its idle power. */
 			uint64_t p = uj * 1000000ULL / elapsed;
 

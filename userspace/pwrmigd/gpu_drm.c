@@ -284,6 +284,21 @@ int pd_drm_node_of(const struct pd_drm *d, unsigned int i, unsigned int major,
 	return d->kfd_major && major == d->kfd_major && x->kfd_gpu_id >= 0;
 }
 
+int pd_gpu_counter_step(int *primed, uint64_t *last, uint64_t *resets, uint64_t v,
+			uint64_t *delta)
+{
+	if (!*primed || v < *last) {
+		if (*primed)
+			(*resets)++;
+		*primed = 1;
+		*last = v;
+		return -EAGAIN;
+	}
+	*delta = v - *last;
+	*last = v;
+	return 0;
+}
+
 int pd_drm_energy(struct pd_drm *d, unsigned int i, uint64_t elapsed_ns, uint64_t *uj)
 {
 	struct pd_drm_dev *x = &d->dev[i];
@@ -308,15 +323,8 @@ int pd_drm_energy(struct pd_drm *d, unsigned int i, uint64_t elapsed_ns, uint64_
 	if (x->meter == PD_DRM_ENERGY) {
 		elapsed_ns += x->unread_ns;
 		x->unread_ns = 0;
-		if (!x->primed || v < x->last) {
-			if (x->primed)
-				x->resets++;
-			x->primed = 1;
-			x->last = v;
+		if (pd_gpu_counter_step(&x->primed, &x->last, &x->resets, v, uj))
 			return -EAGAIN;
-		}
-		*uj = v - x->last;
-		x->last = v;
 		if (elapsed_ns)
 			x->power_mw = pwrmig_mul_div(*uj, 1000000ULL, elapsed_ns);
 		return 0;

@@ -77,6 +77,14 @@ struct pd_drm {
 	uint64_t fdinfo_errors;		/* DRM fdinfo we could not parse */
 };
 
+/*
+ * A GPU energy counter's reading V (NVML's, hwmon's): its rise since
+ * LAST into *DELTA.  -EAGAIN on the first reading, and when it went back
+ * (a driver reload restarted it: counted in *RESETS, never negative).
+ */
+int pd_gpu_counter_step(int *primed, uint64_t *last, uint64_t *resets, uint64_t v,
+			uint64_t *delta);
+
 /* Find hwmon-metered DRM devices under SYSFS; the number found. */
 unsigned int pd_drm_find(struct pd_drm *d, const char *sysfs, const char *proc);
 

@@ -73,6 +73,18 @@ struct json_object *pd_journal_read(const char *dir)
 	return o;
 }
 
+/* Is PATH at or below ROOT? */
+int pd_path_below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return 1;
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+}
+
 int pd_rmtree(const char *dir)
 {
 	char path[PATH_MAX];

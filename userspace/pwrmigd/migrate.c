@@ -541,11 +541,24 @@ static void run_recover(struct job *j)
 	abort_migration(j, strcmp(state, "claimed") != 0);
 }
 
+/* J's thread ends (or never started): its id is free, one thread fewer. */
+static void job_gone(struct pd_migrator *m, struct job *j)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; !j->foreign && i < m->nbusy; i++)
+		if (m->busy[i] == j->mig.id)
+			m->busy[i] = m->busy[--m->nbusy];
+	m->threads--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void *worker(void *arg)
 {
 	struct job *j = arg;
 	struct pd_migrator *m = j->m;
-	unsigned int i;
 
 	j->pw = j->foreign ? NULL : pwrmig_open();
 	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
@@ -569,13 +582,7 @@ out:
 	pwrmig_close(j->pw);
 	json_object_put(j->journal);
 	json_object_put(j->ledger);
-	pthread_mutex_lock(&m->lock);
-	for (i = 0; !j->foreign && i < m->nbusy; i++)
-		if (m->busy[i] == j->mig.id)
-			m->busy[i] = m->busy[--m->nbusy];
-	m->threads--;
-	pthread_cond_broadcast(&m->cond);
-	pthread_mutex_unlock(&m->lock);
+	job_gone(m, j);
 	free(j);
 	return NULL;
 }
@@ -632,30 +639,12 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	pthread_attr_destroy(&attr);
 	if (rc) {
 		pd_log(m->pd, 0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
-		pthread_mutex_lock(&m->lock);
-		for (i = 0; !j->foreign && i < m->nbusy; i++)
-			if (m->busy[i] == j->mig.id)
-				m->busy[i] = m->busy[--m->nbusy];
-		m->threads--;
-		pthread_cond_broadcast(&m->cond);
-		pthread_mutex_unlock(&m->lock);
+		job_gone(m, j);
 		json_object_put(j->journal);
 		free(j);
 		return -1;
 	}
 	return 0;
-}
-
-/* Is PATH at or below ROOT? */
-static int below(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	if (!strcmp(root, "/"))
-		return 1;
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
 }
 
 void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig)
@@ -673,7 +662,7 @@ void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig
 	if (!strcmp(mig->site, c->site))
 		return;		/* moving here: the sending node claims it */
 	if (pd_cgroup_path(mig->cgroup_id, path, sizeof(path)) || !*path ||
-	    !below(path, c->cgroup_root)) {
+	    !pd_path_below(path, c->cgroup_root)) {
 		pd_log(m->pd, 1, "migrate %u: cgroup %llu is not below %s here", mig->id,
 		       (unsigned long long)mig->cgroup_id, c->cgroup_root);
 		return;

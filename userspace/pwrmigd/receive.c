@@ -175,18 +175,12 @@ static int safe_path(const char *p)
 	return 1;
 }
 
-/* Is PATH (resolved) ROOT or below it? */
-static int below(const char *path, const char *root)
+/* Is PATH ROOT or below it, links resolved? */
+static int below_resolved(const char *path, const char *root)
 {
 	char rp[PATH_MAX], rr[PATH_MAX];
-	size_t n;
 
-	if (!realpath(path, rp) || !realpath(root, rr))
-		return 0;
-	n = strlen(rr);
-	if (n == 1)
-		return 1;	/* "/" */
-	return !strncmp(rp, rr, n) && (rp[n] == '/' || !rp[n]);
+	return realpath(path, rp) && realpath(root, rr) && pd_path_below(rp, rr);
 }
 
 /* A round's directory: rN or final. */
@@ -485,14 +479,15 @@ out:
 }
 
 /* Carry out the sender's decision on a restored copy. */
-static int decide(struct session *s, const char *decision, struct json_object *ledger)
+static void decide(struct session *s, const char *decision, struct json_object *ledger)
 {
+	int commit = !strcmp(decision, "commit");
 	char e[256];
 
-	if (!strcmp(decision, "commit")) {
+	if (commit) {
 		if (pd_wl_resume(s->r->pd, &s->wl, e, sizeof(e))) {
 			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
-			return -1;
+			return;
 		}
 		/*
 		 * The bill is carried only once "running" is on disk: a repeated
@@ -508,21 +503,19 @@ static int decide(struct session *s, const char *decision, struct json_object *l
 		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
 		       s->wl.name);
 		pd_crash_point(s->r->pd, "dst-resumed");
-		/*
-		 * The journal stays (state "running"): a sender that missed our
-		 * DONE sends the commit again and must hear DONE again.  DONE
-		 * first: the sender need not wait for the images to go.
-		 */
-		reply(s, PD_MSG_DONE);
-		drop_images(s->dir);
-		return 0;
 	} else {
 		pd_log(s->r->pd, 0, "receive %s-%llu: the sender aborted; dropping the copy",
 		       s->cn.peer, (unsigned long long)s->id);
 		discard(s);
 	}
 	reply(s, PD_MSG_DONE);
-	return 0;
+	/*
+	 * A committed copy's journal stays (state "running"): a sender that
+	 * missed our DONE sends the commit again and must hear DONE again.
+	 * The images go after DONE: the sender need not wait for that.
+	 */
+	if (commit)
+		drop_images(s->dir);
 }
 
 static void load_journal(struct session *s, struct json_object *j)
@@ -646,7 +639,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 			return;
 		}
 		/* The peer names the path: only where this site keeps bundles. */
-		if (!below(bundle, c->bundle_root)) {
+		if (!below_resolved(bundle, c->bundle_root)) {
 			refuse(s, "container %s: bundle '%s' is outside bundle_root %s",
 			       container, bundle, c->bundle_root);
 			pd_rmtree(s->dir);
@@ -731,16 +724,19 @@ static void new_migration(struct session *s, struct json_object *hello)
 	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
 	pthread_mutex_unlock(&s->r->lock);
 	pd_busy_stop(&busy);
+	/* A failed copy goes under the lock: a resent abort must not race it. */
 	if (rc) {
-		mig_unlock(s->r, ml);
 		refuse(s, "restore: %s", e);
-		goto drop;
+		discard(s);
+		mig_unlock(s->r, ml);
+		return;
 	}
 	if (journal(s, "restored")) {
 		/* A restart would not know this copy waits: don't offer it. */
-		mig_unlock(s->r, ml);
 		refuse(s, "cannot journal the restored copy in %s", s->dir);
-		goto drop;
+		discard(s);
+		mig_unlock(s->r, ml);
+		return;
 	}
 	mig_unlock(s->r, ml);
 	pd_crash_point(s->r->pd, "dst-restored");
