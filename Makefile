@@ -190,7 +190,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.

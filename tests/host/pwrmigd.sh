@@ -76,7 +76,8 @@ nvml_library = $T_TOP/build/tests/nvml/libnvidia-ml.so.1
 gpu_idle_mw = 20000
 EOF
 url=http://127.0.0.1:$port/metrics
-progs_before=$(bpftool prog show 2>/dev/null | grep -c sched_switch)
+# BPF programs held by PID (its fds of programs and links), one id a line.
+prog_ids() { grep -hs '^prog_id:' /proc/"$1"/fdinfo/* | awk '{ print $2 }' | sort -un; }
 
 # Two "GPU jobs": sleepers in the cgroups, 75 % and 25 % of one GPU's SMs.
 # Each is in its cgroup before NVML (the double) names its PID.
@@ -94,6 +95,19 @@ $pd -c "$work/pd.conf" -v 2> "$work/pd.log" &
 pdpid=$!
 for i in $(seq 100); do metrics "$url" save "$work/m" 2>/dev/null && break; sleep 0.1; done
 t_check "pwrmigd serves /metrics in module-less mode" grep -q 'pwrmig_meter_info{mode="bpf",meter="model",estimated="true"} 1' "$work/m"
+own=$(prog_ids "$pdpid")
+for id in $own; do bpftool prog show id "$id"; done | grep -q sched_switch &&
+	t_ok "pwrmigd holds its own sched_switch program (ids $(echo $own))" ||
+	t_fail "pwrmigd holds its own sched_switch program" "ids: $own"
+# Another tool's sched_switch program (the same collector, same name)
+# comes and stays while pwrmigd runs: nothing below may count it.
+coproc BYSTANDER { exec build/tests/lib/bpf_bystander; }
+pids+=($BYSTANDER_PID)
+bystander=
+while read -r -u "${BYSTANDER[0]}" l && [ "$l" != ready ]; do bystander+=" $l"; done
+bystander=$(printf '%s\n' $bystander | sort -un | paste -sd' ')
+[ -n "$bystander" ] && t_ok "an unrelated sched_switch program is attached (ids $bystander)" ||
+	t_fail "an unrelated sched_switch program is attached"
 
 spin() {
 	taskset -c 0 bash -c "echo \$\$ > $v2/$1/cgroup.procs; ${v1:+echo \$\$ > $v1/$1/cgroup.procs;} while :; do :; done" &
@@ -282,10 +296,15 @@ kill -TERM "$pdpid"; wait "$pdpid"; rc=$?
 t_expect "SIGTERM: exit 0" 0 "$rc"
 grep -q 'Terminated: stopping' "$work/pd.log" && t_ok "SIGTERM is logged" || t_fail "SIGTERM is logged" "$(tail -n 3 "$work/pd.log")"
 # The kernel frees programs after an RCU grace period: poll for it.
+left() { local id; for id in $own; do bpftool prog show id "$id" > /dev/null 2>&1 && echo "$id"; done; }
 for i in $(seq 50); do
-	progs=$(bpftool prog show 2>/dev/null | grep -c sched_switch)
-	[ "$progs" = "$progs_before" ] && break
+	[ -z "$(left)" ] && break
 	sleep 0.1
 done
-t_expect "the eBPF program is detached on exit" "$progs_before" "$progs"
+t_expect "pwrmigd's eBPF programs are gone after it exits" "" "$(left)"
+kept=0
+for id in $bystander; do bpftool prog show id "$id" > /dev/null 2>&1 || kept=1; done
+t_expect "the unrelated program is still attached" 0 "$kept"
+eval "exec ${BYSTANDER[1]}>&-"
+wait "$BYSTANDER_PID"
 t_done
