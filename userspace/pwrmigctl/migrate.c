@@ -54,16 +54,26 @@ static int final_state(uint32_t s)
 	       s == PWRMIG_MIGRATE_STATE_CANCELLED || s == PWRMIG_MIGRATE_STATE_TIMED_OUT;
 }
 
-static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id)
+/*
+ * Print request ID's changes until it ends.  FIRST, when given, is its
+ * state as submitted, with the caller subscribed before submitting it, so
+ * that a daemon's quick claim cannot hide the pending state.
+ */
+static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id,
+			  const struct pwrmig_migration *first)
 {
 	struct pwrmig_migration m, last = { 0 };
 	struct pwrmig_event ev;
 	int n, changed;
 
-	if (pwrmig_subscribe(pw, PWRMIG_MCGRP_MIGRATE))
-		return ctl_error(ctl, "migrate wait");
-	if (pwrmig_migrate_get(pw, id, &m))
-		return ctl_error(ctl, "migrate wait");
+	if (first) {
+		m = *first;
+	} else {
+		if (pwrmig_subscribe(pw, PWRMIG_MCGRP_MIGRATE))
+			return ctl_error(ctl, "migrate wait");
+		if (pwrmig_migrate_get(pw, id, &m))
+			return ctl_error(ctl, "migrate wait");
+	}
 	for (;;) {
 		changed = m.state != last.state || m.phase != last.phase ||
 			  m.bytes != last.bytes || m.rounds != last.rounds;
@@ -152,10 +162,12 @@ static int migrate_start(struct ctl *ctl, int argc, char **argv)
 	o.requester = requester;
 	o.timeout_s = timeout;
 	o.container = container[0] ? container : NULL;
+	if (wait && pwrmig_subscribe(pw, PWRMIG_MCGRP_MIGRATE))
+		return ctl_error(ctl, "migrate start");
 	if (pwrmig_migrate_submit(pw, &o, &m))
 		return ctl_error(ctl, "migrate start");
 	if (wait)
-		return migrate_follow(ctl, pw, m.id);
+		return migrate_follow(ctl, pw, m.id, &m);
 	migration_print(ctl, &m);
 	out_end(ctl);
 	return EXIT_OK;
@@ -199,7 +211,7 @@ static int migrate_wait(struct ctl *ctl, int argc, char **argv)
 	pw = ctl_pw(ctl);
 	if (!pw)
 		return EXIT_FAIL;
-	return migrate_follow(ctl, pw, id);
+	return migrate_follow(ctl, pw, id, NULL);
 }
 
 static int migrate_cancel(struct ctl *ctl, int argc, char **argv)
