@@ -37,7 +37,7 @@ CTL_LIBS	:= $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
-		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib \
+		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib -Iuserspace/common \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
@@ -114,7 +114,9 @@ bpf: $(BUILD)/lib/libpwrmig-bpf.a
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/specnames.o
+# Pure helpers that more than one program uses (parsers).
+COMMON_OBJS	:= $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/common/*.c))
+CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/specnames.o $(COMMON_OBJS)
 
 # Names of ops and attributes for decoders, generated from the spec.
 $(BUILD)/gen/specnames.c: Documentation/netlink/specs/pwrmig.yaml scripts/spec-names
@@ -161,7 +163,7 @@ PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 # the configuration's limits (state_dir, cgroup_root: 255 bytes).
 $(BUILD)/obj/userspace/pwrmigd/%.o: ALL_CFLAGS += -Wno-format-truncation
 PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd openssl 2>/dev/null) -ldl -lpthread
-$(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+$(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
@@ -171,12 +173,26 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig
 $(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c tests/gpu/no_gpu_bpf.c \
 		$(BUILD)/obj/userspace/pwrmigd/gpu.o $(BUILD)/obj/userspace/pwrmigd/gpu_drm.o \
 		$(BUILD)/obj/userspace/pwrmigd/cgroups.o $(BUILD)/obj/userspace/pwrmigd/config.o \
-		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a
+		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a $(COMMON_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigd -o $@ $(filter %.c %.o %.a,$^) -ldl
 
-userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/bin/pwrmig-gpu-check $(BUILD)/lib/libpwrmig.so.$(VERSION)
+# The peak-shaving controller: COIN-OR CLP (the planning LP) and CBC (the
+# offline optimum's MILP) through their C interfaces, json-c, libpwrmig
+# (the module), libmicrohttpd (its metrics), libcurl (remote /metrics).
+SHP_SRCS	:= $(wildcard userspace/pwrmig-shaper/*.c)
+SHP_OBJS	:= $(SHP_SRCS:%.c=$(BUILD)/obj/%.o)
+SHP_LIBS	:= $(shell pkg-config --libs cbc libmicrohttpd libcurl 2>/dev/null) -lpthread -lm
+# Where make install puts the tariffs: a live configuration's default.
+$(BUILD)/obj/userspace/pwrmig-shaper/%.o: ALL_CFLAGS += -DPWRMIG_DATADIR='"$(PREFIX)/share/pwrmig"' 
+$(BUILD)/bin/pwrmig-shaper: $(SHP_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(SHP_LIBS)
+
+userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/bin/pwrmig-gpu-check \
+	   $(BUILD)/lib/libpwrmig.so.$(VERSION) $(BUILD)/bin/pwrmig-shaper
 
 # ---- tests (kselftest harness) ---------------------------------------------
 TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
@@ -184,6 +200,14 @@ HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 
 TEST_LIBS   := $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+
+# The shaper's unit tests: its objects but main, and its libraries.
+SHP_TEST_OBJS := $(filter-out %/main.o,$(SHP_OBJS)) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a
+$(BUILD)/tests/host/shaper_%: tests/host/shaper_%.c $(SHP_TEST_OBJS) $(KSRC)/.stamp Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmig-shaper -o $@ $< $(SHP_TEST_OBJS) \
+		$(PKG_LIBS) $(SHP_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(call msg,CC,$@)
@@ -232,6 +256,7 @@ bench: all
 	$(Q)scripts/bench --host
 	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done
 	$(Q)scripts/bench-migrate --kernel 6.1
+	$(Q)scripts/bench-shaper
 
 # ---- spec -> uapi header and ops table ---------------------------------------
 regen: ksrc
@@ -250,6 +275,11 @@ install: all
 	done
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigctl $(DESTDIR)$(PREFIX)/sbin/pwrmigctl
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigd $(DESTDIR)$(PREFIX)/sbin/pwrmigd
+	$(Q)install -D -m 755 $(BUILD)/bin/pwrmig-shaper $(DESTDIR)$(PREFIX)/sbin/pwrmig-shaper
+	$(Q)install -D -m 644 Documentation/man/pwrmig-shaper.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/pwrmig-shaper.8
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/pwrmig/tariffs
+	$(Q)install -m 644 data/tariffs/*.tariff $(DESTDIR)$(PREFIX)/share/pwrmig/tariffs/
 	$(Q)install -D -m 644 Documentation/pwrmigd.conf $(DESTDIR)/etc/pwrmig/pwrmigd.conf.example
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|' scripts/pwrmigd.service.in \

@@ -129,38 +129,6 @@ int arg_u64(const char *what, const char *s, uint64_t *v)
 }
 
 /* "1.2195" with DECIMALS 6 -> 1219500; at most MAX_WHOLE before the point. */
-int fixed_parse(const char *s, unsigned int decimals, uint64_t max_whole, uint64_t *out)
-{
-	uint64_t whole = 0, frac = 0, scale = 1, one;
-	const char *p = s;
-	unsigned int i;
-
-	for (i = 0; i < decimals; i++)
-		scale *= 10;
-	one = scale;
-	if (!*p)
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		whole = whole * 10 + (*p - '0');
-		if (whole > max_whole)
-			goto bad;
-	}
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			if (scale == 1)
-				goto bad;
-			scale /= 10;
-			frac += (*p - '0') * scale;
-		}
-	}
-	if (*p)
-		goto bad;
-	*out = whole * one + frac;
-	return 0;
-bad:
-	return -1;
-}
-
 int arg_fixed(const char *what, const char *s, unsigned int decimals,
 	      uint64_t max_whole, uint64_t *out)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "pwrmigd.h"
 
 void pd_config_defaults(struct pd_config *c)
@@ -67,39 +68,6 @@ static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 	errno = 0;
 	*out = strtoull(v, &end, 10);
 	return errno || *end || *out < min || *out > max ? -1 : 0;
-}
-
-/* "1.2195" -> 1219500 with 6 decimals. */
-static int parse_fixed(const char *v, unsigned int decimals, uint64_t max_whole,
-		       uint64_t *out)
-{
-	uint64_t whole = 0, frac = 0, scale = 1;
-	unsigned int i;
-
-	for (i = 0; i < decimals; i++)
-		scale *= 10;
-	*out = 0;
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	for (; isdigit((unsigned char)*v); v++)
-		if ((whole = whole * 10 + (*v - '0')) > max_whole)
-			return -1;
-	if (*v == '.') {
-		uint64_t s = scale;
-
-		for (v++; isdigit((unsigned char)*v); v++) {
-			if (s == 1)
-				return -1;
-			s /= 10;
-			frac += (*v - '0') * s;
-		}
-	}
-	if (*v)
-		return -1;
-	for (i = 0; i < decimals; i++)
-		whole *= 10;
-	*out = whole + frac;
-	return 0;
 }
 
 static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_port)
@@ -229,7 +197,7 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		snprintf(c->site, sizeof(c->site), "%s", v);
 	} else if (!strcmp(k, "price")) {
 		*why = "price must be 0-1000 per kWh with at most 6 decimals";
-		return parse_fixed(v, 6, 1000, &c->price);
+		return fixed_parse(v, 6, 1000, &c->price);
 	} else if (!strcmp(k, "currency")) {
 		*why = "currency must be an ISO 4217 code (three capital letters)";
 		if (strlen(v) != 3 || !isupper((unsigned char)v[0]) ||
@@ -238,7 +206,7 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 		memcpy(c->currency, v, 4);
 	} else if (!strcmp(k, "pue")) {
 		*why = "pue must be 1-5 with at most 3 decimals";
-		if (parse_fixed(v, 3, 5, &u) || u < 1000)
+		if (fixed_parse(v, 3, 5, &u) || u < 1000)
 			return -1;
 		c->pue_milli = u;
 	} else if (!strcmp(k, "gpu")) {

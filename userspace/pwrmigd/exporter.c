@@ -15,73 +15,21 @@
 #include <microhttpd.h>
 
 #include "pwrmigd.h"
+#include "text.h"
 
 struct pd_exporter {
 	struct MHD_Daemon *mhd;
 };
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void bprintf(struct buf *b, const char *fmt, ...)
+static void head(struct text *b, const char *name, const char *type, const char *help)
 {
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len) {
-			b->len += n;
-			return;
-		}
-		b->cap = b->cap * 2 + n + 1;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			b->oom = 1;
-			return;
-		}
-	}
-}
-
-/* A label value: backslash, double quote and newline escaped. */
-static const char *esc(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < len; s++) {
-		if (*s == '\\' || *s == '"') {
-			out[o++] = '\\';
-			out[o++] = *s;
-		} else if (*s == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = *s;
-		}
-	}
-	out[o] = 0;
-	return out;
-}
-
-static void head(struct buf *b, const char *name, const char *type, const char *help)
-{
-	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	text_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Micro-units as a decimal with six places, exactly. */
-static void micro(struct buf *b, uint64_t v)
+static void micro(struct text *b, uint64_t v)
 {
-	bprintf(b, "%llu.%06llu\n", (unsigned long long)(v / 1000000),
+	text_printf(b, "%llu.%06llu\n", (unsigned long long)(v / 1000000),
 		(unsigned long long)(v % 1000000));
 }
 
@@ -91,7 +39,7 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 {
 	struct pd_snapshot *s = &pd->snap;
 	char path[600], name[200];
-	struct buf b = { 0 };
+	struct text b = { 0 };
 	size_t i;
 	int d;
 
@@ -106,16 +54,16 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	head(&b, "pwrmig_meter_info", "gauge",
 	     "Where the figures come from: mode (module or bpf) and meter; "
 	     "estimated=\"true\" when a power model stands in for a meter.");
-	bprintf(&b, "pwrmig_meter_info{mode=\"%s\",meter=\"%s\",estimated=\"%s\"} 1\n",
+	text_printf(&b, "pwrmig_meter_info{mode=\"%s\",meter=\"%s\",estimated=\"%s\"} 1\n",
 		s->mode ?: "none", s->meter ?: "none", s->estimated ? "true" : "false");
 	head(&b, "pwrmig_samples_total", "counter", "Samples the ledger has taken.");
-	bprintf(&b, "pwrmig_samples_total %llu\n", (unsigned long long)s->samples);
+	text_printf(&b, "pwrmig_samples_total %llu\n", (unsigned long long)s->samples);
 
 	head(&b, "pwrmig_node_energy_joules_total", "counter",
 	     "Energy the meter measured on this node since the ledger started, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if ((s->domains & (1 << d)) || (d == PD_DOM_GPU && s->ngpu)) {
-			bprintf(&b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
+			text_printf(&b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
 				pd_dom_names[d], s->estimated && d != PD_DOM_GPU ? "true" : "false");
 			micro(&b, s->total_uj[d]);
 		}
@@ -123,15 +71,15 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	     "Node power over the last sample, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			bprintf(&b, "pwrmig_node_power_watts{domain=\"%s\"} ", pd_dom_names[d]);
-			bprintf(&b, "%llu.%03llu\n", (unsigned long long)(s->power_mw[d] / 1000),
+			text_printf(&b, "pwrmig_node_power_watts{domain=\"%s\"} ", pd_dom_names[d]);
+			text_printf(&b, "%llu.%03llu\n", (unsigned long long)(s->power_mw[d] / 1000),
 				(unsigned long long)(s->power_mw[d] % 1000));
 		}
 	head(&b, "pwrmig_idle_energy_joules_total", "counter",
 	     "Energy charged to idle CPUs, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			bprintf(&b, "pwrmig_idle_energy_joules_total{domain=\"%s\"} ",
+			text_printf(&b, "pwrmig_idle_energy_joules_total{domain=\"%s\"} ",
 				pd_dom_names[d]);
 			micro(&b, s->idle_uj[d]);
 		}
@@ -139,7 +87,7 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	     "Energy of cgroups the ledger had no room for, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			bprintf(&b, "pwrmig_other_energy_joules_total{domain=\"%s\"} ",
+			text_printf(&b, "pwrmig_other_energy_joules_total{domain=\"%s\"} ",
 				pd_dom_names[d]);
 			micro(&b, s->other_uj[d]);
 		}
@@ -149,9 +97,9 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	for (i = 0; i < s->ncg; i++) {
 		const struct pd_cgroup *c = &s->cg[i];
 
-		esc(c->path, path, sizeof(path));
+		prom_label(c->path, path, sizeof(path));
 		for (d = 0; d < PD_NR_DOMS; d++) {
-			bprintf(&b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
+			text_printf(&b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
 				"domain=\"%s\",estimated=\"%s\"} ", path,
 				(unsigned long long)c->id, pd_dom_names[d],
 				c->estimated && d != PD_DOM_GPU ? "true" : "false");
@@ -163,8 +111,8 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	for (i = 0; i < s->ncg; i++) {
 		const struct pd_cgroup *c = &s->cg[i];
 
-		bprintf(&b, "pwrmig_cgroup_cpu_seconds_total{cgroup=\"%s\",id=\"%llu\"} "
-			"%llu.%09llu\n", esc(c->path, path, sizeof(path)),
+		text_printf(&b, "pwrmig_cgroup_cpu_seconds_total{cgroup=\"%s\",id=\"%llu\"} "
+			"%llu.%09llu\n", prom_label(c->path, path, sizeof(path)),
 			(unsigned long long)c->id,
 			(unsigned long long)(c->runtime_ns / 1000000000ULL),
 			(unsigned long long)(c->runtime_ns % 1000000000ULL));
@@ -181,8 +129,8 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 		for (i = 0; i < s->ncg; i++) {
 			const struct pd_cgroup *c = &s->cg[i];
 
-			bprintf(&b, "pwrmig_cgroup_cost_total{cgroup=\"%s\",id=\"%llu\","
-				"currency=\"%s\"} ", esc(c->path, path, sizeof(path)),
+			text_printf(&b, "pwrmig_cgroup_cost_total{cgroup=\"%s\",id=\"%llu\","
+				"currency=\"%s\"} ", prom_label(c->path, path, sizeof(path)),
 				(unsigned long long)c->id, cur);
 			micro(&b, c->cost_uunits);
 		}
@@ -191,8 +139,8 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	     "1 for a cgroup that was removed; its figures are kept for a while.");
 	for (i = 0; i < s->ncg; i++)
 		if (s->cg[i].gone)
-			bprintf(&b, "pwrmig_cgroup_removed{cgroup=\"%s\",id=\"%llu\"} 1\n",
-				esc(s->cg[i].path, path, sizeof(path)),
+			text_printf(&b, "pwrmig_cgroup_removed{cgroup=\"%s\",id=\"%llu\"} 1\n",
+				prom_label(s->cg[i].path, path, sizeof(path)),
 				(unsigned long long)s->cg[i].id);
 
 	if (s->nsites) {
@@ -201,23 +149,23 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 		for (i = 0; i < s->nsites; i++) {
 			const struct pd_site *st = &s->sites[i];
 
-			bprintf(&b, "pwrmig_site_price_per_kwh{site=\"%s\",currency=\"%s\","
-				"local=\"%s\"} ", esc(st->name, name, sizeof(name)),
+			text_printf(&b, "pwrmig_site_price_per_kwh{site=\"%s\",currency=\"%s\","
+				"local=\"%s\"} ", prom_label(st->name, name, sizeof(name)),
 				st->currency, st->local ? "true" : "false");
 			micro(&b, st->price);
 		}
 		head(&b, "pwrmig_site_pue_ratio", "gauge",
 		     "A site's power usage effectiveness.");
 		for (i = 0; i < s->nsites; i++)
-			bprintf(&b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
-				esc(s->sites[i].name, name, sizeof(name)),
+			text_printf(&b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
+				prom_label(s->sites[i].name, name, sizeof(name)),
 				s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
 		head(&b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
 		     "A site's grid carbon intensity, where known.");
 		for (i = 0; i < s->nsites; i++)
 			if (s->sites[i].has_carbon)
-				bprintf(&b, "pwrmig_site_carbon_grams_per_kwh{site=\"%s\"} %u\n",
-					esc(s->sites[i].name, name, sizeof(name)),
+				text_printf(&b, "pwrmig_site_carbon_grams_per_kwh{site=\"%s\"} %u\n",
+					prom_label(s->sites[i].name, name, sizeof(name)),
 					s->sites[i].carbon_g_per_kwh);
 	}
 
@@ -225,45 +173,45 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 		head(&b, "pwrmig_gpu_info", "gauge",
 		     "A GPU pwrmigd meters, and what meters it (nvml, hwmon_energy, hwmon_power_average, hwmon_power_input).");
 		for (i = 0; i < s->ngpu; i++)
-			bprintf(&b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
-				s->gpu[i].index, esc(s->gpu[i].name, name, sizeof(name)),
+			text_printf(&b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
+				s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)),
 				s->gpu[i].meter);
 		head(&b, "pwrmig_gpu_energy_joules_total", "counter",
 		     "Energy a GPU used since pwrmigd started (NVML's counter, hwmon's counter, or hwmon's power integrated).");
 		for (i = 0; i < s->ngpu; i++) {
-			bprintf(&b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
-				s->gpu[i].index, esc(s->gpu[i].name, name, sizeof(name)));
+			text_printf(&b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
+				s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)));
 			micro(&b, s->gpu[i].energy_uj);
 		}
 		head(&b, "pwrmig_gpu_idle_energy_joules_total", "counter",
 		     "GPU energy not charged to any cgroup: idle power, or nobody to charge.");
 		for (i = 0; i < s->ngpu; i++) {
-			bprintf(&b, "pwrmig_gpu_idle_energy_joules_total{device=\"%u\"} ",
+			text_printf(&b, "pwrmig_gpu_idle_energy_joules_total{device=\"%u\"} ",
 				s->gpu[i].index);
 			micro(&b, s->gpu[i].idle_uj);
 		}
 		head(&b, "pwrmig_gpu_power_watts", "gauge", "GPU power as its meter reports it.");
 		for (i = 0; i < s->ngpu; i++)
-			bprintf(&b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
+			text_printf(&b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
 				s->gpu[i].index, (unsigned long long)(s->gpu[i].power_mw / 1000),
 				(unsigned long long)(s->gpu[i].power_mw % 1000));
 		head(&b, "pwrmig_gpu_energy_resets_total", "counter",
 		     "Times a GPU's energy counter restarted (driver reload).");
 		for (i = 0; i < s->ngpu; i++)
-			bprintf(&b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
+			text_printf(&b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
 				s->gpu[i].index, (unsigned long long)s->gpu[i].resets);
 		head(&b, "pwrmig_gpu_read_errors_total", "counter",
 		     "GPU energy or power readings that failed (hwmon: taken as 0 W, e.g. a suspended GPU).");
 		for (i = 0; i < s->ngpu; i++)
-			bprintf(&b, "pwrmig_gpu_read_errors_total{device=\"%u\"} %llu\n",
+			text_printf(&b, "pwrmig_gpu_read_errors_total{device=\"%u\"} %llu\n",
 				s->gpu[i].index, (unsigned long long)s->gpu[i].read_errors);
 		head(&b, "pwrmig_gpu_report_errors_total", "counter",
 		     "GPU energy reports the module refused (the energy stays idle).");
-		bprintf(&b, "pwrmig_gpu_report_errors_total %llu\n",
+		text_printf(&b, "pwrmig_gpu_report_errors_total %llu\n",
 			(unsigned long long)s->gpu_report_errors);
 	}
 	head(&b, "pwrmig_scrapes_total", "counter", "Scrapes of this endpoint.");
-	bprintf(&b, "pwrmig_scrapes_total %llu\n", (unsigned long long)s->scrapes);
+	text_printf(&b, "pwrmig_scrapes_total %llu\n", (unsigned long long)s->scrapes);
 	pthread_mutex_unlock(&pd->lock);
 	if (b.oom) {
 		free(b.p);

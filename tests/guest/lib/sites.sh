@@ -10,7 +10,6 @@
 # reason, where `criu check` fails.
 ctl=build/bin/pwrmigctl
 pd=build/bin/pwrmigd
-tj=build/tests/mig/trainjob
 ko=build/kmod/$(uname -r)/pwrmig.ko
 cg=/sys/fs/cgroup
 W=$(mktemp -d -p "$T_TOP/build")
@@ -106,28 +105,5 @@ expect_done() {
 	tail -n 25 "$W/west.log" | sed 's/^/#   west: /'
 }
 
-step_of() { tail -n 1 "$1" 2>/dev/null | awk '{ print $2 }'; }
-# running FILE: the job's step advances within 5 s.
-advancing() {
-	local a b i
-	a=$(step_of "$1")
-	for i in $(seq 50); do
-		sleep 0.1; b=$(step_of "$1")
-		[ -n "$b" ] && [ "${b:-0}" -gt "${a:-0}" ] && return 0
-	done
-	return 1
-}
-# Each step appears once and in order: the job neither restarted nor forked.
-contiguous() {
-	awk '$2 != NR { print "line " NR ": step " $2; bad = 1; exit } END { exit bad }' "$1"
-}
-# start_job NAME PROGRESS [TRAINJOB-OPTION...]: a training job in /east/NAME,
-# the init of its own PID namespace; waits until it steps.
-start_job() {
-	local name=$1 prog=$2
-	shift 2
-	mkdir -p "$cg/east/$name"
-	bash -c "echo \$\$ > $cg/east/$name/cgroup.procs; exec $tj --pidns $* $prog" \
-		> /dev/null 2> "$W/$name.err" < /dev/null
-	advancing "$prog"
-}
+JOB_SITE=east JOB_ERR=$W
+source "$(dirname "${BASH_SOURCE[0]}")/jobs.sh"
