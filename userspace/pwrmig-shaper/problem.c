@@ -24,13 +24,12 @@ void pjob_init(struct shp_pjob *pj, const struct shp_world *w, const struct shp_
 			continue;
 		pj->sites |= 1u << s;
 		pj->move_cost[s] = move_cost(w, job, loc, s, price_loc, 1) * w->move.hysteresis;
-		/*
-		 * A move's slot is taken whole and yields less work: a slot of
-		 * room at the end.  Work is planned in whole slots, which is what
-		 * it takes of room, the last one too.
-		 */
-		pj->move_loss[s] = ceil(move_frozen_s(w, job, loc, s) / slot_s);
+		pj->move_loss[s] = move_frozen_s(w, job, loc, s) / slot_s;
 	}
+	/*
+	 * Work is planned in whole slots, which is what it takes of room, the
+	 * last one too (a move's frozen time makes it fractional).
+	 */
 	pj->work = ceil(left - 1e-9);
 	/* Overdue, or not deferrable: as soon as possible. */
 	pj->last = last > 0 ? last : (int)ceil(left);
