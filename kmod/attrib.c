@@ -6,6 +6,7 @@
 #include "attrib.h"
 
 #define NSEC_PER_SEC_ULL	1000000000ULL
+#define LLONG_MAX_ULL		0x7fffffffffffffffULL
 #define FRAC_ONE		(1LL << 32)
 
 unsigned long long pwrmig_mul_div(unsigned long long a, unsigned long long b,
@@ -174,6 +175,29 @@ void pwrmig_split(unsigned long long total, struct pwrmig_share *s,
 		else if (s[i].carry < -2 * FRAC_ONE)
 			s[i].carry = -2 * FRAC_ONE;
 	}
+}
+
+unsigned long long pwrmig_idle(long long *bal, unsigned long long wall,
+			       unsigned long long busy)
+{
+	unsigned long long debt = *bal < 0 ? -(unsigned long long)*bal : 0;
+
+	if (wall > busy && wall - busy > debt) {
+		*bal = 0;
+		return wall - busy - debt;
+	}
+	if (wall > busy)
+		debt -= wall - busy;
+	else if (busy - wall < wall && debt < wall)
+		debt += busy - wall;
+	else
+		debt = wall;
+	if (debt > wall)
+		debt = wall;
+	if (debt > LLONG_MAX_ULL)
+		debt = LLONG_MAX_ULL;
+	*bal = -(long long)debt;
+	return 0;
 }
 
 void pwrmig_cost_add(struct pwrmig_cost *c, unsigned long long energy_uj,

@@ -71,6 +71,21 @@ void pwrmig_split(unsigned long long total, struct pwrmig_share *s,
 		  unsigned int n);
 
 /*
+ * Idle time over one sample: WALL less BUSY, where BUSY comes from the
+ * tasks' runtimes.  A running task's runtime is brought up to date only
+ * at its next tick or switch, so one sample can see less busy time than
+ * ran (the difference would count as idle) and the next more than its
+ * wall time.  *BAL, zero or negative, carries busy time seen beyond the
+ * wall time into the samples that follow, where it is taken from their
+ * idle time: over a run of busy samples the idle charged stays within
+ * one such lag instead of growing with every sample.  The debt carried
+ * is bounded by WALL (a runtime that jumps must not hide real idle for
+ * long).
+ */
+unsigned long long pwrmig_idle(long long *bal, unsigned long long wall,
+			       unsigned long long busy);
+
+/*
  * Cost of energy at a price, accrued without drift: the remainders of
  * both divisions are kept for the next call.
  */

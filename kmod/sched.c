@@ -35,6 +35,7 @@ struct pwrmig_cpu {
 	u64 in_sum;		/* se.sum_exec_runtime of the running task when charged last */
 	u64 last_ns;		/* local_clock() of the last harvest */
 	u64 busy_ns;		/* charged since the last harvest */
+	s64 idle_bal;		/* busy time seen beyond wall time (pwrmig_idle) */
 	struct pwrmig_harvest h;
 };
 
@@ -106,7 +107,7 @@ static void pwrmig_harvest_ipi(void *arg)
 	if (!is_idle_task(current))
 		pwrmig_charge(pc, current);
 	wall = now - pc->last_ns;
-	pc->h.idle_ns = wall > pc->busy_ns ? wall - pc->busy_ns : 0;
+	pc->h.idle_ns = pwrmig_idle(&pc->idle_bal, wall, pc->busy_ns);
 	memcpy(arg, &pc->h, sizeof(pc->h));
 	memset(&pc->h, 0, sizeof(pc->h));
 	pc->busy_ns = 0;
@@ -125,6 +126,7 @@ static void pwrmig_reset_ipi(void *arg)
 
 	memset(&pc->h, 0, sizeof(pc->h));
 	pc->busy_ns = 0;
+	pc->idle_bal = 0;
 	pc->last_ns = local_clock();
 	pc->in_task = current;
 	pc->in_sum = current->se.sum_exec_runtime;

@@ -218,4 +218,55 @@ TEST(mul_div)
 	EXPECT_EQ(333, pwrmig_mul_div(1000, 1, 3));
 }
 
+/*
+ * CPU time seen through runtimes that lag (a running task's runtime is
+ * brought up to date at its next tick): sample K sees what ran up to
+ * K * WALL less a lag of up to 10 ms.  BUSY_PPM of the time really ran.
+ */
+static uint64_t idle_over(unsigned int samples, uint64_t busy_ppm)
+{
+	const uint64_t wall = 100000000, lag_max = 10000000;
+	uint64_t seen, seen_last = 0, idle = 0, ran;
+	long long bal = 0;
+	unsigned int k;
+
+	for (k = 1; k <= samples; k++) {
+		ran = k * wall / 1000000 * busy_ppm;
+		seen = ran - next_rand() % lag_max;
+		if (seen < seen_last)
+			seen = seen_last;
+		idle += pwrmig_idle(&bal, wall, seen - seen_last);
+		seen_last = seen;
+	}
+	return idle;
+}
+
+TEST(idle_lag_does_not_add_up)
+{
+	/* Busy throughout: what is charged as idle stays within one lag. */
+	EXPECT_GE(10000000ULL, idle_over(1000, 1000000));
+}
+
+TEST(idle_real_idle_kept)
+{
+	uint64_t idle = idle_over(1000, 600000), want = 1000ULL * 40000000;
+
+	/* 40 % idle over 100 s, within one lag. */
+	EXPECT_GE(idle, want - 10000000);
+	EXPECT_LE(idle, want + 10000000);
+}
+
+TEST(idle_debt_bounded)
+{
+	long long bal = 0;
+
+	/* A runtime that jumps by ten samples hides at most one's idle. */
+	EXPECT_EQ(0, pwrmig_idle(&bal, 1000, 11000));
+	EXPECT_EQ(-1000, bal);
+	EXPECT_EQ(0, pwrmig_idle(&bal, 1000, 0));
+	EXPECT_EQ(1000, pwrmig_idle(&bal, 1000, 0));
+	EXPECT_EQ(0, bal);
+	EXPECT_EQ(400, pwrmig_idle(&bal, 1000, 600));
+}
+
 TEST_HARNESS_MAIN

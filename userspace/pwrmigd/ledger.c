@@ -84,6 +84,7 @@ struct pd_ledger {
 	unsigned int nzones;
 	uint64_t model_rem;		/* pJ below a uJ */
 	uint64_t last_ns, last_over, over_delta;
+	long long idle_bal;		/* see pwrmig_idle() */
 	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
 	uint64_t samples;
 	uint64_t power_mw[PD_NR_DOMS];
@@ -448,7 +449,7 @@ int pd_ledger_sample(struct pd_ledger *l)
 	 * module counts it. */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	wall = elapsed * (cpus > 0 ? cpus : 1);
-	idle = wall > busy ? wall - busy : 0;
+	idle = pwrmig_idle(&l->idle_bal, wall, busy);
 
 	meter_read(l, busy, idle, elapsed, uj);
 	n = l->nactive + 2;
