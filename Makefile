@@ -214,7 +214,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.
@@ -229,6 +229,11 @@ $(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERS
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/lib -lpwrmig \
 		-Wl,-rpath,'$$ORIGIN/../lib'
+
+$(BUILD)/bench/split: tests/bench/split.c $(BUILD)/obj/kmod/attrib.o Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ikmod -o $@ $< $(BUILD)/obj/kmod/attrib.o
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libpwrmig.a Makefile
 	$(call msg,CC,$@)

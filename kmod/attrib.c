@@ -107,13 +107,86 @@ unsigned long long pwrmig_counter_advance(struct pwrmig_counter *c,
 	return delta;
 }
 
+/*
+ * Units shares would take if every share whose carry, less the units it
+ * took, is still above T took one more (each unit costs FRAC_ONE of carry):
+ * stops counting past CAP.
+ */
+static unsigned long long units_above(const struct pwrmig_share *s,
+				      unsigned int n, long long t,
+				      unsigned long long cap)
+{
+	unsigned long long units = 0, d;
+	unsigned int i;
+
+
+	for (i = 0; i < n && units <= cap; i++) {
+		if (s[i].carry <= t)
+			continue;
+		/* Mostly one unit: spare the division. */
+		d = s[i].carry - t - 1;
+		units += d < FRAC_ONE ? 1 : d / FRAC_ONE + 1;
+	}
+	return units;
+}
+
+/*
+ * Hand LEFT units, one at a time, to the share owed the most (the lowest
+ * index among equals), taking FRAC_ONE from its carry each time.  Done
+ * one at a time that is O(n * left), and LEFT is up to n - 1: 160 ms at
+ * 16 384 shares.  The same result in O(n log range): the units go to the
+ * LEFT largest of the values carry - k * FRAC_ONE (k = 0, 1, ...), ties
+ * by index.  Find the smallest T with at most LEFT values above it; every
+ * value above T takes a unit, and the units still left go to the shares
+ * sitting at exactly T, lowest index first.
+ */
+static void hand_out(struct pwrmig_share *s, unsigned int n,
+		     unsigned long long left)
+{
+	long long lo, hi, t, max = s[0].carry;
+	unsigned long long k;
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		if (s[i].carry > max)
+			max = s[i].carry;
+	/*
+	 * Carries are within (-2^33, 3 * 2^32) here: the share owed the most
+	 * alone has LEFT values above LO.
+	 */
+	hi = max;
+	lo = left < (1ULL << 29) ? max - (long long)(left + 1) * FRAC_ONE :
+				   -(1LL << 62);
+	while (lo < hi) {
+		t = lo + (hi - lo) / 2;
+		if (units_above(s, n, t, left) <= left)
+			hi = t;
+		else
+			lo = t + 1;
+	}
+	t = hi;
+	for (i = 0; i < n; i++) {
+		if (s[i].carry <= t)
+			continue;
+		k = (unsigned long long)(s[i].carry - t - 1) / FRAC_ONE + 1;
+		s[i].out += k;
+		s[i].carry -= (long long)k * FRAC_ONE;
+		left -= k;
+	}
+	for (i = 0; i < n && left; i++) {
+		if (s[i].carry == t) {
+			s[i].out++;
+			s[i].carry -= FRAC_ONE;
+			left--;
+		}
+	}
+}
+
 void pwrmig_split(unsigned long long total, struct pwrmig_share *s,
 		  unsigned int n)
 {
 	unsigned long long sum = 0, given = 0, left, w, wmax = 0;
-	unsigned int i, j, shift = 0, limit_bits;
-	long long acc, best_acc;
-	int best;
+	unsigned int i, shift = 0, limit_bits;
 
 	if (!n)
 		return;
@@ -149,24 +222,9 @@ void pwrmig_split(unsigned long long total, struct pwrmig_share *s,
 		s[i].carry += (long long)(((total * w % sum) << 32) / sum);
 	}
 
-	/*
-	 * Hand the units the floors left over to the shares owed the most.
-	 * LEFT < N, and N is the number of cgroups that ran on a package in
-	 * one interval, so the quadratic scan stays small.
-	 */
-	for (left = total - given; left; left--) {
-		best = -1;
-		best_acc = 0;
-		for (j = 0; j < n; j++) {
-			acc = s[j].carry;
-			if (best < 0 || acc > best_acc) {
-				best = j;
-				best_acc = acc;
-			}
-		}
-		s[best].out++;
-		s[best].carry -= FRAC_ONE;
-	}
+	left = total - given;
+	if (left)
+		hand_out(s, n, left);
 
 	/* Keep what is carried bounded even if weights swing wildly. */
 	for (i = 0; i < n; i++) {

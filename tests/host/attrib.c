@@ -219,6 +219,124 @@ TEST(mul_div)
 }
 
 /*
+ * pwrmig_split() as it was, handing the leftover units out one at a time
+ * (O(n^2)): the reference the faster hand-out must match exactly.
+ */
+#define REF_ONE (1LL << 32)
+
+static unsigned long long ref_shr(unsigned long long v, unsigned int shift)
+{
+	return shift < 64 ? v >> shift : 0;
+}
+
+static unsigned int ref_bits_of(unsigned long long v)
+{
+	unsigned int n = 0;
+
+	while (v) {
+		n++;
+		v >>= 1;
+	}
+	return n;
+}
+
+static void split_reference(unsigned long long total, struct pwrmig_share *s,
+		  unsigned int n)
+{
+	unsigned long long sum = 0, given = 0, left, w, wmax = 0;
+	unsigned int i, j, shift = 0, limit_bits;
+	long long acc, best_acc;
+	int best;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (s[i].weight > wmax)
+			wmax = s[i].weight;
+
+	/*
+	 * Keep total * weight within 64 bits and the weight sum within 31
+	 * bits (so a remainder shifted by 32 fits): drop low weight bits.
+	 * The error this makes goes into who gets the last units, never into
+	 * the sum.
+	 */
+	limit_bits = ref_bits_of(total) < 62 ? 63 - ref_bits_of(total) : 1;
+	if (limit_bits > 31)
+		limit_bits = 31;
+	if (ref_bits_of(wmax) + ref_bits_of(n) > limit_bits)
+		shift = ref_bits_of(wmax) + ref_bits_of(n) - limit_bits;
+	for (i = 0; i < n; i++)
+		sum += ref_shr(s[i].weight, shift);
+	if (!sum) {
+		for (i = 0; i < n; i++)
+			s[i].out = 0;
+		s[0].out = total;
+		return;
+	}
+
+	for (i = 0; i < n; i++) {
+		w = ref_shr(s[i].weight, shift);
+		s[i].out = total * w / sum;
+		given += s[i].out;
+		/* The fraction owed this time, in 2^-32, joins the carry. */
+		s[i].carry += (long long)(((total * w % sum) << 32) / sum);
+	}
+
+	/*
+	 * Hand the units the floors left over to the shares owed the most.
+	 * LEFT < N, and N is the number of cgroups that ran on a package in
+	 * one interval, so the quadratic scan stays small.
+	 */
+	for (left = total - given; left; left--) {
+		best = -1;
+		best_acc = 0;
+		for (j = 0; j < n; j++) {
+			acc = s[j].carry;
+			if (best < 0 || acc > best_acc) {
+				best = j;
+				best_acc = acc;
+			}
+		}
+		s[best].out++;
+		s[best].carry -= REF_ONE;
+	}
+
+	/* Keep what is carried bounded even if weights swing wildly. */
+	for (i = 0; i < n; i++) {
+		if (s[i].carry > 2 * REF_ONE)
+			s[i].carry = 2 * REF_ONE;
+		else if (s[i].carry < -2 * REF_ONE)
+			s[i].carry = -2 * REF_ONE;
+	}
+}
+
+TEST(split_matches_one_by_one)
+{
+	static struct pwrmig_share a[3000], b[3000];
+	unsigned int round, i, n;
+	uint64_t total;
+
+	for (round = 0; round < 3000; round++) {
+		n = 1 + next_rand() % (round < 2900 ? 40 : 3000);
+		total = next_rand() >> (next_rand() % 64);
+		for (i = 0; i < n; i++) {
+			/* Few distinct weights and carries: many ties. */
+			a[i].weight = round % 3 ? next_rand() % 4 : next_rand() >> (next_rand() % 64);
+			a[i].carry = (long long)(next_rand() % 5) * (1LL << 31) -
+				     (round % 2 ? 0 : (long long)(next_rand() % (1ULL << 33)));
+			a[i].out = 0;
+			b[i] = a[i];
+		}
+		pwrmig_split(total, a, n);
+		split_reference(total, b, n);
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(b[i].out, a[i].out) TH_LOG("round %u share %u of %u", round, i, n);
+			ASSERT_EQ(b[i].carry, a[i].carry) TH_LOG("round %u share %u of %u", round, i, n);
+		}
+	}
+}
+
+/*
  * CPU time seen through runtimes that lag (a running task's runtime is
  * brought up to date at its next tick): sample K sees what ran up to
  * K * WALL less a lag of up to 10 ms.  BUSY_PPM of the time really ran.
