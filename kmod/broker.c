@@ -16,6 +16,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
+#include <net/net_namespace.h>
 
 #include "compat.h"
 #include "genl.h"
@@ -38,7 +39,8 @@ struct pwrmig_migrate {
 	u32 freeze_ms;
 	u32 error;
 	char error_msg[128];
-	u32 claimant;
+	u32 claimant;		/* port id of the claiming socket, 0: none */
+	u64 claimant_net;	/* and the cookie of its network namespace */
 	u64 created;
 	u64 updated;
 	u64 created_mono;
@@ -102,14 +104,11 @@ void pwrmig_nl_notify_migrate(const struct pwrmig_migrate *m)
 {
 	struct sk_buff *msg;
 
-	if (!pwrmig.nl_ready ||
-	    !genl_has_listeners(&pwrmig_nl_family, &init_net,
-				PWRMIG_NLGRP_MIGRATE))
+	if (!pwrmig_nl_listening(PWRMIG_NLGRP_MIGRATE))
 		return;
 	msg = migrate_msg(m, 0, 0, PWRMIG_CMD_MIGRATE_NTF);
 	if (msg)
-		genlmsg_multicast(&pwrmig_nl_family, msg, 0,
-				  PWRMIG_NLGRP_MIGRATE, GFP_KERNEL);
+		pwrmig_nl_multicast(msg, PWRMIG_NLGRP_MIGRATE);
 }
 
 static int migrate_reply(struct genl_info *info, const struct pwrmig_migrate *m)
@@ -323,6 +322,7 @@ int pwrmig_nl_migrate_claim_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	m->claimant = info->snd_portid;
+	m->claimant_net = genl_info_net(info)->net_cookie;
 	if (m->state == PWRMIG_MIGRATE_STATE_PENDING)
 		m->state = PWRMIG_MIGRATE_STATE_CLAIMED;
 	migrate_changed(m);
@@ -346,7 +346,8 @@ int pwrmig_nl_migrate_status_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!m)
 		goto out;
 	err = -EPERM;
-	if (m->claimant != info->snd_portid) {
+	if (m->claimant != info->snd_portid ||
+	    m->claimant_net != genl_info_net(info)->net_cookie) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_ID],
 				    "only the daemon that claimed the request reports on it");
 		goto out;
@@ -486,7 +487,12 @@ static int pwrmig_netlink_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	mutex_lock(&pwrmig.lock);
 	list_for_each_entry(m, &pwrmig.migrations, node) {
-		if (m->claimant == n->portid && !migrate_final(m)) {
+		/*
+		 * Port ids are per network namespace: a socket elsewhere with
+		 * the claimant's port id is not the claimant.
+		 */
+		if (m->claimant == n->portid &&
+		    m->claimant_net == n->net->net_cookie && !migrate_final(m)) {
 			m->claimant = 0;
 			migrate_changed(m);
 		}

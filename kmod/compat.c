@@ -6,6 +6,23 @@
 
 #include "compat.h"
 #include "genl.h"
+#include "pwrmig.h"
+
+/*
+ * With open_reads, the multicast groups as generated, less the telemetry
+ * group's capability.
+ */
+static struct genl_multicast_group pwrmig_open_mcgrps[PWRMIG_NLGRP_MIGRATE + 1];
+
+static const struct genl_multicast_group *
+pwrmig_mcgrps(const struct genl_multicast_group *grps, int n)
+{
+	if (!pwrmig_open_reads || WARN_ON(n != ARRAY_SIZE(pwrmig_open_mcgrps)))
+		return grps;
+	memcpy(pwrmig_open_mcgrps, grps, sizeof(pwrmig_open_mcgrps));
+	pwrmig_open_mcgrps[PWRMIG_NLGRP_TELEMETRY].flags = 0;
+	return pwrmig_open_mcgrps;
+}
 
 #ifdef PWRMIG_GENL_FOLD_OPS
 /* The real family, filled from the generated one at registration. */
@@ -113,7 +130,7 @@ static int pwrmig_fold(void)
 	pwrmig_nl_family.ops = pwrmig_fold_ops;
 	pwrmig_nl_family.n_ops = n;
 	pwrmig_nl_family.pre_doit = pwrmig_fold_pre_doit;
-	pwrmig_nl_family.mcgrps = f->mcgrps;
+	pwrmig_nl_family.mcgrps = pwrmig_mcgrps(f->mcgrps, f->n_mcgrps);
 	pwrmig_nl_family.n_mcgrps = f->n_mcgrps;
 	/* Strict validation for every command, as split ops have. */
 	pwrmig_nl_family.resv_start_op = 0;
@@ -153,6 +170,8 @@ void pwrmig_genl_unregister(void)
 #else
 int pwrmig_genl_register(void)
 {
+	pwrmig_nl_family.mcgrps = pwrmig_mcgrps(pwrmig_nl_family.mcgrps,
+						pwrmig_nl_family.n_mcgrps);
 	return genl_register_family(&pwrmig_nl_family);
 }
 

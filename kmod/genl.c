@@ -149,12 +149,14 @@ static const struct nla_policy pwrmig_cgroup_carry_nl_policy[PWRMIG_A_CGROUP_CAR
 /* Ops table for pwrmig */
 static const struct genl_split_ops pwrmig_nl_ops[] = {
 	{
-		.cmd	= PWRMIG_CMD_INFO_GET,
-		.doit	= pwrmig_nl_info_get_doit,
-		.flags	= GENL_CMD_CAP_DO,
+		.cmd		= PWRMIG_CMD_INFO_GET,
+		.pre_doit	= pwrmig_nl_read_check,
+		.doit		= pwrmig_nl_info_get_doit,
+		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= PWRMIG_CMD_CGROUP_GET,
+		.pre_doit	= pwrmig_nl_cgroup_read_check,
 		.doit		= pwrmig_nl_cgroup_get_doit,
 		.policy		= pwrmig_cgroup_get_nl_policy,
 		.maxattr	= PWRMIG_A_CGROUP_ID,
@@ -162,13 +164,15 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 	},
 	{
 		.cmd	= PWRMIG_CMD_CGROUP_GET,
+		.start	= pwrmig_nl_cgroup_dump_check,
 		.dumpit	= pwrmig_nl_cgroup_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
 	{
-		.cmd	= PWRMIG_CMD_METER_GET,
-		.doit	= pwrmig_nl_meter_get_doit,
-		.flags	= GENL_CMD_CAP_DO,
+		.cmd		= PWRMIG_CMD_METER_GET,
+		.pre_doit	= pwrmig_nl_read_check,
+		.doit		= pwrmig_nl_meter_get_doit,
+		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= PWRMIG_CMD_METER_SET,
@@ -180,6 +184,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 	},
 	{
 		.cmd		= PWRMIG_CMD_SITE_GET,
+		.pre_doit	= pwrmig_nl_read_check,
 		.doit		= pwrmig_nl_site_get_doit,
 		.policy		= pwrmig_site_get_nl_policy,
 		.maxattr	= PWRMIG_A_SITE_NAME,
@@ -187,6 +192,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 	},
 	{
 		.cmd	= PWRMIG_CMD_SITE_GET,
+		.start	= pwrmig_nl_dump_check,
 		.dumpit	= pwrmig_nl_site_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
@@ -256,6 +262,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 	},
 	{
 		.cmd		= PWRMIG_CMD_MIGRATE_GET,
+		.pre_doit	= pwrmig_nl_read_check,
 		.doit		= pwrmig_nl_migrate_get_doit,
 		.policy		= pwrmig_migrate_get_nl_policy,
 		.maxattr	= PWRMIG_A_MIGRATE_ID,
@@ -263,6 +270,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 	},
 	{
 		.cmd	= PWRMIG_CMD_MIGRATE_GET,
+		.start	= pwrmig_nl_dump_check,
 		.dumpit	= pwrmig_nl_migrate_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
@@ -285,8 +293,8 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 };
 
 static const struct genl_multicast_group pwrmig_nl_mcgrps[] = {
-	[PWRMIG_NLGRP_TELEMETRY] = { "telemetry", },
-	[PWRMIG_NLGRP_MIGRATE] = { "migrate", },
+	[PWRMIG_NLGRP_TELEMETRY] = { "telemetry", .flags = GENL_MCAST_CAP_NET_ADMIN, },
+	[PWRMIG_NLGRP_MIGRATE] = { "migrate", .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };
 
 struct genl_family pwrmig_nl_family __ro_after_init = {

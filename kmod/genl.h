@@ -14,8 +14,14 @@
 /* Common nested types */
 extern const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH + 1];
 
+int pwrmig_nl_read_check(const struct genl_split_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info);
+int pwrmig_nl_cgroup_read_check(const struct genl_split_ops *ops,
+				struct sk_buff *skb, struct genl_info *info);
 int pwrmig_nl_admin_check(const struct genl_split_ops *ops,
 			  struct sk_buff *skb, struct genl_info *info);
+int pwrmig_nl_cgroup_dump_check(struct netlink_callback *cb);
+int pwrmig_nl_dump_check(struct netlink_callback *cb);
 
 int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info);
 int pwrmig_nl_cgroup_get_doit(struct sk_buff *skb, struct genl_info *info);

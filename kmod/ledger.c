@@ -21,6 +21,8 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
 
@@ -31,30 +33,137 @@ static struct pwrmig_dom_state *dom_state(unsigned int pkg, unsigned int dom)
 	return &pwrmig.dom[pkg * PWRMIG_NR_MDOMS + dom];
 }
 
+#if BITS_PER_LONG < 64
+#error "pwrmig indexes its ledger by 64-bit cgroup id: 64-bit kernels only"
+#endif
+
 struct pwrmig_cg *pwrmig_cg_find(u64 id)
 {
-	struct pwrmig_cg *cg;
-
-	hash_for_each_possible(pwrmig.cgroups, cg, node, id)
-		if (cg->id == id)
-			return cg;
-	return NULL;
+	return xa_load(&pwrmig.cgroups, id);
 }
 
-/* NULL when the ledger is full (the caller charges "other"). */
+static void cg_free(struct pwrmig_cg *cg)
+{
+	xa_erase(&pwrmig.cgroups, cg->id);
+	if (cg->removed_ns) {
+		list_del(&cg->removed_node);
+		pwrmig.n_removed--;
+		pwrmig.freed++;
+	}
+	pwrmig.n_cgroups--;
+	kfree(cg);
+}
+
+/* Whether current's cgroup namespace is rooted at the top (sees all). */
+bool pwrmig_cgns_is_root(void)
+{
+	return current->nsproxy->cgroup_ns->root_cset->dfl_cgrp ==
+	       &cgrp_dfl_root.cgrp;
+}
+
+/*
+ * Whether the cgroup of CG is gone.  cgroup_get_from_id() looks from
+ * current's cgroup namespace, so only a look from the top counts (the
+ * sampler's kworker, a caller outside any cgroup namespace).
+ */
+static bool cg_check_removed(struct pwrmig_cg *cg)
+{
+	struct cgroup *cgrp;
+
+	if (cg->removed_ns)
+		return true;
+	if (!pwrmig_cgns_is_root())
+		return false;
+	cgrp = cgroup_get_from_id(cg->id);
+	if (!IS_ERR_OR_NULL(cgrp)) {
+		cgroup_put(cgrp);
+		return false;
+	}
+	cg->removed_ns = ktime_get_boottime_ns() ?: 1;
+	list_add_tail(&cg->removed_node, &pwrmig.removed);
+	pwrmig.n_removed++;
+	return true;
+}
+
+/*
+ * Forget removed cgroups: free those removed more than keep_removed_s
+ * ago (exporters read their last figures meanwhile), then look at up to
+ * BUDGET entries not charged in the last sample and mark the ones whose
+ * cgroup is gone.  Called by the sampler (a kworker) under pwrmig.lock.
+ */
+void pwrmig_ledger_reap(unsigned int budget)
+{
+	u64 keep = (u64)READ_ONCE(pwrmig_keep_removed_s) * NSEC_PER_SEC;
+	u64 now = ktime_get_boottime_ns();
+	struct pwrmig_cg *cg, *tmp;
+	unsigned long id;
+
+	list_for_each_entry_safe(cg, tmp, &pwrmig.removed, removed_node) {
+		if (now - cg->removed_ns < keep)
+			break;
+		cg_free(cg);
+	}
+
+	id = pwrmig.reap_next;
+	xa_for_each_start(&pwrmig.cgroups, id, cg, pwrmig.reap_next) {
+		if (!budget--)
+			break;
+		if (cg->last_sample < pwrmig.samples)
+			cg_check_removed(cg);
+	}
+	/* Past the last entry, the next scan starts from the first. */
+	pwrmig.reap_next = cg ? id : 0;
+}
+
+/*
+ * Room for one more entry: free the cgroup removed longest ago.  With
+ * none known, look for removed ones among all entries, at most once a
+ * sample (a ledger full of live cgroups stays full).
+ */
+static bool cg_make_room(void)
+{
+	/* Entries in the split being built must stay. */
+	u64 building = pwrmig.samples * pwrmig.packages;
+	struct pwrmig_cg *cg;
+	unsigned long id;
+
+	if (list_empty(&pwrmig.removed) &&
+	    pwrmig.full_scan != pwrmig.samples + 1) {
+		pwrmig.full_scan = pwrmig.samples + 1;
+		xa_for_each(&pwrmig.cgroups, id, cg)
+			if (cg->share_stamp <= building)
+				cg_check_removed(cg);
+	}
+	list_for_each_entry(cg, &pwrmig.removed, removed_node) {
+		if (cg->share_stamp <= building) {
+			cg_free(cg);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * NULL when the ledger is full of live cgroups or memory is short (the
+ * caller charges "other" or refuses).
+ */
 struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id)
 {
 	struct pwrmig_cg *cg = pwrmig_cg_find(id);
 
 	if (cg)
 		return cg;
-	if (pwrmig.n_cgroups >= pwrmig_max_cgroups)
+	if (pwrmig.n_cgroups >= pwrmig_max_cgroups && !cg_make_room())
 		return NULL;
 	cg = kzalloc(sizeof(*cg), GFP_KERNEL);
 	if (!cg)
 		return NULL;
 	cg->id = id;
-	hash_add(pwrmig.cgroups, &cg->node, id);
+	INIT_LIST_HEAD(&cg->removed_node);
+	if (xa_insert(&pwrmig.cgroups, id, cg, GFP_KERNEL)) {
+		kfree(cg);
+		return NULL;
+	}
 	pwrmig.n_cgroups++;
 	return cg;
 }
@@ -244,6 +353,7 @@ static void pwrmig_sampler_fn(struct work_struct *work)
 	mutex_lock(&pwrmig.lock);
 	if (pwrmig.meter)
 		pwrmig_sample_locked();
+	pwrmig_ledger_reap(PWRMIG_REAP_BUDGET);
 	pwrmig_broker_expire();
 	if (pwrmig.running)
 		queue_delayed_work(system_unbound_wq, &pwrmig.sampler,
@@ -311,7 +421,8 @@ int pwrmig_ledger_init(void)
 	int err;
 
 	mutex_init(&pwrmig.lock);
-	hash_init(pwrmig.cgroups);
+	xa_init(&pwrmig.cgroups);
+	INIT_LIST_HEAD(&pwrmig.removed);
 	INIT_LIST_HEAD(&pwrmig.migrations);
 	INIT_DELAYED_WORK(&pwrmig.sampler, pwrmig_sampler_fn);
 	pwrmig.packages = topology_max_packages();
@@ -354,6 +465,9 @@ int pwrmig_ledger_init(void)
 err_sched:
 	pwrmig_sched_stop();
 err_test:
+	/* The test meter's files point into what it frees: remove them first. */
+	debugfs_remove_recursive(pwrmig.debugfs);
+	pwrmig.debugfs = NULL;
 	pwrmig_meter_test_exit();
 err_debugfs:
 	debugfs_remove_recursive(pwrmig.debugfs);
@@ -365,27 +479,38 @@ err_free:
 	return err;
 }
 
-void pwrmig_ledger_exit(void)
+/*
+ * First step of unloading: no sample runs or starts from here on, by the
+ * sampler or through debugfs.  The netlink family may still call in until
+ * it is unregistered; pwrmig_ledger_exit() frees the rest after that.
+ */
+void pwrmig_ledger_stop(void)
 {
-	struct pwrmig_cg *cg;
-	struct hlist_node *tmp;
-	unsigned int bkt, i;
-
 	mutex_lock(&pwrmig.lock);
 	pwrmig.running = false;
 	mutex_unlock(&pwrmig.lock);
 	cancel_delayed_work_sync(&pwrmig.sampler);
+	/* Waits for a write to "sample" in progress. */
+	debugfs_remove_recursive(pwrmig.debugfs);
+	pwrmig.debugfs = NULL;
 	pwrmig_sched_stop();
+}
 
+void pwrmig_ledger_exit(void)
+{
+	struct pwrmig_cg *cg;
+	unsigned long id;
+	unsigned int i;
+
+	mutex_lock(&pwrmig.lock);
 	if (pwrmig.meter && pwrmig.meter->stop)
 		pwrmig.meter->stop(pwrmig.meter);
 	pwrmig.meter = NULL;
-	debugfs_remove_recursive(pwrmig.debugfs);
+	mutex_unlock(&pwrmig.lock);
 	pwrmig_meter_test_exit();
-	hash_for_each_safe(pwrmig.cgroups, bkt, tmp, cg, node) {
-		hash_del(&cg->node);
+	xa_for_each(&pwrmig.cgroups, id, cg)
 		kfree(cg);
-	}
+	xa_destroy(&pwrmig.cgroups);
 	for (i = 0; i < PWRMIG_MAX_SITES; i++)
 		kfree(pwrmig.sites[i].forecast);
 	kvfree(pwrmig.share_cg);

@@ -20,6 +20,16 @@ module_param_named(max_cgroups, pwrmig_max_cgroups, uint, 0444);
 MODULE_PARM_DESC(max_cgroups,
 		 "Most cgroups in the ledger; energy of further ones goes to the other bucket (default 65536)");
 
+unsigned int pwrmig_keep_removed_s = 300;
+module_param_named(keep_removed_s, pwrmig_keep_removed_s, uint, 0644);
+MODULE_PARM_DESC(keep_removed_s,
+		 "Seconds a removed cgroup's entry stays for exporters; sooner when room is needed (default 300)");
+
+bool pwrmig_open_reads;
+module_param_named(open_reads, pwrmig_open_reads, bool, 0444);
+MODULE_PARM_DESC(open_reads,
+		 "Let every user read per-cgroup energy and join the telemetry group (default: CAP_NET_ADMIN only)");
+
 static unsigned int interval_ms = 100;
 module_param(interval_ms, uint, 0444);
 MODULE_PARM_DESC(interval_ms,
@@ -55,12 +65,18 @@ static int __init pwrmig_init(void)
 err_broker:
 	pwrmig_broker_exit();
 err_ledger:
+	pwrmig_ledger_stop();
 	pwrmig_ledger_exit();
 	return err;
 }
 
+/*
+ * The sampler walks the broker's requests: stop it (and debugfs) first,
+ * then the family, then free.
+ */
 static void __exit pwrmig_exit(void)
 {
+	pwrmig_ledger_stop();
 	mutex_lock(&pwrmig.lock);
 	pwrmig.nl_ready = false;
 	mutex_unlock(&pwrmig.lock);

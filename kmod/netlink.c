@@ -8,10 +8,16 @@
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/cpumask.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
 #include <linux/topology.h>
+#include <linux/rcupdate.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
 
 #include "compat.h"
 #include "genl.h"
@@ -20,14 +26,123 @@
 /* ---- info ---- */
 
 /*
+ * The ledger, the sites and the broker are host-wide.  They serve the
+ * network namespaces the host's root made (those of the initial user
+ * namespace, such as "ip netns add"), notifications included; a namespace
+ * of a container's own user namespace gets a clear refusal.
+ */
+static bool pwrmig_net_served(const struct net *net)
+{
+	return net->user_ns == &init_user_ns;
+}
+
+static int pwrmig_scope_check(struct sk_buff *skb,
+			      struct netlink_ext_ack *extack)
+{
+	if (pwrmig_net_served(sock_net(skb->sk)))
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "pwrmig's ledger is host-wide: use it from a network namespace of the initial user namespace");
+	return -EOPNOTSUPP;
+}
+
+/* Whether anyone in a served namespace listens to GROUP. */
+bool pwrmig_nl_listening(unsigned int group)
+{
+	bool yes = false;
+	struct net *net;
+
+	if (!READ_ONCE(pwrmig.nl_ready))
+		return false;
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (pwrmig_net_served(net) &&
+		    genl_has_listeners(&pwrmig_nl_family, net, group)) {
+			yes = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return yes;
+}
+
+/* Send MSG to GROUP in every served namespace; consumes MSG. */
+void pwrmig_nl_multicast(struct sk_buff *msg, unsigned int group)
+{
+	struct net *net, *prev = NULL;
+	struct sk_buff *copy;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (!pwrmig_net_served(net) ||
+		    !genl_has_listeners(&pwrmig_nl_family, net, group))
+			continue;
+		if (prev) {
+			copy = skb_clone(msg, GFP_ATOMIC);
+			if (copy)
+				genlmsg_multicast_netns(&pwrmig_nl_family, prev,
+							copy, 0, group,
+							GFP_ATOMIC);
+		}
+		prev = net;
+	}
+	if (prev)
+		genlmsg_multicast_netns(&pwrmig_nl_family, prev, msg, 0, group,
+					GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	rcu_read_unlock();
+}
+
+/*
+ * Energy per cgroup at up to 100 Hz is a side channel (as RAPL's counters
+ * were, CVE-2020-8694): CAP_NET_ADMIN unless the operator opened reads.
+ */
+static int pwrmig_cgroup_read_cap(struct sk_buff *skb,
+				  struct netlink_ext_ack *extack)
+{
+	if (pwrmig_open_reads || netlink_capable(skb, CAP_NET_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(extack,
+		       "reading per-cgroup energy needs CAP_NET_ADMIN (or the module's open_reads=1)");
+	return -EPERM;
+}
+
+int pwrmig_nl_read_check(const struct genl_split_ops *ops,
+			 struct sk_buff *skb, struct genl_info *info)
+{
+	return pwrmig_scope_check(skb, info->extack);
+}
+
+int pwrmig_nl_dump_check(struct netlink_callback *cb)
+{
+	return pwrmig_scope_check(cb->skb, cb->extack);
+}
+
+int pwrmig_nl_cgroup_read_check(const struct genl_split_ops *ops,
+				struct sk_buff *skb, struct genl_info *info)
+{
+	return pwrmig_scope_check(skb, info->extack) ?:
+	       pwrmig_cgroup_read_cap(skb, info->extack);
+}
+
+int pwrmig_nl_cgroup_dump_check(struct netlink_callback *cb)
+{
+	return pwrmig_scope_check(cb->skb, cb->extack) ?:
+	       pwrmig_cgroup_read_cap(cb->skb, cb->extack);
+}
+
+/*
  * pre_doit of every op that changes state.  The genetlink core's own
  * GENL_ADMIN_PERM check answers a bare EPERM; this one says why.
  */
 int pwrmig_nl_admin_check(const struct genl_split_ops *ops,
 			  struct sk_buff *skb, struct genl_info *info)
 {
-	if (netlink_capable(skb, CAP_NET_ADMIN))
-		return 0;
+	int err = pwrmig_scope_check(skb, info->extack);
+
+	if (err || netlink_capable(skb, CAP_NET_ADMIN))
+		return err;
 	NL_SET_ERR_MSG(info->extack,
 		       "changing the ledger, sites or migrations needs CAP_NET_ADMIN");
 	return -EPERM;
@@ -41,7 +156,10 @@ static int pwrmig_info_fill(struct sk_buff *skb)
 	    nla_put_u32(skb, PWRMIG_A_INFO_PACKAGES, pwrmig.packages) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_INTERVAL_MS, pwrmig.interval_ms) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_SAMPLES, pwrmig.samples, 0) ||
-	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS, pwrmig.n_cgroups))
+	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS, pwrmig.n_cgroups) ||
+	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS_MAX, pwrmig_max_cgroups) ||
+	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS_REMOVED, pwrmig.n_removed) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_CGROUPS_FREED, pwrmig.freed, 0))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -93,6 +211,7 @@ int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- cgroups ---- */
 
+/* -ENOENT: the caller may not see CG (see below). */
 static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 {
 	struct pwrmig_site *local = pwrmig_site_local();
@@ -100,15 +219,26 @@ static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 	u32 flags = cg->flags;
 	char *path;
 
+	/*
+	 * cgroup_get_from_id() looks from the caller's cgroup namespace: a
+	 * reader inside one sees the live cgroups under its root, with paths
+	 * from there, and nothing else (not even as gone).
+	 */
+	cgrp = cg->removed_ns ? NULL : cgroup_get_from_id(cg->id);
+	if (IS_ERR_OR_NULL(cgrp) && !pwrmig_cgns_is_root())
+		return -ENOENT;
 	path = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!path)
+	if (!path) {
+		if (!IS_ERR_OR_NULL(cgrp))
+			cgroup_put(cgrp);
 		return -ENOMEM;
-	cgrp = cgroup_get_from_id(cg->id);
+	}
 	if (IS_ERR_OR_NULL(cgrp)) {
 		flags |= PWRMIG_CGROUP_FLAGS_GONE;
 		path[0] = '\0';
 	} else {
-		if (cgroup_path(cgrp, path, PATH_MAX) < 0)
+		if (cgroup_path_ns(cgrp, path, PATH_MAX,
+				   current->nsproxy->cgroup_ns) < 0)
 			path[0] = '\0';
 		cgroup_put(cgrp);
 	}
@@ -159,7 +289,11 @@ static struct pwrmig_cg *cg_lookup(struct genl_info *info, struct nlattr *attr,
 	struct pwrmig_cg *cg = pwrmig_cg_find(id);
 	struct cgroup *cgrp;
 
-	if (cg)
+	/*
+	 * A removed cgroup keeps its entry; one outside the caller's cgroup
+	 * namespace is not there for it.
+	 */
+	if (cg && pwrmig_cgns_is_root())
 		return cg;
 	cgrp = cgroup_get_from_id(id);
 	if (IS_ERR_OR_NULL(cgrp)) {
@@ -168,6 +302,8 @@ static struct pwrmig_cg *cg_lookup(struct genl_info *info, struct nlattr *attr,
 		return NULL;
 	}
 	cgroup_put(cgrp);
+	if (cg)
+		return cg;
 	if (!create) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "cgroup has not been charged yet");
@@ -176,7 +312,8 @@ static struct pwrmig_cg *cg_lookup(struct genl_info *info, struct nlattr *attr,
 	}
 	cg = pwrmig_cg_get_or_add(id);
 	if (!cg) {
-		NL_SET_ERR_MSG(info->extack, "the ledger is full (max_cgroups)");
+		NL_SET_ERR_MSG(info->extack,
+			       "the ledger is full of live cgroups (max_cgroups)");
 		*err = -ENOSPC;
 	}
 	return cg;
@@ -190,48 +327,45 @@ int pwrmig_nl_cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
 		return -EINVAL;
 	mutex_lock(&pwrmig.lock);
-	cg = pwrmig_cg_find(nla_get_u64(info->attrs[PWRMIG_A_CGROUP_ID]));
-	if (!cg)
-		cg = cg_lookup(info, info->attrs[PWRMIG_A_CGROUP_ID], false, &err);
+	cg = cg_lookup(info, info->attrs[PWRMIG_A_CGROUP_ID], false, &err);
 	if (cg)
 		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
 
-/* Dumps resume at hash bucket cb->args[0], entry cb->args[1] in it. */
+/*
+ * Dumps go in cgroup id order and resume at the id after the last one
+ * sent (cb->args[0]): entries added or freed meanwhile never make another
+ * entry appear twice or go missing.
+ */
 int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int bkt, idx;
 	struct pwrmig_cg *cg;
+	unsigned long id;
 	int err = 0;
 	void *hdr;
 
 	mutex_lock(&pwrmig.lock);
-	for (bkt = cb->args[0]; bkt < HASH_SIZE(pwrmig.cgroups); bkt++) {
-		idx = 0;
-		hlist_for_each_entry(cg, &pwrmig.cgroups[bkt], node) {
-			if (idx++ < cb->args[1])
-				continue;
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &pwrmig_nl_family,
-					  NLM_F_MULTI, PWRMIG_CMD_CGROUP_GET);
-			if (!hdr) {
-				err = -EMSGSIZE;
-				goto out;
-			}
-			err = pwrmig_cg_fill(skb, cg);
-			if (err) {
-				genlmsg_cancel(skb, hdr);
-				goto out;
-			}
-			genlmsg_end(skb, hdr);
-			cb->args[1] = idx;
+	xa_for_each_start(&pwrmig.cgroups, id, cg, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &pwrmig_nl_family,
+				  NLM_F_MULTI, PWRMIG_CMD_CGROUP_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
 		}
-		cb->args[1] = 0;
+		err = pwrmig_cg_fill(skb, cg);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			if (err != -ENOENT)	/* -ENOENT: not the caller's to see */
+				break;
+			err = 0;
+		} else {
+			genlmsg_end(skb, hdr);
+		}
+		cb->args[0] = id + 1;
 	}
-out:
-	cb->args[0] = bkt;
 	mutex_unlock(&pwrmig.lock);
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
@@ -490,9 +624,7 @@ void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!pwrmig.nl_ready ||
-	    !genl_has_listeners(&pwrmig_nl_family, &init_net,
-				PWRMIG_NLGRP_TELEMETRY))
+	if (!pwrmig_nl_listening(PWRMIG_NLGRP_TELEMETRY))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -512,6 +644,5 @@ void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 		return;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&pwrmig_nl_family, msg, 0, PWRMIG_NLGRP_TELEMETRY,
-			  GFP_KERNEL);
+	pwrmig_nl_multicast(msg, PWRMIG_NLGRP_TELEMETRY);
 }

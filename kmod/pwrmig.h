@@ -5,10 +5,11 @@
 #ifndef _PWRMIG_H
 #define _PWRMIG_H
 
-#include <linux/hashtable.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <uapi/linux/pwrmig.h>
 
 #include "attrib.h"
@@ -30,6 +31,8 @@ enum {
 
 /* Cgroups one CPU can tell apart within one sample interval. */
 #define PWRMIG_CPU_SLOTS	64
+/* Ledger entries the sampler checks for removed cgroups per sample. */
+#define PWRMIG_REAP_BUDGET	1024
 
 struct pwrmig_slot {
 	u64 cgid;
@@ -77,6 +80,7 @@ extern struct pwrmig_meter pwrmig_meter_model;
 extern struct pwrmig_meter pwrmig_meter_test;
 
 /* Power model parameters, per CPU. */
+extern bool pwrmig_open_reads;
 extern u32 pwrmig_model_idle_mw;
 extern u32 pwrmig_model_active_mw;
 
@@ -89,8 +93,10 @@ void pwrmig_meter_test_exit(void);
 /* ---- ledger.c: cgroups, sampling, totals ---- */
 
 struct pwrmig_cg {
-	struct hlist_node node;
-	u64 id;
+	u64 id;			/* cgroup id, the index in pwrmig.cgroups */
+	/* Seen removed (boottime ns; 0: live), and its place among them. */
+	u64 removed_ns;
+	struct list_head removed_node;
 	u64 runtime_ns;
 	u64 energy_uj[PWRMIG_NR_MDOMS];
 	u64 gpu_uj;
@@ -152,8 +158,13 @@ struct pwrmig_state {
 	u64 samples;
 	u64 last_sample_ns;
 	struct pwrmig_dom_state *dom;	/* [packages][PWRMIG_NR_MDOMS] */
-	DECLARE_HASHTABLE(cgroups, 10);
+	struct xarray cgroups;		/* struct pwrmig_cg by cgroup id */
 	unsigned int n_cgroups;
+	struct list_head removed;	/* removed cgroups, oldest first */
+	unsigned int n_removed;
+	u64 freed;			/* entries of removed cgroups freed */
+	unsigned long reap_next;	/* where the next reap scan starts */
+	u64 full_scan;			/* sample + 1 of the last full scan */
 	struct pwrmig_site sites[PWRMIG_MAX_SITES];
 	struct delayed_work sampler;
 	bool running;
@@ -172,8 +183,10 @@ struct pwrmig_state {
 
 extern struct pwrmig_state pwrmig;
 extern unsigned int pwrmig_max_cgroups;
+extern unsigned int pwrmig_keep_removed_s;
 
 int pwrmig_ledger_init(void);
+void pwrmig_ledger_stop(void);
 void pwrmig_ledger_exit(void);
 int pwrmig_meter_switch(struct pwrmig_meter *m);
 void pwrmig_sample(void);
@@ -184,6 +197,8 @@ struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id);
 struct pwrmig_site *pwrmig_site_local(void);
 struct pwrmig_site *pwrmig_site_find(const char *name);
 void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj);
+void pwrmig_ledger_reap(unsigned int budget);
+bool pwrmig_cgns_is_root(void);
 
 /* ---- broker.c ---- */
 int pwrmig_broker_init(void);
@@ -191,6 +206,9 @@ void pwrmig_broker_exit(void);
 void pwrmig_broker_expire(void);
 
 /* ---- netlink.c ---- */
+struct sk_buff;
+bool pwrmig_nl_listening(unsigned int group);
+void pwrmig_nl_multicast(struct sk_buff *msg, unsigned int group);
 void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 				unsigned int cgroups);
 void pwrmig_nl_notify_site(const struct pwrmig_site *s, bool deleted);

@@ -102,14 +102,11 @@ void pwrmig_nl_notify_site(const struct pwrmig_site *s, bool deleted)
 {
 	struct sk_buff *msg;
 
-	if (!pwrmig.nl_ready ||
-	    !genl_has_listeners(&pwrmig_nl_family, &init_net,
-				PWRMIG_NLGRP_TELEMETRY))
+	if (!pwrmig_nl_listening(PWRMIG_NLGRP_TELEMETRY))
 		return;
 	msg = site_msg(s, 0, 0, 0, PWRMIG_CMD_SITE_NTF, deleted);
 	if (msg)
-		genlmsg_multicast(&pwrmig_nl_family, msg, 0,
-				  PWRMIG_NLGRP_TELEMETRY, GFP_KERNEL);
+		pwrmig_nl_multicast(msg, PWRMIG_NLGRP_TELEMETRY);
 }
 
 static int site_reply(struct genl_info *info, const struct pwrmig_site *s)

@@ -204,7 +204,9 @@ expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind
 expect_err "nobody may not set prices" 1 "Error: price set: changing the ledger*needs CAP_NET_ADMIN" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl site show 2>&1)
-t_expect "nobody may read" 0 $?
+t_expect "nobody may read the sites" 0 $?
+expect_err "nobody may not read per-cgroup energy" 1 "Error: cgroup show: reading per-cgroup energy needs CAP_NET_ADMIN*" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl cgroup show
 
 rmmod pwrmig
 rmdir /sys/fs/cgroup/pwrmig-ctl

@@ -10,6 +10,7 @@ import time
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "../../.."))
 sys.path.insert(0, os.path.join(TOP, "build/ksrc/tools/net/ynl"))
 from lib import YnlFamily, NlError  # noqa: E402
+import lib.ynl as ynl_lib  # noqa: E402
 
 SPEC = os.path.join(TOP, "Documentation/netlink/specs/pwrmig.yaml")
 SCHEMA = os.path.join(TOP, "build/ksrc/Documentation/netlink/genetlink.yaml")
@@ -59,6 +60,9 @@ def sh(cmd, check=True):
 def load(params=""):
     ko = os.path.join(TOP, "build/kmod", os.uname().release, "pwrmig.ko")
     sh(f"insmod {ko} {params}")
+    # YNL keeps the family ids it resolved once per process; a module
+    # loaded again registers the family under a new id.
+    ynl_lib.genl_family_name_to_id = None
 
 
 def unload():
