@@ -5,7 +5,11 @@
  * progress; every change is multicast again.  Requests belong to nobody's
  * socket: they outlive whoever asked.  A request nobody claims within its
  * timeout ends timed-out; a claim whose daemon closed its socket is
- * released so that a restarted daemon can claim it again by id.
+ * released so that a restarted daemon can claim it again by id, and ends
+ * timed-out if none does within the request's timeout.  A claim whose
+ * daemon reports nothing for claim_silence_s ends timed-out too: a hung
+ * daemon must not hold the cgroup (busy for new requests) and a slot for
+ * ever.
  */
 #include <linux/cgroup.h>
 #include <linux/ctype.h>
@@ -44,6 +48,7 @@ struct pwrmig_migrate {
 	u64 created;
 	u64 updated;
 	u64 created_mono;
+	u64 updated_mono;
 	u32 timeout_s;
 	char container[64];
 };
@@ -124,6 +129,7 @@ static int migrate_reply(struct genl_info *info, const struct pwrmig_migrate *m)
 static void migrate_changed(struct pwrmig_migrate *m)
 {
 	m->updated = ktime_get_real_seconds();
+	m->updated_mono = ktime_get_seconds();
 	pwrmig_nl_notify_migrate(m);
 }
 
@@ -459,19 +465,32 @@ int pwrmig_nl_migrate_get_dumpit(struct sk_buff *skb, struct netlink_callback *c
 }
 
 /* Called from the sampler with pwrmig.lock held. */
+static void migrate_time_out(struct pwrmig_migrate *m, const char *why)
+{
+	m->state = PWRMIG_MIGRATE_STATE_TIMED_OUT;
+	m->error = ETIMEDOUT;
+	m->claimant = 0;
+	strscpy(m->error_msg, why, sizeof(m->error_msg));
+	migrate_changed(m);
+}
+
 void pwrmig_broker_expire(void)
 {
+	u64 silence = READ_ONCE(pwrmig_claim_silence_s);
 	u64 now = ktime_get_seconds();
 	struct pwrmig_migrate *m;
 
 	list_for_each_entry(m, &pwrmig.migrations, node) {
-		if (m->state == PWRMIG_MIGRATE_STATE_PENDING &&
-		    now - m->created_mono >= m->timeout_s) {
-			m->state = PWRMIG_MIGRATE_STATE_TIMED_OUT;
-			m->error = ETIMEDOUT;
-			strscpy(m->error_msg, "no daemon claimed the request in time",
-				sizeof(m->error_msg));
-			migrate_changed(m);
+		if (migrate_final(m))
+			continue;
+		if (m->state == PWRMIG_MIGRATE_STATE_PENDING) {
+			if (now - m->created_mono >= m->timeout_s)
+				migrate_time_out(m, "no daemon claimed the request in time");
+		} else if (!m->claimant) {
+			if (now - m->updated_mono >= m->timeout_s)
+				migrate_time_out(m, "its daemon went away and none claimed it again in time");
+		} else if (silence && now - m->updated_mono >= silence) {
+			migrate_time_out(m, "its daemon reported nothing for claim_silence_s");
 		}
 	}
 }

@@ -25,6 +25,11 @@ module_param_named(keep_removed_s, pwrmig_keep_removed_s, uint, 0644);
 MODULE_PARM_DESC(keep_removed_s,
 		 "Seconds a removed cgroup's entry stays for exporters; sooner when room is needed (default 300)");
 
+unsigned int pwrmig_claim_silence_s = 3600;
+module_param_named(claim_silence_s, pwrmig_claim_silence_s, uint, 0644);
+MODULE_PARM_DESC(claim_silence_s,
+		 "Seconds a claimed migration may go without a report before it times out, 0: never (default 3600)");
+
 bool pwrmig_open_reads;
 module_param_named(open_reads, pwrmig_open_reads, bool, 0444);
 MODULE_PARM_DESC(open_reads,

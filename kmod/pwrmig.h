@@ -184,6 +184,7 @@ struct pwrmig_state {
 extern struct pwrmig_state pwrmig;
 extern unsigned int pwrmig_max_cgroups;
 extern unsigned int pwrmig_keep_removed_s;
+extern unsigned int pwrmig_claim_silence_s;
 
 int pwrmig_ledger_init(void);
 void pwrmig_ledger_stop(void);

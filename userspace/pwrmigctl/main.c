@@ -67,9 +67,12 @@ int ctl_error(struct ctl *ctl, const char *what)
 {
 	const struct pwrmig_error *e = pwrmig_last_error(ctl->pw);
 
-	/* The module explains refusals; an EPERM without a message is older. */
+	/*
+	 * The module explains refusals, but 6.1 drops the message of a
+	 * refused dump: every refusal for want of privilege is this one.
+	 */
 	if (e->error == -EPERM && !e->has_msg)
-		fprintf(stderr, "Error: %s: not permitted: changing the ledger needs CAP_NET_ADMIN\n",
+		fprintf(stderr, "Error: %s: not permitted: reading per-cgroup energy or changing the ledger needs CAP_NET_ADMIN\n",
 			what);
 	else
 		fprintf(stderr, "Error: %s: %s\n", what, pwrmig_errmsg(ctl->pw));
