@@ -18,7 +18,7 @@ struct pwrmig_state pwrmig;
 unsigned int pwrmig_max_cgroups = 65536;
 module_param_named(max_cgroups, pwrmig_max_cgroups, uint, 0444);
 MODULE_PARM_DESC(max_cgroups,
-		 "Most cgroups in the ledger; energy of further ones goes to the other bucket (default 65536)");
+		 "Most cgroups in the ledger, 1-1048576; removed ones make room, then further ones go to the other bucket (default 65536)");
 
 unsigned int pwrmig_keep_removed_s = 300;
 module_param_named(keep_removed_s, pwrmig_keep_removed_s, uint, 0644);
@@ -49,6 +49,11 @@ static int __init pwrmig_init(void)
 		return -EINVAL;
 	}
 	pwrmig.interval_ms = interval_ms;
+	/* An entry takes a 256-byte slab object: a million is 256 MiB. */
+	if (pwrmig_max_cgroups < 1 || pwrmig_max_cgroups > 1048576) {
+		pr_err("max_cgroups=%u is outside 1-1048576\n", pwrmig_max_cgroups);
+		return -EINVAL;
+	}
 
 	err = pwrmig_ledger_init();
 	if (err)

@@ -33,6 +33,14 @@ def wait_for(cond, secs):
     return cond()
 
 
+# ---- bounds of max_cgroups ----------------------------------------------------------------
+ko = os.path.join(os.path.dirname(__file__), "../../build/kmod", os.uname().release, "pwrmig.ko")
+for bad in (0, 2000000):
+    r = subprocess.run(["insmod", ko, f"max_cgroups={bad}"], capture_output=True, text=True)
+    log = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    t.check(r.returncode != 0 and f"max_cgroups={bad} is outside 1-1048576" in log,
+            f"max_cgroups={bad} is refused at load, and the log says why")
+
 # ---- churn through a small ledger ---------------------------------------------------------
 load("max_cgroups=32")
 y = ynl()
