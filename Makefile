@@ -6,6 +6,7 @@
 #   make            build everything          make V=1   show commands
 #   make check      run the test suite        make demo  show it working
 #   make bench      benchmarks (ratios)
+#   make fuzz       the netlink fuzzer at full length, and the stress test
 #   make install    DESTDIR= PREFIX=/usr/local
 #   make regen      regenerate uapi + ops table from the netlink spec
 #   make checkpatch kernel style check of kmod/
@@ -41,7 +42,7 @@ ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod bpf userspace tests ksrc deps check demo bench install clean regen checkpatch
+.PHONY: all kmod bpf userspace tests ksrc deps check demo bench fuzz install clean regen checkpatch
 all: kmod bpf userspace tests
 
 # ---- kernel module, once per kernel ----------------------------------------
@@ -54,7 +55,7 @@ $(BUILD)/kmod/$(1)/pwrmig.ko: $(KMOD_SRCS)
 	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod
 	$(Q)ln -sfn $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/include $(BUILD)/kmod/$(1)/
 	$(Q)for f in kmod/*.[ch]; do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/kmod/; done
-	$(Q)$(MAKE) -C /lib/modules/$(1)/build M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
+	$(Q)$(MAKE) -C $(or $(KDIR_$(1)),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
 		$(if $(filter 1,$(V)),V=1,-s > $(BUILD)/kmod/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/kmod/$(1)/build.log; exit 1; })
 	$(Q)touch $$@
@@ -209,12 +210,18 @@ $(BUILD)/tests/host/shaper_%: tests/host/shaper_%.c $(SHP_TEST_OBJS) $(KSRC)/.st
 	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmig-shaper -o $@ $< $(SHP_TEST_OBJS) \
 		$(PKG_LIBS) $(SHP_LIBS)
 
+# The netlink fuzzer builds its messages from the spec's generated tables.
+$(BUILD)/tests/fuzz/nlfuzz: tests/fuzz/nlfuzz.c $(BUILD)/obj/gen/specnames.o Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/gen/specnames.o
+
 $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/fuzz/nlfuzz $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.
@@ -240,7 +247,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libpwrmig.a Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/lib/libpwrmig.a $(PKG_LIBS)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/debug-kernel -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- the two commands of README.md ------------------------------------------
 # Both install what is missing first, then build in a fresh make so that
@@ -257,6 +264,9 @@ demo: deps
 	$(Q)scripts/demo
 
 # Benchmarks print ratios; they are not tests.
+fuzz: all
+	$(Q)tests/fuzz/run
+
 bench: all
 	$(Q)scripts/bench --host
 	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The netlink family's names and attribute types, as tables generated
- * from Documentation/netlink/specs/pwrmig.yaml by scripts/spec-names.
+ * The netlink family's names, attribute types, checks and requests, as
+ * tables generated from Documentation/netlink/specs/pwrmig.yaml by
+ * scripts/spec-names, for pwrmigctl's decoder and the netlink fuzzer.
  */
 #ifndef _PWRMIG_SPECNAMES_H
 #define _PWRMIG_SPECNAMES_H
@@ -33,6 +34,9 @@ struct spec_attr {
 	int nest;		/* index in spec_sets, or -1 */
 	int multi;
 	const struct spec_enum *enumt;
+	int has_min, has_max;	/* the spec's checks */
+	long long min, max;
+	unsigned int max_len;	/* strings: 0 when unchecked */
 };
 
 struct spec_set {
@@ -45,6 +49,9 @@ struct spec_op {
 	const char *name;	/* NULL: no such command */
 	int set;		/* index in spec_sets */
 	int notification;
+	int has_do, has_dump;
+	unsigned long long request;	/* bit I: attribute I in a do request */
+	const char *pre_do, *pre_dump;	/* the spec's "pre" hooks, or NULL */
 };
 
 extern const struct spec_set spec_sets[];
