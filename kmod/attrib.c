@@ -258,29 +258,69 @@ unsigned long long pwrmig_idle(long long *bal, unsigned long long wall,
 	return 0;
 }
 
+/*
+ * (A x B + ADD) / C and its remainder, for ADD < C < 2^63, with the
+ * product in 128 bits where it does not fit in 64; the quotient saturates
+ * at 2^64 - 1 (callers keep it below).  A constant cost whatever A is.
+ */
+static unsigned long long muladd_divrem(unsigned long long a, unsigned long long b,
+					unsigned long long add, unsigned long long c,
+					unsigned long long *rem)
+{
+	unsigned long long hi, lo, mid1, mid2, q = 0, r = 0, t;
+	int i;
+
+	if (!b || a <= (~0ULL - add) / b) {
+		t = a * b + add;
+		*rem = t % c;
+		return t / c;
+	}
+	/* a x b = hi:lo from 32-bit halves, then + add. */
+	lo = (a & 0xffffffffULL) * (b & 0xffffffffULL);
+	mid1 = (a >> 32) * (b & 0xffffffffULL);
+	mid2 = (a & 0xffffffffULL) * (b >> 32);
+	hi = (a >> 32) * (b >> 32);
+	t = (lo >> 32) + (mid1 & 0xffffffffULL) + (mid2 & 0xffffffffULL);
+	lo = (lo & 0xffffffffULL) | (t << 32);
+	hi += (mid1 >> 32) + (mid2 >> 32) + (t >> 32);
+	lo += add;
+	hi += lo < add;
+	/* Long division, one bit at a time; r < c < 2^63 never overflows. */
+	for (i = 127; i >= 0; i--) {
+		r = (r << 1) | ((i >= 64 ? hi >> (i - 64) : lo >> i) & 1);
+		if (r >= c) {
+			r -= c;
+			if (i < 64)
+				q |= 1ULL << i;
+		}
+	}
+	*rem = r;
+	/* hi >= c: the quotient needs more than 64 bits. */
+	return hi >= c ? ~0ULL : q;
+}
+
 void pwrmig_cost_add(struct pwrmig_cost *c, unsigned long long energy_uj,
 		     unsigned long long price_uunits_per_kwh,
 		     unsigned int pue_milli)
 {
-	/* 2^33 uJ x 1e9 uunits stays below 2^63 with the remainder added. */
-	const unsigned long long chunk = 1ULL << 33;
-	unsigned long long e, num, nano;
+	unsigned long long nano, uunits;
 
 	if (price_uunits_per_kwh > PWRMIG_PRICE_MAX_UUNITS)
 		price_uunits_per_kwh = PWRMIG_PRICE_MAX_UUNITS;
 	if (pue_milli > PWRMIG_PUE_MAX_MILLI)
 		pue_milli = PWRMIG_PUE_MAX_MILLI;
 
-	while (energy_uj) {
-		e = energy_uj > chunk ? chunk : energy_uj;
-		energy_uj -= e;
-		/* 1 kWh = 3.6e12 uJ; dividing by 3.6e9 gives nano-units. */
-		num = e * price_uunits_per_kwh + c->rem_energy;
-		nano = num / 3600000000ULL;
-		c->rem_energy = num % 3600000000ULL;
-		/* nano-units x PUE (milli) / 1e6 = micro-units. */
-		num = nano * pue_milli + c->rem_pue;
-		c->uunits += num / 1000000ULL;
-		c->rem_pue = num % 1000000ULL;
-	}
+	/*
+	 * 1 kWh = 3.6e12 uJ, so uJ x price / 3.6e9 is in nano-units; then
+	 * nano-units x PUE (milli) / 1e6 is in micro-units.  Both remainders
+	 * carry into the next call, so many small additions cost exactly
+	 * what one large one does.  2^64 uJ at the largest price is under
+	 * 2^62 nano-units: neither quotient saturates.
+	 */
+	nano = muladd_divrem(energy_uj, price_uunits_per_kwh, c->rem_energy,
+			     3600000000ULL, &c->rem_energy);
+	uunits = muladd_divrem(nano, pue_milli, c->rem_pue, 1000000ULL,
+			       &c->rem_pue);
+	/* A total that would pass 2^64 - 1 stays there. */
+	c->uunits = c->uunits > ~0ULL - uunits ? ~0ULL : c->uunits + uunits;
 }

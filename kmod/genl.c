@@ -27,6 +27,10 @@ static const struct netlink_range_validation pwrmig_a_site_price_uunits_per_kwh_
 	.max	= 1000000000ULL,
 };
 
+static const struct netlink_range_validation pwrmig_a_energy_energy_uj_range = {
+	.max	= PWRMIG_MAX_REPORT_UJ,
+};
+
 static const struct netlink_range_validation pwrmig_a_migrate_timeout_s_range = {
 	.min	= 1ULL,
 	.max	= 86400ULL,
@@ -86,7 +90,7 @@ static const struct nla_policy pwrmig_energy_report_nl_policy[PWRMIG_A_ENERGY_EN
 	[PWRMIG_A_ENERGY_CGROUP_ID] = { .type = NLA_U64, },
 	[PWRMIG_A_ENERGY_DEVICE] = { .type = NLA_U32, },
 	[PWRMIG_A_ENERGY_DOMAIN] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
-	[PWRMIG_A_ENERGY_ENERGY_UJ] = { .type = NLA_U64, },
+	[PWRMIG_A_ENERGY_ENERGY_UJ] = NLA_POLICY_FULL_RANGE(NLA_U64, &pwrmig_a_energy_energy_uj_range),
 };
 
 /* PWRMIG_CMD_CGROUP_POLICY_SET - do */
@@ -136,14 +140,15 @@ static const struct nla_policy pwrmig_migrate_cancel_nl_policy[PWRMIG_A_MIGRATE_
 };
 
 /* PWRMIG_CMD_CGROUP_CARRY - do */
-static const struct nla_policy pwrmig_cgroup_carry_nl_policy[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS + 1] = {
+static const struct nla_policy pwrmig_cgroup_carry_nl_policy[PWRMIG_A_CGROUP_CARRY_ID + 1] = {
 	[PWRMIG_A_CGROUP_ID] = { .type = NLA_U64, },
 	[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS] = { .type = NLA_U64, },
 	[PWRMIG_A_CGROUP_CARRIED_CPU_UJ] = { .type = NLA_U64, },
 	[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ] = { .type = NLA_U64, },
 	[PWRMIG_A_CGROUP_CARRIED_GPU_UJ] = { .type = NLA_U64, },
 	[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS] = { .type = NLA_U64, },
-	[PWRMIG_A_CGROUP_CURRENCY] = { .type = NLA_NUL_STRING, },
+	[PWRMIG_A_CGROUP_CURRENCY] = { .type = NLA_NUL_STRING, .len = 3, },
+	[PWRMIG_A_CGROUP_CARRY_ID] = { .type = NLA_U64, },
 };
 
 /* Ops table for pwrmig */
@@ -287,7 +292,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 		.pre_doit	= pwrmig_nl_admin_check,
 		.doit		= pwrmig_nl_cgroup_carry_doit,
 		.policy		= pwrmig_cgroup_carry_nl_policy,
-		.maxattr	= PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
+		.maxattr	= PWRMIG_A_CGROUP_CARRY_ID,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 };

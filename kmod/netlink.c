@@ -211,6 +211,9 @@ int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- cgroups ---- */
 
+/* A cgroup's reply: its figures and a path of up to PATH_MAX. */
+#define PWRMIG_CG_REPLY_SIZE	(NLMSG_GOODSIZE + PATH_MAX)
+
 /* -ENOENT: the caller may not see CG (see below). */
 static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 {
@@ -329,7 +332,7 @@ int pwrmig_nl_cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, info->attrs[PWRMIG_A_CGROUP_ID], false, &err);
 	if (cg)
-		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+		err = pwrmig_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
@@ -403,10 +406,20 @@ int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info
 			cg->deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
 		if (tb[PWRMIG_A_CGROUP_PRIORITY])
 			cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
-		err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+		err = pwrmig_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 	}
 	mutex_unlock(&pwrmig.lock);
 	return err;
+}
+
+static bool carry_taken(const struct pwrmig_cg *cg, u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; id && i < PWRMIG_CARRY_IDS; i++)
+		if (cg->carry_ids[i] == id)
+			return true;
+	return false;
 }
 
 /* A migrated job's ledger from its earlier sites, kept apart from ours. */
@@ -420,7 +433,9 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_site *local;
 	struct pwrmig_cg *cg;
-	u64 v[ARRAY_SIZE(carried)] = { 0 };
+	u64 v[ARRAY_SIZE(carried)] = { 0 }, sum[ARRAY_SIZE(carried)];
+	u64 *to[ARRAY_SIZE(carried)];
+	u64 id = 0;
 	unsigned int i;
 	bool any = false;
 	int err = 0;
@@ -438,10 +453,22 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 			       "nothing to carry: give carried runtime, energy or cost");
 		return -EINVAL;
 	}
+	if (v[4] && !tb[PWRMIG_A_CGROUP_CURRENCY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
+				    "carried cost needs its currency");
+		return -EINVAL;
+	}
+	if (tb[PWRMIG_A_CGROUP_CARRY_ID])
+		id = nla_get_u64(tb[PWRMIG_A_CGROUP_CARRY_ID]);
 	mutex_lock(&pwrmig.lock);
 	local = pwrmig_site_local();
-	if (tb[PWRMIG_A_CGROUP_CURRENCY] && local && v[4] &&
-	    strcmp(nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]), local->currency)) {
+	if (v[4] && !local) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
+				    "carried cost needs a local site to be in its currency");
+		err = -EINVAL;
+		goto out;
+	}
+	if (v[4] && strcmp(nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]), local->currency)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CURRENCY],
 				    "carried cost is in another currency than the local site's");
 		err = -EINVAL;
@@ -450,12 +477,31 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
 	if (!cg)
 		goto out;
-	cg->carried_runtime_ns += v[0];
-	cg->carried_uj[PWRMIG_MDOM_PKG] += v[1];
-	cg->carried_uj[PWRMIG_MDOM_DRAM] += v[2];
-	cg->carried_gpu_uj += v[3];
-	cg->carried_cost_uunits += v[4];
-	err = pwrmig_reply(info, NLMSG_GOODSIZE, cg_fill_cb, cg);
+	/* A hand-over this cgroup already took: answer, add nothing. */
+	if (carry_taken(cg, id))
+		goto reply;
+	to[0] = &cg->carried_runtime_ns;
+	to[1] = &cg->carried_uj[PWRMIG_MDOM_PKG];
+	to[2] = &cg->carried_uj[PWRMIG_MDOM_DRAM];
+	to[3] = &cg->carried_gpu_uj;
+	to[4] = &cg->carried_cost_uunits;
+	/* All or nothing: a total that would wrap refuses the whole carry. */
+	for (i = 0; i < ARRAY_SIZE(carried); i++) {
+		if (check_add_overflow(*to[i], v[i], &sum[i])) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[carried[i]],
+					    "the cgroup's carried total would overflow");
+			err = -EOVERFLOW;
+			goto out;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(carried); i++)
+		*to[i] = sum[i];
+	if (id) {
+		cg->carry_ids[cg->carry_next] = id;
+		cg->carry_next = (cg->carry_next + 1) % PWRMIG_CARRY_IDS;
+	}
+reply:
+	err = pwrmig_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 out:
 	mutex_unlock(&pwrmig.lock);
 	return err;
@@ -465,7 +511,7 @@ int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_cg *cg;
-	u64 uj;
+	u64 uj, sum;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_CGROUP_ID) ||
@@ -488,8 +534,12 @@ int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, tb[PWRMIG_A_ENERGY_CGROUP_ID], true, &err);
-	if (cg) {
-		cg->gpu_uj += uj;
+	if (cg && check_add_overflow(cg->gpu_uj, uj, &sum)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_ENERGY_UJ],
+				    "the cgroup's gpu energy would overflow");
+		err = -EOVERFLOW;
+	} else if (cg) {
+		cg->gpu_uj = sum;
 		pwrmig_cg_charge_cost(cg, uj);
 	}
 	mutex_unlock(&pwrmig.lock);

@@ -92,6 +92,9 @@ void pwrmig_meter_test_exit(void);
 
 /* ---- ledger.c: cgroups, sampling, totals ---- */
 
+/* cgroup-carry ids a ledger entry remembers, so a retry adds nothing. */
+#define PWRMIG_CARRY_IDS	4
+
 struct pwrmig_cg {
 	u64 id;			/* cgroup id, the index in pwrmig.cgroups */
 	/* Seen removed (boottime ns; 0: live), and its place among them. */
@@ -110,6 +113,8 @@ struct pwrmig_cg {
 	u64 carried_uj[PWRMIG_NR_MDOMS];
 	u64 carried_gpu_uj;
 	u64 carried_cost_uunits;
+	u64 carry_ids[PWRMIG_CARRY_IDS];	/* cgroup-carry ids taken (0: none) */
+	unsigned int carry_next;
 	u64 last_sample;	/* sample that last charged it */
 	/* Its place in the split being built (valid while stamp matches). */
 	unsigned int share;

@@ -104,7 +104,9 @@ void pwrmig_nl_notify_site(const struct pwrmig_site *s, bool deleted)
 
 	if (!pwrmig_nl_listening(PWRMIG_NLGRP_TELEMETRY))
 		return;
-	msg = site_msg(s, 0, 0, 0, PWRMIG_CMD_SITE_NTF, deleted);
+	msg = site_msg(s, 0, 0, 0,
+		       deleted ? PWRMIG_CMD_SITE_DEL_NTF : PWRMIG_CMD_SITE_NTF,
+		       deleted);
 	if (msg)
 		pwrmig_nl_multicast(msg, PWRMIG_NLGRP_TELEMETRY);
 }
@@ -207,6 +209,12 @@ static int forecast_parse(struct genl_info *info, struct pwrmig_forecast **out,
 		f[n].start = nla_get_u64(tb[PWRMIG_A_FORECAST_START]);
 		f[n].duration_s = nla_get_u32(tb[PWRMIG_A_FORECAST_DURATION_S]);
 		f[n].price = nla_get_u64(tb[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH]);
+		if (f[n].start > U64_MAX - f[n].duration_s) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_FORECAST_START],
+					    "forecast slot ends past the end of time (start + duration-s overflows)");
+			err = -ERANGE;
+			goto err_free;
+		}
 		if (n && f[n].start < f[n - 1].start + f[n - 1].duration_s) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a,
 					    "forecast slots must be in time order and must not overlap");
@@ -324,10 +332,14 @@ static int site_apply(struct genl_info *info, bool may_create)
 		fc = NULL;
 	}
 	s->changed = ktime_get_real_seconds();
-	pwrmig_nl_notify_site(s, false);
 	err = site_reply(info, s);
-	if (err && created)
+	if (err && created) {
+		/* Nobody heard of it: take it back, forecast and all. */
+		kfree(s->forecast);
 		memset(s, 0, sizeof(*s));
+	} else {
+		pwrmig_nl_notify_site(s, false);
+	}
 out:
 	mutex_unlock(&pwrmig.lock);
 	kfree(fc);

@@ -211,6 +211,68 @@ TEST(cost_no_drift)
 	EXPECT_EQ(1365840, a.uunits);
 }
 
+/* pwrmig_cost_add() as it was: one step per 2^33 uJ, the reference. */
+static void ref_cost_add(struct pwrmig_cost *c, unsigned long long energy_uj,
+			 unsigned long long price, unsigned int pue)
+{
+	unsigned long long e, num, nano;
+
+	while (energy_uj) {
+		e = energy_uj > (1ULL << 33) ? 1ULL << 33 : energy_uj;
+		energy_uj -= e;
+		num = e * price + c->rem_energy;
+		nano = num / 3600000000ULL;
+		c->rem_energy = num % 3600000000ULL;
+		num = nano * pue + c->rem_pue;
+		c->uunits += num / 1000000ULL;
+		c->rem_pue = num % 1000000ULL;
+	}
+}
+
+/* The closed form matches the stepwise sum, remainders included. */
+TEST(cost_closed_form_matches_steps)
+{
+	unsigned long long seed = 42;
+	unsigned int i;
+
+	for (i = 0; i < 20000; i++) {
+		struct pwrmig_cost a = { 0 }, b = { 0 };
+		unsigned long long e, p;
+		unsigned int pue, k;
+
+		for (k = 0; k < 3; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* up to 2^45 uJ: at most 4096 reference steps */
+			e = (seed >> 11) >> (seed % 40);
+			p = (seed >> 7) % (PWRMIG_PRICE_MAX_UUNITS + 1);
+			pue = 1000 + (seed >> 40) % 4001;
+			pwrmig_cost_add(&a, e, p, pue);
+			ref_cost_add(&b, e, p, pue);
+		}
+		ASSERT_EQ(b.uunits, a.uunits);
+		ASSERT_EQ(b.rem_energy, a.rem_energy);
+		ASSERT_EQ(b.rem_pue, a.rem_pue);
+	}
+}
+
+/* A wrapped delta (2^64 - 1 uJ) costs what 128-bit arithmetic says. */
+TEST(cost_huge_energy)
+{
+	struct pwrmig_cost c = { 0 };
+	unsigned __int128 nano, uunits;
+
+	pwrmig_cost_add(&c, ~0ULL, PWRMIG_PRICE_MAX_UUNITS, PWRMIG_PUE_MAX_MILLI);
+	nano = (unsigned __int128)~0ULL * PWRMIG_PRICE_MAX_UUNITS / 3600000000ULL;
+	uunits = nano * PWRMIG_PUE_MAX_MILLI / 1000000ULL;
+	EXPECT_EQ((unsigned long long)uunits, c.uunits);
+	EXPECT_EQ((unsigned long long)((unsigned __int128)~0ULL * PWRMIG_PRICE_MAX_UUNITS %
+				       3600000000ULL), c.rem_energy);
+	/* The total saturates instead of wrapping. */
+	c.uunits = ~0ULL - 5;
+	pwrmig_cost_add(&c, 3600000000000ULL, 1000000, 1000);
+	EXPECT_EQ(~0ULL, c.uunits);
+}
+
 TEST(mul_div)
 {
 	EXPECT_EQ(6, pwrmig_mul_div(4, 3, 2));

@@ -109,6 +109,12 @@ int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
 int pwrmig_cgroup_carry(struct pwrmig *pw, uint64_t id, const struct pwrmig_carry *c,
 			struct pwrmig_cgroup *cg)
 {
+	return pwrmig_cgroup_carry_once(pw, id, 0, c, cg);
+}
+
+int pwrmig_cgroup_carry_once(struct pwrmig *pw, uint64_t id, uint64_t carry_id,
+			     const struct pwrmig_carry *c, struct pwrmig_cgroup *cg)
+{
 	struct nl_msg *msg = pwrmig_msg(pw, PWRMIG_CMD_CGROUP_CARRY, 0);
 
 	if (msg) {
@@ -120,6 +126,8 @@ int pwrmig_cgroup_carry(struct pwrmig *pw, uint64_t id, const struct pwrmig_carr
 		nla_put_u64(msg, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS, c->cost_uunits);
 		if (c->currency)
 			nla_put_string(msg, PWRMIG_A_CGROUP_CURRENCY, c->currency);
+		if (carry_id)
+			nla_put_u64(msg, PWRMIG_A_CGROUP_CARRY_ID, carry_id);
 	}
 	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_cgroup_parse, cg);
 }

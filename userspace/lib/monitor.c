@@ -68,6 +68,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		err = pwrmig_telemetry_parse(nlh, &ev->telemetry);
 		break;
 	case PWRMIG_CMD_SITE_NTF:
+	case PWRMIG_CMD_SITE_DEL_NTF:
 		err = pwrmig_site_parse(nlh, &ev->site);
 		break;
 	case PWRMIG_CMD_MIGRATE_NTF:

@@ -234,6 +234,13 @@ int pwrmig_cgroup_policy_set(struct pwrmig *pw, uint64_t id,
 /* Add a migrated job's ledger from its previous site to cgroup ID. */
 int pwrmig_cgroup_carry(struct pwrmig *pw, uint64_t id, const struct pwrmig_carry *c,
 			struct pwrmig_cgroup *cg);
+/*
+ * The same, once per CARRY_ID (non-zero, e.g. the migration's id): the
+ * cgroup remembers the ids it took, and a second call with one of them
+ * adds nothing and succeeds, so a retry after a crash is safe.
+ */
+int pwrmig_cgroup_carry_once(struct pwrmig *pw, uint64_t id, uint64_t carry_id,
+			     const struct pwrmig_carry *c, struct pwrmig_cgroup *cg);
 int pwrmig_energy_report(struct pwrmig *pw, uint64_t cgroup_id,
 			 uint32_t device, uint64_t energy_uj);
 
@@ -281,10 +288,10 @@ struct pwrmig_telemetry {
 };
 
 struct pwrmig_event {
-	uint8_t cmd;	/* PWRMIG_CMD_{TELEMETRY,SITE,MIGRATE}_NTF */
+	uint8_t cmd;	/* PWRMIG_CMD_{TELEMETRY,SITE,SITE_DEL,MIGRATE}_NTF */
 	union {
 		struct pwrmig_telemetry telemetry;
-		struct pwrmig_site site;	/* a deleted site has only its name */
+		struct pwrmig_site site;	/* SITE_DEL_NTF: only its name */
 		struct pwrmig_migration migration;
 	};
 };

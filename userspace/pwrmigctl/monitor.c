@@ -35,10 +35,11 @@ static void print_event(struct ctl *ctl, const struct pwrmig_event *ev)
 		out_obj_end(ctl);
 		break;
 	case PWRMIG_CMD_SITE_NTF:
+	case PWRMIG_CMD_SITE_DEL_NTF:
 		out_obj_begin(ctl);
 		out_str(ctl, "event", "site", "[site]");
 		out_str(ctl, "name", s->name, "%s", s->name);
-		if (s->currency[0]) {
+		if (ev->cmd == PWRMIG_CMD_SITE_NTF) {
 			out_bool(ctl, "local", s->local, "local");
 			out_num(ctl, "price-uunits-per-kwh", s->price, "price %.6f %s/kWh",
 				s->price / 1e6, s->currency);

@@ -421,6 +421,21 @@ static void discard(struct session *s)
  * ledger goes on across sites.  Without the module there is nowhere to
  * keep it; the sender's own module still holds it.
  */
+/*
+ * The module's key for this migration's hand-over: the sender's id for it
+ * (32 bits) under a hash of the sender's name, so that two senders' ids
+ * do not meet.
+ */
+static uint64_t carry_key(const struct session *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	const char *p;
+
+	for (p = s->cn.peer; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (uint64_t)h << 32 | (uint32_t)s->id;
+}
+
 static void carry_ledger(struct session *s, struct json_object *ledger)
 {
 	struct pwrmig_carry c = { 0 };
@@ -463,7 +478,8 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 	c.currency = pd_json_str(ledger, "currency");
 	if (c.currency && !*c.currency)
 		c.currency = NULL;
-	if (pwrmig_cgroup_carry(pw, st.st_ino, &c, NULL))
+	/* Once per migration, even if this daemon dies and carries again. */
+	if (pwrmig_cgroup_carry_once(pw, st.st_ino, carry_key(s), &c, NULL))
 		pd_log(s->r->pd, 0, "receive: carrying the ledger of %s: %s", s->wl.cgroup,
 		       pwrmig_errmsg(pw));
 	p.deferrable = pd_json_int(ledger, "deferrable", -1);
