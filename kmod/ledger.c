@@ -178,16 +178,18 @@ void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj)
 }
 
 /* Count -> uJ, keeping the remainder so no fraction is ever lost. */
-static u64 dom_to_uj(struct pwrmig_dom_state *ds, u64 delta)
+static u64 dom_to_uj(struct pwrmig_dom_state *ds, unsigned int dom, u64 delta)
 {
 	const struct pwrmig_meter *m = pwrmig.meter;
-	u64 num;
+	u64 num, den = m->uj_den;
 
-	if (m->uj_den == 1)
+	if (dom == PWRMIG_MDOM_DRAM && m->uj_den_dram)
+		den = m->uj_den_dram;
+	if (den == 1)
 		return delta * m->uj_num;
 	num = delta * m->uj_num + ds->uj_rem;
-	ds->uj_rem = num % m->uj_den;
-	return num / m->uj_den;
+	ds->uj_rem = num % den;
+	return num / den;
 }
 
 /*
@@ -246,7 +248,8 @@ static unsigned int build_shares(unsigned int pkg, u64 stamp, u64 *busy_ns,
 	return n;
 }
 
-static void sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
+/* Returns true when the domain's counter could not be read (a fault). */
+static bool sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
 			  unsigned int n)
 {
 	struct pwrmig_dom_state *ds = dom_state(pkg, dom);
@@ -254,10 +257,12 @@ static void sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
 	struct pwrmig_share *sh = pwrmig.shares;
 	unsigned int events, i;
 	u64 raw, delta, uj, gen;
+	int err;
 
-	if (m->read(m, pkg, dom, &raw)) {
+	err = m->read(m, pkg, dom, &raw);
+	if (err) {
 		ds->present = false;
-		return;
+		return err != -ENODATA;
 	}
 	ds->present = true;
 	if (m->kind == PWRMIG_METER_KIND_TEST) {
@@ -271,7 +276,7 @@ static void sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
 	}
 	delta = pwrmig_counter_advance(&ds->ctr, raw, elapsed,
 				       m->max_rate_per_s, &events);
-	uj = dom_to_uj(ds, delta);
+	uj = dom_to_uj(ds, dom, delta);
 
 	sh[0].carry = ds->idle_carry;
 	sh[1].carry = ds->other_carry;
@@ -293,24 +298,23 @@ static void sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
 		if (m->estimated && sh[i].out)
 			cg->flags |= PWRMIG_CGROUP_FLAGS_ESTIMATED;
 	}
+	return false;
 }
 
 void pwrmig_sample_locked(void)
 {
 	struct pwrmig_meter *m = pwrmig.meter;
-	u64 now = ktime_get_ns(), elapsed = now - pwrmig.last_sample_ns;
+	/* Boot time goes on in suspend, as energy counters may. */
+	u64 now = ktime_get_boottime_ns(), elapsed = now - pwrmig.last_sample_ns;
 	u64 busy, idle, stamp, pkg_uj = 0, before;
 	unsigned int pkg, dom, n, i, ncpus, charged = 0;
+	bool faulted = false;
 	struct pwrmig_site *local;
 	int cpu;
 
 	cpus_read_lock();
-	for_each_possible_cpu(cpu) {
-		if (cpu_online(cpu))
-			pwrmig_sched_harvest(cpu, &pwrmig.harvest[cpu]);
-		else
-			memset(&pwrmig.harvest[cpu], 0, sizeof(pwrmig.harvest[cpu]));
-	}
+	for_each_possible_cpu(cpu)
+		pwrmig_sched_harvest(cpu, &pwrmig.harvest[cpu]);
 	cpus_read_unlock();
 
 	for (pkg = 0; pkg < pwrmig.packages; pkg++) {
@@ -320,7 +324,9 @@ void pwrmig_sample_locked(void)
 			m->account(m, pkg, busy, idle, ncpus);
 		before = dom_state(pkg, PWRMIG_MDOM_PKG)->energy_uj;
 		for (dom = 0; dom < PWRMIG_NR_MDOMS; dom++)
-			sample_domain(pkg, dom, elapsed, n);
+			if (sample_domain(pkg, dom, elapsed, n) &&
+			    dom == PWRMIG_MDOM_PKG)
+				faulted = true;
 		pkg_uj += dom_state(pkg, PWRMIG_MDOM_PKG)->energy_uj - before;
 		for (i = 2; i < n; i++) {
 			struct pwrmig_cg *cg = pwrmig.share_cg[i];
@@ -335,24 +341,43 @@ void pwrmig_sample_locked(void)
 	}
 	pwrmig.samples++;
 	pwrmig.last_sample_ns = now;
+	pwrmig.meter_faults = faulted ? pwrmig.meter_faults + 1 : 0;
 	local = pwrmig_site_local();
 	pwrmig_nl_notify_telemetry(elapsed, pkg_uj, local ? local->price : 0,
 				   charged);
 }
 
+/*
+ * A sample, and the model in place of a meter whose package counter kept
+ * failing (an MSR that faults, a firmware that stopped counting).
+ */
+static void pwrmig_sample_checked(void)
+{
+	struct pwrmig_meter *m = pwrmig.meter;
+
+	if (!m)
+		return;
+	pwrmig_sample_locked();
+	if (pwrmig.meter_faults < PWRMIG_METER_FAULTS || m == &pwrmig_meter_model)
+		return;
+	pr_warn("meter %s: package energy unreadable for %u samples; using the power model\n",
+		m->name, pwrmig.meter_faults);
+	if (pwrmig_meter_switch(&pwrmig_meter_model))
+		pr_err("cannot start the power model\n");
+	pwrmig.meter_faults = 0;
+}
+
 void pwrmig_sample(void)
 {
 	mutex_lock(&pwrmig.lock);
-	if (pwrmig.meter)
-		pwrmig_sample_locked();
+	pwrmig_sample_checked();
 	mutex_unlock(&pwrmig.lock);
 }
 
 static void pwrmig_sampler_fn(struct work_struct *work)
 {
 	mutex_lock(&pwrmig.lock);
-	if (pwrmig.meter)
-		pwrmig_sample_locked();
+	pwrmig_sample_checked();
 	pwrmig_ledger_reap(PWRMIG_REAP_BUDGET);
 	pwrmig_broker_expire();
 	if (pwrmig.running)
@@ -386,6 +411,7 @@ int pwrmig_meter_switch(struct pwrmig_meter *m)
 		if (pwrmig.meter->stop)
 			pwrmig.meter->stop(pwrmig.meter);
 	}
+	pwrmig.meter_faults = 0;
 	for (i = 0; i < pwrmig.packages * PWRMIG_NR_MDOMS; i++) {
 		struct pwrmig_dom_state *ds = &pwrmig.dom[i];
 
@@ -407,6 +433,13 @@ static ssize_t sample_write(struct file *file, const char __user *ubuf,
 	pwrmig_sample();
 	return len;
 }
+
+static int ipis_spared_get(void *data, u64 *val)
+{
+	*val = pwrmig_sched_ipis_spared();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(ipis_spared_fops, ipis_spared_get, NULL, "%llu\n");
 
 static const struct file_operations sample_fops = {
 	.owner = THIS_MODULE,
@@ -442,6 +475,8 @@ int pwrmig_ledger_init(void)
 
 	pwrmig.debugfs = debugfs_create_dir("pwrmig", NULL);
 	debugfs_create_file("sample", 0200, pwrmig.debugfs, NULL, &sample_fops);
+	debugfs_create_file("ipis_spared", 0400, pwrmig.debugfs, NULL,
+			    &ipis_spared_fops);
 	err = pwrmig_meter_test_init(pwrmig.debugfs);
 	if (err)
 		goto err_debugfs;
@@ -451,9 +486,13 @@ int pwrmig_ledger_init(void)
 		goto err_test;
 
 	mutex_lock(&pwrmig.lock);
-	pwrmig.last_sample_ns = ktime_get_ns();
-	err = pwrmig_meter_switch(pwrmig_rapl_present() ? &pwrmig_meter_rapl :
-						       &pwrmig_meter_model);
+	pwrmig.last_sample_ns = ktime_get_boottime_ns();
+	err = pwrmig_rapl_present() ? pwrmig_meter_switch(&pwrmig_meter_rapl) : -ENODEV;
+	if (err) {
+		if (err != -ENODEV)
+			pr_info("RAPL unusable (%d); using the power model\n", err);
+		err = pwrmig_meter_switch(&pwrmig_meter_model);
+	}
 	pwrmig.running = !err;
 	mutex_unlock(&pwrmig.lock);
 	if (err)

@@ -24,6 +24,7 @@ static u64 *test_gen;
 static u32 test_bits = 32;
 static u64 test_unit_uj = 1;
 static u64 test_max_power_w;
+static u32 test_fail;		/* reads fail with -EIO, as a faulting MSR */
 
 static int test_start(struct pwrmig_meter *m)
 {
@@ -41,6 +42,8 @@ static int test_start(struct pwrmig_meter *m)
 static int test_read(struct pwrmig_meter *m, unsigned int pkg,
 		     unsigned int dom, u64 *raw)
 {
+	if (READ_ONCE(test_fail))
+		return -EIO;
 	*raw = READ_ONCE(test_raw[pkg * PWRMIG_NR_MDOMS + dom]);
 	return 0;
 }
@@ -113,6 +116,7 @@ int pwrmig_meter_test_init(struct dentry *parent)
 	debugfs_create_u32("bits", 0600, dir, &test_bits);
 	debugfs_create_u64("unit_uj", 0600, dir, &test_unit_uj);
 	debugfs_create_u64("max_power_w", 0600, dir, &test_max_power_w);
+	debugfs_create_u32("fail", 0600, dir, &test_fail);
 	debugfs_create_file("restart", 0200, dir, NULL, &test_restart_fops);
 	return 0;
 }

@@ -52,22 +52,31 @@ int pwrmig_sched_start(void);
 void pwrmig_sched_stop(void);
 /* Move what CPU ran into H and start afresh (IPI to that CPU). */
 void pwrmig_sched_harvest(int cpu, struct pwrmig_harvest *h);
+/* Harvests done without an IPI (idle or isolated CPUs), for tests. */
+u64 pwrmig_sched_ipis_spared(void);
 
 /* ---- meter*.c: energy counters per package and domain ---- */
+
+#define PWRMIG_METER_FAULTS	3
 
 struct pwrmig_meter {
 	enum pwrmig_meter_kind kind;
 	const char *name;
 	bool estimated;
 	unsigned int bits;		/* counter width */
-	/* Microjoules per count: uj_num / uj_den. */
+	/* Microjoules per count: uj_num / uj_den (DRAM: / uj_den_dram if set). */
 	u64 uj_num;
 	u64 uj_den;
+	u64 uj_den_dram;
 	/* Most counts per second per package and domain (0: unknown). */
 	u64 max_rate_per_s;
 	int (*start)(struct pwrmig_meter *m);
 	void (*stop)(struct pwrmig_meter *m);
-	/* Raw counter of PKG's DOM; -ENODATA when that domain is absent. */
+	/*
+	 * Raw counter of PKG's DOM; -ENODATA when that domain is absent,
+	 * another error when reading it failed (a package counter that fails
+	 * PWRMIG_METER_FAULTS samples in a row hands over to the model).
+	 */
 	int (*read)(struct pwrmig_meter *m, unsigned int pkg, unsigned int dom,
 		    u64 *raw);
 	/* Model meters advance their counters from what the CPUs did. */
@@ -162,6 +171,8 @@ struct pwrmig_state {
 	unsigned int packages;
 	u64 samples;
 	u64 last_sample_ns;
+	/* Samples in a row in which a package counter faulted. */
+	unsigned int meter_faults;
 	struct pwrmig_dom_state *dom;	/* [packages][PWRMIG_NR_MDOMS] */
 	struct xarray cgroups;		/* struct pwrmig_cg by cgroup id */
 	unsigned int n_cgroups;
