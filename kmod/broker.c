@@ -64,22 +64,26 @@ static bool migrate_final(const struct pwrmig_migrate *m)
 static int migrate_fill(struct sk_buff *skb, const struct pwrmig_migrate *m)
 {
 	if (nla_put_u32(skb, PWRMIG_A_MIGRATE_ID, m->id) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_CGROUP_ID, m->cgroup_id, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_CGROUP_ID,
+			      m->cgroup_id, PWRMIG_A_MIGRATE_PAD) ||
 	    nla_put_string(skb, PWRMIG_A_MIGRATE_SITE, m->site) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_MODE, m->mode) ||
 	    (m->requester[0] &&
 	     nla_put_string(skb, PWRMIG_A_MIGRATE_REQUESTER, m->requester)) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_STATE, m->state) ||
 	    (m->phase && nla_put_u32(skb, PWRMIG_A_MIGRATE_PHASE, m->phase)) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_BYTES, m->bytes, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_BYTES,
+			      m->bytes, PWRMIG_A_MIGRATE_PAD) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_ROUNDS, m->rounds) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_FREEZE_MS, m->freeze_ms) ||
 	    (m->error && nla_put_u32(skb, PWRMIG_A_MIGRATE_ERROR, m->error)) ||
 	    (m->error_msg[0] &&
 	     nla_put_string(skb, PWRMIG_A_MIGRATE_ERROR_MSG, m->error_msg)) ||
 	    (m->claimant && nla_put_u32(skb, PWRMIG_A_MIGRATE_CLAIMANT, m->claimant)) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_CREATED, m->created, 0) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_UPDATED, m->updated, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_CREATED,
+			      m->created, PWRMIG_A_MIGRATE_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_UPDATED,
+			      m->updated, PWRMIG_A_MIGRATE_PAD) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_TIMEOUT_S, m->timeout_s) ||
 	    (m->container[0] &&
 	     nla_put_string(skb, PWRMIG_A_MIGRATE_CONTAINER, m->container)))

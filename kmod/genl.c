@@ -37,7 +37,7 @@ static const struct netlink_range_validation pwrmig_a_migrate_timeout_s_range = 
 };
 
 /* Common nested types */
-const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH + 1] = {
+const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PAD + 1] = {
 	[PWRMIG_A_FORECAST_START] = { .type = NLA_U64, },
 	[PWRMIG_A_FORECAST_DURATION_S] = NLA_POLICY_MIN(NLA_U32, 1),
 	[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH] = NLA_POLICY_FULL_RANGE(NLA_U64, &pwrmig_a_forecast_price_uunits_per_kwh_range),

@@ -12,7 +12,7 @@
 #include <uapi/linux/pwrmig.h>
 
 /* Common nested types */
-extern const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH + 1];
+extern const struct nla_policy pwrmig_forecast_nl_policy[PWRMIG_A_FORECAST_PAD + 1];
 
 int pwrmig_nl_read_check(const struct genl_split_ops *ops, struct sk_buff *skb,
 			 struct genl_info *info);

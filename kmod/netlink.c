@@ -155,11 +155,13 @@ static int pwrmig_info_fill(struct sk_buff *skb)
 	    nla_put_u32(skb, PWRMIG_A_INFO_CPUS, num_possible_cpus()) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_PACKAGES, pwrmig.packages) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_INTERVAL_MS, pwrmig.interval_ms) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_SAMPLES, pwrmig.samples, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_SAMPLES,
+			      pwrmig.samples, PWRMIG_A_INFO_PAD) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS, pwrmig.n_cgroups) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS_MAX, pwrmig_max_cgroups) ||
 	    nla_put_u32(skb, PWRMIG_A_INFO_CGROUPS_REMOVED, pwrmig.n_removed) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_CGROUPS_FREED, pwrmig.freed, 0))
+	    nla_put_u64_64bit(skb, PWRMIG_A_INFO_CGROUPS_FREED,
+			      pwrmig.freed, PWRMIG_A_INFO_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -246,32 +248,38 @@ static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 		cgroup_put(cgrp);
 	}
 
-	if (nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_ID, cg->id, 0) ||
+	if (nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_ID,
+			      cg->id, PWRMIG_A_CGROUP_PAD) ||
 	    (path[0] && nla_put_string(skb, PWRMIG_A_CGROUP_PATH, path)) ||
 	    nla_put_u32(skb, PWRMIG_A_CGROUP_FLAGS, flags) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_RUNTIME_NS, cg->runtime_ns, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_RUNTIME_NS,
+			      cg->runtime_ns, PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CPU_UJ,
-			      cg->energy_uj[PWRMIG_MDOM_PKG], 0) ||
+			      cg->energy_uj[PWRMIG_MDOM_PKG], PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DRAM_UJ,
-			      cg->energy_uj[PWRMIG_MDOM_DRAM], 0) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_GPU_UJ, cg->gpu_uj, 0) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_COST_UUNITS, cg->cost.uunits, 0) ||
+			      cg->energy_uj[PWRMIG_MDOM_DRAM], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_GPU_UJ,
+			      cg->gpu_uj, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_COST_UUNITS,
+			      cg->cost.uunits, PWRMIG_A_CGROUP_PAD) ||
 	    (local && nla_put_string(skb, PWRMIG_A_CGROUP_CURRENCY, local->currency)) ||
 	    nla_put_u8(skb, PWRMIG_A_CGROUP_DEFERRABLE,
 		       !!(flags & PWRMIG_CGROUP_FLAGS_DEFERRABLE)) ||
 	    nla_put_u8(skb, PWRMIG_A_CGROUP_MIGRATABLE,
 		       !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE, cg->deadline, 0) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE,
+			      cg->deadline, PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS,
-			      cg->carried_runtime_ns, 0) ||
+			      cg->carried_runtime_ns, PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
-			      cg->carried_uj[PWRMIG_MDOM_PKG], 0) ||
+			      cg->carried_uj[PWRMIG_MDOM_PKG], PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_DRAM_UJ,
-			      cg->carried_uj[PWRMIG_MDOM_DRAM], 0) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_GPU_UJ, cg->carried_gpu_uj, 0) ||
+			      cg->carried_uj[PWRMIG_MDOM_DRAM], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
+			      cg->carried_gpu_uj, PWRMIG_A_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
-			      cg->carried_cost_uunits, 0)) {
+			      cg->carried_cost_uunits, PWRMIG_A_CGROUP_PAD)) {
 		kfree(path);
 		return -EMSGSIZE;
 	}
@@ -574,17 +582,17 @@ static int pwrmig_meter_fill(struct sk_buff *skb, void *arg)
 					dom == PWRMIG_MDOM_PKG ? PWRMIG_DOMAIN_PKG :
 								 PWRMIG_DOMAIN_DRAM) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_ENERGY_UJ,
-					      ds->energy_uj, 0) ||
+					      ds->energy_uj, PWRMIG_A_DOMAIN_PAD) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_IDLE_UJ,
-					      ds->idle_uj, 0) ||
+					      ds->idle_uj, PWRMIG_A_DOMAIN_PAD) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_OTHER_UJ,
-					      ds->other_uj, 0) ||
+					      ds->other_uj, PWRMIG_A_DOMAIN_PAD) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_WRAPS,
-					      ds->ctr.wraps, 0) ||
+					      ds->ctr.wraps, PWRMIG_A_DOMAIN_PAD) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_WRAPS_ESTIMATED,
-					      ds->ctr.wraps_estimated, 0) ||
+					      ds->ctr.wraps_estimated, PWRMIG_A_DOMAIN_PAD) ||
 			    nla_put_u64_64bit(skb, PWRMIG_A_DOMAIN_RESETS,
-					      ds->ctr.resets, 0))
+					      ds->ctr.resets, PWRMIG_A_DOMAIN_PAD))
 				return -EMSGSIZE;
 			nla_nest_end(skb, nest);
 		}
@@ -682,13 +690,17 @@ void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 	hdr = genlmsg_put(msg, 0, 0, &pwrmig_nl_family, 0,
 			  PWRMIG_CMD_TELEMETRY_NTF);
 	if (!hdr ||
-	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_SAMPLE, pwrmig.samples, 0) ||
-	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_INTERVAL_NS, interval_ns, 0) ||
-	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_ENERGY_UJ, energy_uj, 0) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_SAMPLE,
+			      pwrmig.samples, PWRMIG_A_TELEMETRY_PAD) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_INTERVAL_NS,
+			      interval_ns, PWRMIG_A_TELEMETRY_PAD) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_ENERGY_UJ,
+			      energy_uj, PWRMIG_A_TELEMETRY_PAD) ||
 	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_POWER_MW,
 			      interval_ns ? pwrmig_mul_div(energy_uj, 1000000,
-							   interval_ns) : 0, 0) ||
-	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH, price, 0) ||
+							   interval_ns) : 0, PWRMIG_A_TELEMETRY_PAD) ||
+	    nla_put_u64_64bit(msg, PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH,
+			      price, PWRMIG_A_TELEMETRY_PAD) ||
 	    nla_put_u32(msg, PWRMIG_A_TELEMETRY_CGROUPS, cgroups)) {
 		nlmsg_free(msg);
 		return;

@@ -56,24 +56,24 @@ static int site_fill(struct sk_buff *skb, const struct pwrmig_site *s,
 	if (name_only)
 		return 0;
 	if ((s->local && nla_put_flag(skb, PWRMIG_A_SITE_LOCAL)) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH, s->price,
-			      PWRMIG_A_SITE_CHANGED) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH,
+			      s->price, PWRMIG_A_SITE_PAD) ||
 	    nla_put_string(skb, PWRMIG_A_SITE_CURRENCY, s->currency) ||
 	    nla_put_u32(skb, PWRMIG_A_SITE_PUE_MILLI, s->pue_milli) ||
 	    (s->has_carbon &&
 	     nla_put_u32(skb, PWRMIG_A_SITE_CARBON_G_PER_KWH, s->carbon)) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_SITE_CHANGED, s->changed,
-			      PWRMIG_A_SITE_CHANGED))
+	    nla_put_u64_64bit(skb, PWRMIG_A_SITE_CHANGED,
+			      s->changed, PWRMIG_A_SITE_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < s->n_forecast; i++) {
 		nest = nla_nest_start(skb, PWRMIG_A_SITE_FORECAST);
 		if (!nest ||
 		    nla_put_u64_64bit(skb, PWRMIG_A_FORECAST_START,
-				      s->forecast[i].start, 0) ||
+				      s->forecast[i].start, PWRMIG_A_FORECAST_PAD) ||
 		    nla_put_u32(skb, PWRMIG_A_FORECAST_DURATION_S,
 				s->forecast[i].duration_s) ||
 		    nla_put_u64_64bit(skb, PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH,
-				      s->forecast[i].price, 0))
+				      s->forecast[i].price, PWRMIG_A_FORECAST_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

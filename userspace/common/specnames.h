@@ -19,6 +19,7 @@ enum spec_type {
 	SPEC_STRING,
 	SPEC_BINARY,
 	SPEC_NEST,
+	SPEC_PAD,	/* alignment only: never shown */
 };
 
 struct spec_enum {

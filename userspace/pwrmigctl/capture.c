@@ -449,6 +449,8 @@ static void dec_attrs(struct ctl *ctl, const struct nlattr *head, int len, int s
 			continue;
 		}
 		switch (sa->type) {
+		case SPEC_PAD:		/* alignment, no data */
+			break;
 		case SPEC_FLAG:
 			out_bool(ctl, key, 1, "%s", key);
 			break;
