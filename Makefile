@@ -221,7 +221,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/fuzz/nlfuzz $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/fuzz/nlfuzz fuzz-parsers $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.
@@ -264,8 +264,35 @@ demo: deps
 	$(Q)scripts/demo
 
 # Benchmarks print ratios; they are not tests.
-fuzz: all
+fuzz: all fuzz-parsers
 	$(Q)tests/fuzz/run
+	$(Q)tests/fuzz/run-parsers
+
+# libFuzzer harnesses (clang, ASan + UBSan) of the parsers of outside
+# files: tests/fuzz/parsers.c, one binary per parser.
+FUZZ_CC		:= clang
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
+		   -DPWRMIG_DATADIR='"/nonexistent"' -Iinclude/uapi \
+		   -Iuserspace/lib -Iuserspace/common $(PKG_CFLAGS)
+SHP		:= userspace/pwrmig-shaper
+FUZZ_SRC_config   := userspace/pwrmigd/config.c
+FUZZ_SRC_forecast := userspace/pwrmigctl/forecast.c
+FUZZ_SRC_tariff   := $(SHP)/tariff.c $(SHP)/reader.c
+FUZZ_SRC_feed     := $(SHP)/feed.c $(SHP)/reader.c
+FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
+		     $(SHP)/reader.c $(SHP)/model.c $(SHP)/config.c
+FUZZ_INC_config   := -Iuserspace/pwrmigd
+FUZZ_INC_forecast := -Iuserspace/pwrmigctl
+FUZZ_PARSERS	:= config forecast tariff feed scenario
+.PHONY: fuzz-parsers
+fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard userspace/*/*.[ch]) Makefile
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \
+		$(or $(FUZZ_INC_$*),-I$(SHP)) -o $@ $< $(FUZZ_SRC_$*) \
+		$(wildcard userspace/common/*.c) -lm $(PKG_LIBS)
 
 bench: all
 	$(Q)scripts/bench --host

@@ -286,11 +286,17 @@ static int top_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
 	}
 	if (!strcmp(k, "slack")) {
 		/* Documentation of the scenario's deadlines; kept for the report. */
-		int i, off = 0;
+		size_t off = 0;
+		int i, n;
 
-		for (i = 1; i < nf; i++)
-			off += snprintf(sc->slack + off, sizeof(sc->slack) - off, "%s%s",
-					i > 1 ? " " : "", f[i]);
+		for (i = 1; i < nf; i++) {
+			n = snprintf(sc->slack + off, sizeof(sc->slack) - off, "%s%s",
+				     i > 1 ? " " : "", f[i]);
+			if (n < 0 || (size_t)n >= sizeof(sc->slack) - off)
+				return bad(r, "'slack' is longer than %zu characters",
+					   sizeof(sc->slack) - 1);
+			off += n;
+		}
 		return 0;
 	}
 	if (nf != 2)

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harnesses for the parsers of files an operator or a feed
+ * hands to pwrmig: pwrmigd's configuration, pwrmigctl's forecast files,
+ * and the shaper's tariffs, price feeds and scenarios.  One source, one
+ * binary per parser (FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED,
+ * FUZZ_SCENARIO), built with clang's fuzzer, address and undefined
+ * behaviour sanitizers by "make fuzz-parsers".  The loaders take a path:
+ * each input is written to a memfd and named by /proc/self/fd.  Run them
+ * with -close_fd_mask=2: the loaders say on stderr what is wrong.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(FUZZ_CONFIG)
+#include "pwrmigd.h"
+#elif defined(FUZZ_FORECAST)
+#include "pwrmigctl.h"
+#else
+#include "feed.h"
+#include "scenario.h"
+#include "tariff.h"
+#endif
+
+static int as_file(const uint8_t *data, size_t size, char *path, size_t len)
+{
+	int fd = memfd_create("fuzz", MFD_CLOEXEC);
+
+	if (fd < 0)
+		abort();
+	if (size && write(fd, data, size) != (ssize_t)size)
+		abort();
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[64], err[256];
+	int fd = as_file(data, size, path, sizeof(path));
+
+#if defined(FUZZ_CONFIG)
+	struct pd_config c;
+
+	pd_config_defaults(&c);
+	pd_config_load(&c, path);	/* fixed-size fields only */
+#elif defined(FUZZ_FORECAST)
+	struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
+	unsigned int n = 0;
+
+	forecast_read(path, slots, PWRMIG_MAX_FORECAST, &n);
+	if (n > PWRMIG_MAX_FORECAST)
+		abort();
+#elif defined(FUZZ_TARIFF)
+	struct shp_tariff *t = tariff_load(path, err, sizeof(err));
+	double price;
+	const char *tier;
+
+	if (t) {
+		/* A loaded tariff must answer for any time. */
+		tariff_price(t, 0, &price, &tier, err, sizeof(err));
+		tariff_price(t, 1800000000, &price, &tier, err, sizeof(err));
+		tariff_local_midnight(t, 20000);
+		tariff_free(t);
+	}
+#elif defined(FUZZ_FEED)
+	struct shp_feed *f = feed_new();
+	double price;
+
+	if (f && !feed_load(f, path, err, sizeof(err)))
+		feed_price(f, "east", 1800000000, &price);
+	feed_free(f);
+#elif defined(FUZZ_SCENARIO)
+	struct shp_scenario sc;
+
+	memset(&sc, 0, sizeof(sc));
+	if (!scenario_load(path, &sc, err, sizeof(err)))
+		scenario_free(&sc);
+#else
+#error "define one of FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED, FUZZ_SCENARIO"
+#endif
+	close(fd);
+	(void)err;
+	return 0;
+}
