@@ -983,6 +983,9 @@ int pd_receiver_start(struct pd *pd, struct pd_receiver **out)
 		goto sys;
 	pd_log(pd, 0, "migration endpoint on %s:%u (TLS 1.3, peers must present a %s certificate)",
 	       pd->cfg.migrate_addr, pd->cfg.migrate_port, pd->cfg.tls_ca);
+	if (!strcmp(pd->cfg.migrate_addr, "0.0.0.0") || !strcmp(pd->cfg.migrate_addr, "::"))
+		pd_log(pd, 0, "warning: migrate_listen %s:%u accepts connections on every interface; bind it to the sites' network (Documentation/migration.md, \"Trust model\")",
+		       pd->cfg.migrate_addr, pd->cfg.migrate_port);
 	*out = r;
 	return 0;
 sys:
