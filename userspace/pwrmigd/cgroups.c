@@ -27,7 +27,7 @@ uint64_t pd_pid_cgroup_at(const char *proc, int pid)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%d/cgroup", proc, pid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {

@@ -38,7 +38,7 @@
 static void log_reason(const char *log, char *out, size_t len)
 {
 	char line[512], last[512] = "", err[512] = "";
-	FILE *f = fopen(log, "r");
+	FILE *f = fopen(log, "re");
 
 	if (!f)
 		return;
@@ -128,7 +128,7 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 		if (fd >= 0)
 			dup2(fd, 0);
 		if (cg_procs) {
-			FILE *f = fopen(cg_procs, "w");
+			FILE *f = fopen(cg_procs, "we");
 
 			if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
 				fprintf(stderr, "pwrmigd: joining %s: %s\n", cg_procs,
@@ -198,7 +198,7 @@ static int cg_pids_dir(char *path, size_t len, int *pids, int max, int depth)
 	DIR *d;
 
 	snprintf(path + end, len - end, "/cgroup.procs");
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	path[end] = 0;
 	if (!f)
 		return -1;
@@ -248,7 +248,7 @@ static int ppid_of(int pid)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -555,7 +555,7 @@ static int criu_config(struct json_object *cfg, const char *dir, const char *cgr
 	FILE *f, *in;
 
 	pd_path(path, sizeof(path), "%s/criu.conf", dir);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	if (!f) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
 		return -1;
@@ -565,7 +565,7 @@ static int criu_config(struct json_object *cfg, const char *dir, const char *cgr
 		json_object_object_add(cfg, "annotations", ann);
 	}
 	if (json_object_object_get_ex(ann, "org.criu.config", &own)) {
-		in = fopen(json_object_get_string(own), "r");
+		in = fopen(json_object_get_string(own), "re");
 		while (in && fgets(line, sizeof(line), in))
 			if (strncmp(line, "cgroup-root", 11) &&
 			    strncmp(line, "leave-", 6))
@@ -692,7 +692,7 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 			return -1;
 		}
 	}
-	f = fopen(pidfile, "r");
+	f = fopen(pidfile, "re");
 	if (!f || fscanf(f, "%d", &w->root_pid) != 1)
 		w->root_pid = 0;
 	if (f)

@@ -323,7 +323,7 @@ int pd_config_load(struct pd_config *c, const char *file)
 	int bad = 0;
 	FILE *f;
 
-	f = fopen(file, "r");
+	f = fopen(file, "re");
 	if (!f) {
 		fprintf(stderr, "pwrmigd: %s: %s\n", file, strerror(errno));
 		return -1;

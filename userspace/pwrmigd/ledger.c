@@ -101,7 +101,7 @@ static uint64_t mono_ns(void)
 
 static int read_u64(const char *path, uint64_t *v)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	int ok;
 
 	if (!f)
@@ -113,7 +113,7 @@ static int read_u64(const char *path, uint64_t *v)
 
 static int read_str(const char *path, char *buf, size_t len)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -errno;

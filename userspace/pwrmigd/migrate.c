@@ -256,7 +256,7 @@ static void history(struct job *j, const char *result)
 	pd_log(j->m->pd, 0, "migrate %u: %s", j->mig.id,
 	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	snprintf(path, sizeof(path), "%s/migrations.jsonl", j->m->pd->cfg.state_dir);
-	f = fopen(path, "a");
+	f = fopen(path, "ae");
 	if (f) {
 		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fclose(f);
