@@ -31,8 +31,10 @@ def wait_state(mid, want, secs):
 
 
 # ---- the daemon dies: released, then timed out ------------------------------------------------
-mid = root.do("migrate-request", {"cgroup-id": cg, "site": "west", "timeout-s": 2})["id"]
+# Sockets first: reading the spec takes seconds of emulated CPU on a busy
+# host, and the request gives its claimant 2 s.
 daemon = ynl()
+mid = root.do("migrate-request", {"cgroup-id": cg, "site": "west", "timeout-s": 2})["id"]
 daemon.do("migrate-claim", {"id": mid})
 daemon.do("migrate-status", {"id": mid, "state": "running", "phase": "predump"})
 daemon.sock.close()
@@ -40,11 +42,11 @@ m = wait_state(mid, "timed-out", 10)
 t.eq("timed-out", m["state"], "a running claim whose daemon went away times out")
 t.check("went away" in m.get("error-msg", ""), f"... saying why: {m.get('error-msg')!r}")
 t.eq(None, m.get("claimant"), "... and has no claimant")
+daemon, again = ynl(), ynl()
 mid2 = root.do("migrate-request", {"cgroup-id": cg, "site": "west", "timeout-s": 5})["id"]
 t.check(mid2 != mid, "the cgroup takes a new request afterwards")
 
 # ---- a restarted daemon claims again in time: no time-out --------------------------------------
-daemon, again = ynl(), ynl()
 daemon.do("migrate-claim", {"id": mid2})
 daemon.sock.close()
 time.sleep(0.5)

@@ -25,17 +25,20 @@ procs = [spinner(a_path), spinner(b_path)]
 
 
 def phase(name, inject):
-    """Run ~5 s in 10 samples; check conservation after each."""
-    first, _ = ledger_totals(y)
-    _, cgs = ledger_totals(y)
+    """Run ~5 s in 10 samples; check conservation after each.  cpu.stat
+    is read right after a sample at both ends, so that it and the ledger
+    cover the same window however slowly the ledger is read."""
+    sample()
+    use0 = {i: cpu_usage_us(p) for i, p in ((a_id, a_path), (b_id, b_path))}
+    first, cgs = ledger_totals(y)
     start = {i: (cgs.get(i, {}).get("cpu-uj", 0), cgs.get(i, {}).get("runtime-ns", 0))
              for i in (a_id, b_id)}
-    use0 = {i: cpu_usage_us(p) for i, p in ((a_id, a_path), (b_id, b_path))}
     bad = []
     for n in range(10):
         time.sleep(0.5)
         inject(n)
         sample()
+        use1 = {i: cpu_usage_us(p) for i, p in ((a_id, a_path), (b_id, b_path))}
         totals, cgs = ledger_totals(y)
         for dom, (meter, parts) in totals.items():
             if meter != parts:
@@ -47,7 +50,7 @@ def phase(name, inject):
 
     e = {i: cgs[i]["cpu-uj"] - start[i][0] for i in (a_id, b_id)}
     r = {i: cgs[i]["runtime-ns"] - start[i][1] for i in (a_id, b_id)}
-    u = {i: (cpu_usage_us(p) - use0[i]) * 1000 for i, p in ((a_id, a_path), (b_id, b_path))}
+    u = {i: (use1[i] - use0[i]) * 1000 for i in (a_id, b_id)}
     t.note(f"{name}: energy A {e[a_id]} uJ B {e[b_id]} uJ, runtime A {r[a_id]} ns "
            f"B {r[b_id]} ns, cpu.stat A {u[a_id]} ns B {u[b_id]} ns")
     if min(e.values()) <= 0 or min(r.values()) <= 0:

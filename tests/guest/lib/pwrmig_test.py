@@ -2,6 +2,7 @@
 """Helpers for the guest tests written in Python: TAP output, the module,
 cgroups, the debugfs knobs, and the kernel's own YNL client bound to our
 spec (tools/net/ynl from linux-source-6.12, extracted into build/ksrc)."""
+import atexit
 import os
 import subprocess
 import sys
@@ -57,9 +58,16 @@ def sh(cmd, check=True):
                           text=True)
 
 
+def _unload_at_exit():
+    """A test that dies leaves no module behind for the next one."""
+    if os.path.isdir("/sys/module/pwrmig"):
+        unload()
+
+
 def load(params=""):
     ko = os.path.join(TOP, "build/kmod", os.uname().release, "pwrmig.ko")
     sh(f"insmod {ko} {params}")
+    atexit.register(_unload_at_exit)
     # YNL keeps the family ids it resolved once per process; a module
     # loaded again registers the family under a new id.
     ynl_lib.genl_family_name_to_id = None
