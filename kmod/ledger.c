@@ -362,9 +362,9 @@ static void pwrmig_sample_checked(void)
 		return;
 	pr_warn("meter %s: package energy unreadable for %u samples; using the power model\n",
 		m->name, pwrmig.meter_faults);
+	/* The switch restarts the fault count. */
 	if (pwrmig_meter_switch(&pwrmig_meter_model))
 		pr_err("cannot start the power model\n");
-	pwrmig.meter_faults = 0;
 }
 
 void pwrmig_sample(void)

@@ -281,7 +281,7 @@ static uint64_t number(struct fz *f, struct rng *r, const struct spec_set *set,
 	};
 	int is_id = !strcmp(sa->name, "id") || !strcmp(sa->name, "cgroup-id");
 
-	if (is_id && !strcmp(set->name, "migrate") && !strcmp(sa->name, "id")) {
+	if (!strcmp(set->name, "migrate") && !strcmp(sa->name, "id")) {
 		if (f->nmig && chance(r, 80))
 			return f->mig[below(r, f->nmig < POOL ? f->nmig : POOL)];
 		return below(r, 1100);
@@ -345,7 +345,7 @@ static void put_one(struct fz *f, struct rng *r, unsigned char *buf, size_t *len
 {
 	const struct spec_attr *sa = &set->attrs[type];
 	unsigned char v[4200];
-	size_t n = width(sa->type), start = *len;
+	size_t n = width(sa->type);
 	uint64_t x;
 	struct nlattr *a;
 
@@ -400,7 +400,6 @@ static void put_one(struct fz *f, struct rng *r, unsigned char *buf, size_t *len
 	if (width(sa->type) && !f->sane && chance(r, 4))
 		n = below(r, 12);
 	put(buf, len, type, v, n);
-	(void)start;
 }
 
 static void put_attrs(struct fz *f, struct rng *r, unsigned char *buf, size_t *len,
