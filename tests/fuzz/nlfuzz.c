@@ -725,13 +725,15 @@ static int report(struct fz *f, double secs, uint64_t seed)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: nlfuzz [--seed N] [--count N] [--seconds S] [--user UID] [--only I] [-v]\n"
+		"Usage: nlfuzz [--seed N] [--count N] [--seconds S] [--user UID] [--only I]\n"
+		"              [--progress N] [-v]\n"
 		"\n"
 		"Send COUNT fuzzed messages (default 100000) to the pwrmig generic netlink\n"
 		"family, or as many as fit in S seconds, whichever ends first.  Message I\n"
 		"depends only on the seed and I: --only I sends that one message again.\n"
 		"--user UID drops to that user (and its group) first; the run then fails\n"
-		"if an operation that needs CAP_NET_ADMIN succeeded.  Exit 0 when the\n"
+		"if an operation that needs CAP_NET_ADMIN succeeded.  --progress N says on\n"
+		"stderr how far it got and how fast, every N messages.  Exit 0 when the\n"
 		"family still answers info-get at the end, 1 when not or a check failed,\n"
 		"2 on bad usage.\n");
 }
@@ -744,20 +746,22 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "progress", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	static struct fz f;
 	uint64_t seed = 1;
-	unsigned long count = 100000, first = 0;
+	unsigned long count = 100000, first = 0, progress = 0, last = 0;
+	double last_secs = 0;
 	double seconds = 0, secs;
 	long uid = -1;
 	struct timespec t0, t1;
 	int c, bad;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "s:n:t:u:o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:t:u:o:p:vh", opts, NULL)) != -1) {
 		errno = 0;
 		switch (c) {
 		case 's':
@@ -775,6 +779,9 @@ int main(int argc, char **argv)
 		case 'o':
 			first = strtoul(optarg, &end, 0);
 			count = 1;
+			break;
+		case 'p':
+			progress = strtoul(optarg, &end, 0);
 			break;
 		case 'v':
 			f.verbose = 1;
@@ -813,6 +820,15 @@ int main(int argc, char **argv)
 			secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 			if (seconds > 0 && secs >= seconds)
 				break;
+		}
+		if (progress && f.sent - last >= progress) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+			fprintf(stderr, "nlfuzz: %lu of %lu sent, %.0f s, %.0f/s lately\n",
+				f.sent, count, secs,
+				secs > last_secs ? (f.sent - last) / (secs - last_secs) : 0);
+			last = f.sent;
+			last_secs = secs;
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -30,8 +30,10 @@ esac
 t_check "insmod" insmod "$ko"
 
 t0=$(date +%s)
-"$fuzz" --seed "$seed" --count "$count" > "$work/root.out" 2>&1
-rc=$?
+# Progress every tenth, as comments in the log, for runs of an hour.
+"$fuzz" --seed "$seed" --count "$count" --progress $(( (count + 9) / 10 )) \
+	2>&1 > "$work/root.out" | sed -u 's/^/# /'
+rc=${PIPESTATUS[0]}
 took=$(( $(date +%s) - t0 ))
 grep -m 2 '^nlfuzz: ' "$work/root.out" | sed 's/^/# /'
 if [ $rc -eq 0 ]; then
