@@ -81,27 +81,12 @@ PY
 # hello JSON: send one HELLO to west as east would (its certificate), print
 # the type of the answer and its "error".
 hello() {
-	W=$W HELLO=$1 python3 - <<'PY'
-import json, os, socket, ssl, struct
-w = os.environ["W"]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-ctx.load_verify_locations(w + "/pki/ca.crt")
-ctx.load_cert_chain(w + "/pki/east.crt", w + "/pki/east.key")
-s = ctx.wrap_socket(socket.create_connection(("10.99.0.2", 9787), timeout=20),
-                    server_hostname="west")
-body = os.environ["HELLO"].encode()
-s.sendall(struct.pack("!II", 1, len(body)) + body)
-def exact(n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        if not c:
-            raise SystemExit("closed after %d bytes" % len(b))
-        b += c
-    return b
-t, n = struct.unpack("!II", exact(8))
-print(t, json.loads(exact(n)).get("error"))
+	W=$W HELLO=$1 PYTHONPATH=tests/guest/lib python3 - <<'PY'
+import json, os, peer
+s = peer.connect()
+peer.send(s, 1, os.environ["HELLO"].encode())
+t, body = peer.recv(s)
+print(t, json.loads(body).get("error"))
 PY
 }
 # A protocol version the receiver does not speak: refused, both named.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "feed.h"
+#include "file.h"
 #include "live.h"
 #include "pwrmig.h"
 
@@ -100,18 +101,10 @@ static int site_of(const struct live *lv, const char *path, const char **name)
 static double memory_gb(const char *path)
 {
 	char file[400], buf[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(file, sizeof(file), "%s%s/memory.current", pwrmig_cgroup_root(), path);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(file, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	return strtod(buf, NULL) / 1e9;
 }
 

@@ -4,10 +4,21 @@
  *
  * A cgroup tree: every process of a cgroup v2 directory, which must form
  * one process tree.  CRIU dumps it (pre-dump rounds with --track-mem, then
- * a final dump with --leave-stopped so that the source copy stays, frozen,
- * until the destination has taken over) and restores it with
- * --leave-stopped into the destination's cgroup: criu runs inside that
- * cgroup and --manage-cgroups=ignore makes the restored tree inherit it.
+ * a final dump) and restores it with --leave-stopped into the
+ * destination's cgroup: criu runs inside that cgroup and
+ * --manage-cgroups=ignore makes the restored tree inherit it.
+ *
+ * "Frozen" is the cgroup v2 freezer, on both sides, never SIGSTOP alone:
+ * the job's owner may send SIGCONT to a stopped task, not thaw a frozen
+ * one.  The source is frozen before its final dump (CRIU's
+ * --freeze-cgroup finds it frozen and leaves it so); the destination's
+ * copy is frozen by pwrmigd itself, run by CRIU as its action script at
+ * pre-resume, while CRIU still holds every restored task (pd_criu_hook()).
+ * Only cgroup.freeze 0, on rollback or commit, lets either run.
+ *
+ * What a migration froze, thaws or kills is the cgroup it found or made:
+ * the directory's inode (its cgroup id) is kept, and a directory of the
+ * same name made since by someone else is left alone.
  *
  * A runc container: runc drives CRIU.  The final dump pauses the container
  * first and uses --leave-running, so it stays paused; the destination
@@ -23,12 +34,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "pwrmig.h"
 #include "migrate.h"
 
@@ -78,6 +91,8 @@ static int wait_child(pid_t pid, int timeout_s, int *status)
 		if (rc > 0)
 			break;
 		if (!rc) {
+			/* The tool and whatever it started. */
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			close(pfd);
@@ -94,17 +109,137 @@ static int wait_child(pid_t pid, int timeout_s, int *status)
 	return 0;
 }
 
+/* The start time of PID (clock ticks after boot), 0 if it is gone. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small(path, buf, sizeof(buf)) < 0)
+		return 0;
+	/* After the command name, which may hold anything: field 22. */
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		sscanf(p + 1, "%llu", &t);
+	return t;
+}
+
+/*
+ * Every CRIU or runc running is named in STATE_DIR/tools/PID (its start
+ * time inside): a pwrmigd that dies leaves the names, and the next one
+ * kills what still runs (pd_tools_reap()).  A tool must not outlive the
+ * decision it was part of: an orphaned `criu dump` would stop a job that
+ * recovery had let run again.
+ */
+static void tool_note(struct pd *pd, pid_t pid, int add)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	FILE *f;
+
+	if (pd_path(dir, sizeof(dir), "%s/tools", pd->cfg.state_dir) ||
+	    pd_path(path, sizeof(path), "%s/%d", dir, pid))
+		return;
+	if (!add) {
+		unlink(path);
+		return;
+	}
+	mkdir(dir, 0700);
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%llu\n", start_time(pid)) < 0 || fclose(f))
+		pd_log(pd, 0, "migrate: %s: %s", path, strerror(errno));
+}
+
+int pd_tools_reap(struct pd *pd)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	unsigned long long t;
+	struct dirent *e;
+	int n = 0;
+	pid_t pid;
+	FILE *f;
+	DIR *d;
+
+	if (pd_path(dir, sizeof(dir), "%s/tools", pd->cfg.state_dir))
+		return 0;
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		pid = atoi(e->d_name);
+		if (pid <= 0 || pd_path(path, sizeof(path), "%s/%s", dir, e->d_name))
+			continue;
+		f = fopen(path, "re");
+		if (f && fscanf(f, "%llu", &t) == 1 && t && t == start_time(pid)) {
+			pd_log(pd, 0, "migrate: killing tool %d left by the last pwrmigd", pid);
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (f)
+			fclose(f);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * pwrmigd's environment and what pd_criu_hook() reads: the cgroup to
+ * freeze and where to put CRIU (pwrmigd's own cgroup) before it does.
+ */
+static int hook_env(const char *freeze, char add[2][PATH_MAX + 32], char ***out,
+		    char *err, size_t len)
+{
+	char own[PATH_MAX] = "";
+	size_t n = 0, i;
+	char **env;
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f || !fgets(own, sizeof(own), f) || strncmp(own, "0::/", 4)) {
+		snprintf(err, len, "cannot read pwrmigd's cgroup v2 in /proc/self/cgroup");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	own[strcspn(own, "\n")] = 0;
+	snprintf(add[0], PATH_MAX + 32, "PWRMIG_HOOK_FREEZE=%s", freeze);
+	snprintf(add[1], PATH_MAX + 32, "PWRMIG_HOOK_PARK=%s%s/cgroup.procs",
+		 pwrmig_cgroup_root(), own[4] ? own + 3 : "");
+	while (environ[n])
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (!env) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		env[i] = environ[i];
+	env[n] = add[0];
+	env[n + 1] = add[1];
+	*out = env;
+	return 0;
+}
+
 /*
  * Run ARGV with stdout and stderr to LOG, inside cgroup CG_PROCS when not
- * NULL; 0 when it exits 0.  ERR says which tool failed and why.
+ * NULL; 0 when it exits 0.  ERR says which tool failed and why.  The tool
+ * leads its own process group and dies with the thread that started it.
+ * HOOK_FREEZE: the cgroup directory pd_criu_hook() freezes (a restore).
  */
 static int run(struct pd *pd, char *const argv[], const char *log, const char *cg_procs,
-	       char *err, size_t len)
+	       const char *hook_freeze, char *err, size_t len)
 {
-	char reason[512] = "", cmd[512] = "";
+	char reason[512] = "", cmd[512] = "", env_add[2][PATH_MAX + 32], **env = NULL;
+	pid_t pid, parent = getpid();
 	int status, fd, i, rc;
-	pid_t pid;
 
+	if (hook_freeze && hook_env(hook_freeze, env_add, &env, err, len))
+		return -1;
 	for (i = 0; argv[i] && strlen(cmd) < sizeof(cmd) - 64; i++)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 			 argv[i]);
@@ -112,13 +247,20 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, len, "fork: %s", strerror(errno));
+		free(env);
 		return -1;
 	}
 	if (!pid) {
 		sigset_t all;
 
+		setpgid(0, 0);
+		/* Not a moment longer than pwrmigd (the forking thread, in fact). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(125);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (env)
+			environ = env;
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -136,6 +278,9 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 				_exit(126);
 			}
 		}
+		/* Test fault: the tool starts late (time to kill pwrmigd first). */
+		if (pd_fault("slow-tool"))
+			sleep(8);
 		/* Test fault: the tool never ends. */
 		if (pd_fault("hang-tool"))
 			execlp("sleep", "sleep", "infinity", (char *)NULL);
@@ -143,7 +288,10 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 		fprintf(stderr, "pwrmigd: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	free(env);
+	tool_note(pd, pid, 1);
 	rc = wait_child(pid, pd->cfg.checkpoint_timeout_s, &status);
+	tool_note(pd, pid, 0);
 	if (rc == -ETIMEDOUT) {
 		snprintf(err, len, "%s %s did not finish within checkpoint_timeout_s (%u s): killed",
 			 argv[0], argv[1], pd->cfg.checkpoint_timeout_s);
@@ -282,26 +430,110 @@ static int cg_write(const struct pd_workload *w, const char *file, const char *v
 	return rc;
 }
 
-/* Wait until the cgroup has no process, up to MS milliseconds. */
+/* KEY's value in the cgroup's cgroup.events ("populated", "frozen"); -1 if gone. */
+static int cg_event(const struct pd_workload *w, const char *key)
+{
+	char path[PATH_MAX], k[32];
+	int v, found = -1;
+	FILE *f;
+
+	cg_file(w, "cgroup.events", path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %d", k, &v) == 2)
+		if (!strcmp(k, key))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Is W's cgroup still the one the migration found or made?  1 yes (or no
+ * inode was kept), 0 another directory has its name now, -1 it is gone.
+ */
+static int cg_same(const struct pd_workload *w)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	cg_file(w, "", path, sizeof(path));
+	if (stat(path, &st))
+		return -1;
+	return !w->cg_id || (uint64_t)st.st_ino == w->cg_id;
+}
+
+/* Wait until the kernel says the cgroup has no process, up to MS milliseconds. */
 static int cg_wait_empty(const struct pd_workload *w, int ms)
 {
 	struct timespec t = { 0, 10 * 1000000L };
 
 	for (; ms > 0; ms -= 10) {
-		if (pd_wl_nprocs(w) <= 0)
+		if (cg_event(w, "populated") <= 0)
 			return 0;
 		nanosleep(&t, NULL);
 	}
 	return -1;
 }
 
+/* cgroup.freeze: ON 1 freezes and waits (MS) until the kernel says frozen. */
+static int cg_freeze(const struct pd_workload *w, int on, int ms)
+{
+	struct timespec t = { 0, 10 * 1000000L };
+
+	if (cg_write(w, "cgroup.freeze", on ? "1" : "0"))
+		return -1;
+	for (; on && ms > 0; ms -= 10) {
+		if (cg_event(w, "frozen") == 1)
+			return 0;
+		nanosleep(&t, NULL);
+	}
+	return on ? -1 : 0;
+}
+
+int pd_wl_frozen(const struct pd_workload *w)
+{
+	if (cg_same(w) != 1)
+		return -1;
+	return cg_event(w, "frozen");
+}
+
+int pd_wl_reserve(struct pd_workload *w, char *err, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	cg_file(w, "", path, sizeof(path));
+	path[strlen(path) - 1] = 0;
+	/* mkdir is the reservation: of two migrations to one name, one gets it. */
+	if (mkdir(path, 0755) || stat(path, &st)) {
+		snprintf(err, len, "cgroup %s %s", w->cgroup,
+			 errno == EEXIST ? "already exists here" : strerror(errno));
+		return -1;
+	}
+	w->cg_id = st.st_ino;
+	return 0;
+}
+
+void pd_wl_unreserve(const struct pd_workload *w)
+{
+	char path[PATH_MAX];
+
+	/* Ours and still empty; anything else is left as it is. */
+	if (!*w->cgroup || cg_same(w) != 1 || !w->cg_id)
+		return;
+	cg_file(w, "", path, sizeof(path));
+	path[strlen(path) - 1] = 0;
+	rmdir(path);
+}
+
 /* ---- runc ------------------------------------------------------------------ */
 
-static int runc(struct pd *pd, const struct pd_workload *w, const char *log, char *err,
-		size_t len, const char *a1, const char *a2, const char *a3, const char *a4,
+static int runc(struct pd *pd, const struct pd_workload *w, const char *log,
+		const char *hook_freeze, char *err, size_t len, const char *a1, const char *a2, const char *a3, const char *a4,
 		const char *a5, const char *a6, const char *a7, const char *a8)
 {
-	char *argv[16] = { pd->cfg.runc, "--root", pd->cfg.runc_root };
+	char *argv[17] = { pd->cfg.runc, "--root", pd->cfg.runc_root };
 	const char *rest[] = { a1, a2, a3, a4, a5, a6, a7, a8 };
 	char criu_log[PATH_MAX], why[512] = "";
 	const char *images = NULL;
@@ -312,9 +544,10 @@ static int runc(struct pd *pd, const struct pd_workload *w, const char *log, cha
 		if (!strcmp(rest[i], "--image-path") && i < 7)
 			images = rest[i + 1];
 	}
+	argv[n++] = "--";	/* an id may start with '-' */
 	argv[n++] = (char *)w->name;
 	argv[n] = NULL;
-	if (!run(pd, argv, log, NULL, err, len))
+	if (!run(pd, argv, log, NULL, hook_freeze, err, len))
 		return 0;
 	/* runc only says "criu failed": CRIU's own log in the images says why. */
 	if (images) {
@@ -327,27 +560,121 @@ static int runc(struct pd *pd, const struct pd_workload *w, const char *log, cha
 	return -1;
 }
 
-/* `runc state NAME` -> init PID and bundle; 0 when it is running or paused. */
-static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+/*
+ * Run ARGV (a query: runc state) with its stdout into OUT (NUL-ended) and
+ * its stderr into ERROUT; 0 with *STATUS once it ends, -1 (ERR) if it
+ * could not run or took longer than checkpoint_timeout_s.
+ */
+static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, char *errout,
+		   size_t errlen, int *status, char *err, size_t len)
 {
-	char cmd[768], buf[8192];
-	struct json_object *o;
-	const char *status, *bundle;
-	size_t n;
-	FILE *f;
+	int po[2], pe[2], rc, fd;
+	size_t n[2] = { 0, 0 };
+	pid_t pid, parent = getpid();
+	struct pollfd p[2];
+	struct timespec t0, now;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --root '%s' state '%s' 2>&1", pd->cfg.runc,
-		 pd->cfg.runc_root, w->name);
-	f = popen(cmd, "r");
-	if (!f) {
-		snprintf(err, len, "runc state: %s", strerror(errno));
+	if (pipe2(po, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	if (pclose(f)) {
-		buf[strcspn(buf, "\n")] = 0;
-		snprintf(err, len, "container '%s': %s", w->name, buf);
+	if (pipe2(pe, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
+		close(po[0]);
+		close(po[1]);
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(125);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		execvp(argv[0], argv);
+		fprintf(stderr, "pwrmigd: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	if (pid < 0) {
+		snprintf(err, len, "fork: %s", strerror(errno));
+		close(po[0]);
+		close(pe[0]);
+		return -1;
+	}
+	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = pd->cfg.checkpoint_timeout_s * 1000L -
+		       ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000);
+		rc = left > 0 ? poll(p, 2, left) : 0;
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		for (int i = 0; i < 2; i++) {
+			char *buf = i ? errout : out, sink[256];
+			size_t cap = i ? errlen : outlen;
+			ssize_t r;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (n[i] + 1 < cap)
+				r = read(p[i].fd, buf + n[i], cap - 1 - n[i]);
+			else
+				r = read(p[i].fd, sink, sizeof(sink));
+			if (r <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			} else if (n[i] + 1 < cap) {
+				n[i] += r;
+			}
+		}
+	}
+	out[n[0]] = 0;
+	errout[n[1]] = 0;
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	if (wait_child(pid, 1, status) == -ETIMEDOUT ||
+	    p[0].fd >= 0 || p[1].fd >= 0) {
+		snprintf(err, len, "%s %s did not finish within checkpoint_timeout_s (%u s): killed",
+			 argv[0], argv[1], pd->cfg.checkpoint_timeout_s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * `runc state NAME` -> init PID and bundle: 0 when it is running or
+ * paused, 1 when runc says it does not exist, -1 (ERR) for anything else:
+ * runc failing is no proof that the container is gone.
+ */
+static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	char *argv[] = { pd->cfg.runc, "--root", pd->cfg.runc_root, "state", "--", w->name,
+			 NULL };
+	char buf[8192], ebuf[1024];
+	struct json_object *o;
+	const char *status, *bundle;
+	int st;
+
+	if (capture(pd, argv, buf, sizeof(buf), ebuf, sizeof(ebuf), &st, err, len))
+		return -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (WIFEXITED(st) && strstr(ebuf, "does not exist"))
+			return 1;
+		ebuf[strcspn(ebuf, "\n")] = 0;
+		snprintf(err, len, "runc state %s: %s", w->name,
+			 *ebuf ? ebuf : "failed without a word");
 		return -1;
 	}
 	o = json_tokener_parse(buf);
@@ -370,7 +697,7 @@ static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t le
 int pd_wl_find(struct pd *pd, struct pd_workload *w, const char *cgroup,
 	       const char *container, char *err, size_t len)
 {
-	int pids[4096], n, i, j, roots = 0, ppid;
+	int pids[4096], n, i, j, roots = 0, ppid, rc;
 	struct stat st;
 	char path[PATH_MAX];
 
@@ -382,13 +709,18 @@ int pd_wl_find(struct pd *pd, struct pd_workload *w, const char *cgroup,
 	memset(w, 0, sizeof(*w));
 	snprintf(w->cgroup, sizeof(w->cgroup), "%s", cg);
 	cgroup = w->cgroup;
+	cg_file(w, "", path, sizeof(path));
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		w->cg_id = st.st_ino;
 	if (*name) {
 		w->container = 1;
 		snprintf(w->name, sizeof(w->name), "%s", name);
-		return runc_state(pd, w, err, len);
+		rc = runc_state(pd, w, err, len);
+		if (rc == 1)
+			snprintf(err, len, "container '%s' does not exist", name);
+		return rc ? -1 : 0;
 	}
-	cg_file(w, "", path, sizeof(path));
-	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+	if (!w->cg_id) {
 		snprintf(err, len, "cgroup %s: not found under %s", cgroup, pwrmig_cgroup_root());
 		return -1;
 	}
@@ -426,7 +758,7 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 		      const char *dir, const char *parent, char *err, size_t len)
 {
 	int pre = !strcmp(verb, "pre-dump");
-	char log[PATH_MAX], pidstr[16], e2[256];
+	char log[PATH_MAX], pidstr[16], e2[256], cgdir[PATH_MAX];
 	char *argv[20];
 	int n = 0;
 
@@ -437,18 +769,35 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 		sleep(25);
 	if (w->container) {
 		/* runc pause + --leave-running: the container stays, frozen. */
-		if (!pre && runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
+		if (!pre && runc(pd, w, log, NULL, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
 				 NULL, NULL))
 			return -1;
-		if (!runc(pd, w, log, err, len, "checkpoint", pre ? "--pre-dump" : "--leave-running",
-			  "--image-path", dir, parent ? "--parent-path" : NULL, parent, NULL, NULL))
-			return 0;
+		if (!runc(pd, w, log, NULL, err, len, "checkpoint", pre ? "--pre-dump" : "--leave-running",
+			  "--image-path", dir, parent ? "--parent-path" : NULL, parent, NULL, NULL)) {
+			if (pre || pd_wl_frozen(w) == 1)
+				return 0;
+			snprintf(err, len, "container %s: its cgroup %s is not frozen after the dump",
+				 w->name, w->cgroup);
+		}
 		if (!pre)
-			runc(pd, w, log, e2, sizeof(e2), "resume", NULL, NULL, NULL, NULL, NULL,
+			runc(pd, w, log, NULL, e2, sizeof(e2), "resume", NULL, NULL, NULL, NULL, NULL,
 			     NULL, NULL);
 		return -1;
 	}
+	/* Frozen first: CRIU finds it so and leaves it so. */
+	if (!pre && cg_same(w) != 1) {
+		snprintf(err, len, "cgroup %s is not the one this migration found", w->cgroup);
+		return -1;
+	}
+	if (!pre && cg_freeze(w, 1, 10000)) {
+		snprintf(err, len, "cgroup %s: cannot freeze it: %s", w->cgroup,
+			 errno ? strerror(errno) : "not frozen within 10 s");
+		cg_freeze(w, 0, 0);
+		return -1;
+	}
 	snprintf(pidstr, sizeof(pidstr), "%d", w->root_pid);
+	cg_file(w, "", cgdir, sizeof(cgdir));
+	cgdir[strlen(cgdir) - 1] = 0;
 	argv[n++] = pd->cfg.criu;
 	argv[n++] = (char *)verb;
 	argv[n++] = "-t";
@@ -457,8 +806,11 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 	argv[n++] = (char *)dir;
 	argv[n++] = "-o";
 	argv[n++] = log;
-	if (!pre)
+	if (!pre) {
 		argv[n++] = "--leave-stopped";
+		argv[n++] = "--freeze-cgroup";
+		argv[n++] = cgdir;
+	}
 	if (pre || parent)
 		argv[n++] = "--track-mem";
 	if (parent) {
@@ -466,11 +818,16 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 		argv[n++] = (char *)parent;
 	}
 	argv[n] = NULL;
-	if (!run(pd, argv, log, NULL, err, len))
-		return 0;
-	/* A failed dump may leave the tree stopped: never leave it so. */
-	if (!pre)
+	if (!run(pd, argv, log, NULL, NULL, err, len)) {
+		if (pre || cg_event(w, "frozen") == 1)
+			return 0;
+		snprintf(err, len, "cgroup %s was thawed during the dump", w->cgroup);
+	}
+	/* A failed dump may leave the tree frozen or stopped: never leave it so. */
+	if (!pre) {
+		cg_freeze(w, 0, 0);
 		cg_signal(w, SIGCONT);
+	}
 	return -1;
 }
 
@@ -486,20 +843,33 @@ int pd_wl_dump(struct pd *pd, struct pd_workload *w, const char *dir,
 	return checkpoint(pd, w, "dump", dir, parent, err, len);
 }
 
+/* cgroup.freeze 0 and SIGCONT (CRIU's --leave-stopped stops it too). */
+static int cg_thaw(const struct pd_workload *w, char *err, size_t len)
+{
+	int same = cg_same(w);
+
+	if (same != 1) {
+		snprintf(err, len, "cgroup %s %s", w->cgroup,
+			 same ? "is gone" : "is not the one this migration froze; left alone");
+		return -1;
+	}
+	if (cg_freeze(w, 0, 0) || cg_signal(w, SIGCONT)) {
+		snprintf(err, len, "cgroup %s: cannot thaw it: %s", w->cgroup, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
 	char log[PATH_MAX];
 
 	if (w->container) {
 		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
-		return runc(pd, w, log, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
+		return runc(pd, w, log, NULL, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
 			    NULL, NULL);
 	}
-	if (cg_signal(w, SIGCONT)) {
-		snprintf(err, len, "cgroup %s is gone", w->cgroup);
-		return -1;
-	}
-	return 0;
+	return cg_thaw(w, err, len);
 }
 
 int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
@@ -507,38 +877,49 @@ int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	/* Restored containers are paused and stopped: thaw, then continue. */
 	if (w->container && pd_wl_thaw(pd, w, err, len))
 		return -1;
-	if (cg_signal(w, SIGCONT)) {
-		snprintf(err, len, "cgroup %s is gone", w->cgroup);
-		return -1;
-	}
-	return 0;
+	return cg_thaw(w, err, len);
 }
 
+/*
+ * Gone for certain: the kernel says the cgroup holds no process (and runc
+ * that the container does not exist), or this fails.
+ */
 int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
 	char log[PATH_MAX], path[PATH_MAX];
+	int same = cg_same(w), rc;
 
 	if (w->container) {
 		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
-		/* Already gone is fine: the kill may be a retry after a restart. */
-		if (runc_state(pd, w, err, len))
-			return 0;
-		runc(pd, w, log, err, len, "delete", "--force", NULL, NULL, NULL, NULL, NULL,
-		     NULL);
-		if (!runc_state(pd, w, err, len)) {
-			snprintf(err, len, "container '%s' survived runc delete --force",
-				 w->name);
+		rc = runc_state(pd, w, err, len);
+		if (rc < 0)
 			return -1;
+		if (!rc) {
+			runc(pd, w, log, NULL, err, len, "delete", "--force", NULL, NULL, NULL, NULL,
+			     NULL, NULL);
+			rc = runc_state(pd, w, err, len);
+			if (rc <= 0) {
+				if (!rc)
+					snprintf(err, len, "container '%s' survived runc delete --force",
+						 w->name);
+				return -1;
+			}
 		}
+		/* Its cgroup too, if runc left anything there. */
+	}
+	if (same < 0)
+		return 0;
+	if (!same) {
+		/* Another job has the name now: nothing of ours is there. */
+		pd_log(pd, 0, "migrate: cgroup %s is not the one this migration made; left alone",
+		       w->cgroup);
 		return 0;
 	}
-	if (pd_wl_nprocs(w) < 0)
-		return 0;
-	/* cgroup.kill (5.14) takes the whole cgroup at once, stopped or not. */
-	if (cg_write(w, "cgroup.kill", "1"))
+	/* cgroup.kill (5.14) takes the whole cgroup at once, frozen or not. */
+	if (cg_event(w, "populated") > 0 && cg_write(w, "cgroup.kill", "1"))
 		cg_signal(w, SIGKILL);
 	if (cg_wait_empty(w, 5000)) {
-		snprintf(err, len, "cgroup %s still has processes after SIGKILL", w->cgroup);
+		snprintf(err, len, "cgroup %s still has processes 5 s after SIGKILL", w->cgroup);
 		return -1;
 	}
 	cg_file(w, "", path, sizeof(path));
@@ -568,7 +949,7 @@ static int criu_config(struct json_object *cfg, const char *dir, const char *cgr
 		in = fopen(json_object_get_string(own), "re");
 		while (in && fgets(line, sizeof(line), in))
 			if (strncmp(line, "cgroup-root", 11) &&
-			    strncmp(line, "leave-", 6))
+			    strncmp(line, "leave-", 6) && strncmp(line, "action-script", 13))
 				fputs(line, f);
 		if (in)
 			fclose(in);
@@ -632,8 +1013,8 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		  char *err, size_t len)
 {
 	char log[PATH_MAX], pidfile[PATH_MAX], procs[PATH_MAX], cgdir[PATH_MAX];
-	char bundle[PATH_MAX], e2[256], *argv[20];
-	int n = 0;
+	char bundle[PATH_MAX], hook[64], e2[256], *argv[24];
+	int n = 0, rc;
 	FILE *f;
 
 	step_log(dir, "restore", log, sizeof(log));
@@ -653,23 +1034,40 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		*strrchr(parent, '/') = 0;
 		if (restore_bundle(w, parent, bundle, sizeof(bundle), err, len))
 			return -1;
-		if (runc(pd, w, log, err, len, "restore", "--detach", "--image-path", dir,
+		/*
+		 * runc drives CRIU over RPC, where CRIU takes no action script:
+		 * the copy is held stopped, then frozen by runc pause.
+		 */
+		if (runc(pd, w, log, NULL, err, len, "restore", "--detach", "--image-path", dir,
 			 "--bundle", bundle, "--pid-file", pidfile))
 			return -1;
-		if (runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
-			 NULL)) {
-			runc(pd, w, log, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
+		rc = runc(pd, w, log, NULL, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
+			  NULL);
+		if (!rc && pd_wl_frozen(w) != 1) {
+			snprintf(err, len, "container %s: its cgroup %s is not frozen after runc pause",
+				 w->name, w->cgroup);
+			rc = -1;
+		}
+		if (rc) {
+			runc(pd, w, log, NULL, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
 			     NULL, NULL, NULL);
 			return -1;
 		}
 	} else {
-		cg_file(w, "", cgdir, sizeof(cgdir));
-		if (mkdir(cgdir, 0755) && errno != EEXIST) {
-			snprintf(err, len, "cgroup %s: %s", cgdir, strerror(errno));
+		/* Into the cgroup reserved for it (pd_wl_reserve()), empty. */
+		if (cg_same(w) != 1 || !w->cg_id) {
+			snprintf(err, len, "cgroup %s is not the one reserved for this migration",
+				 w->cgroup);
 			return -1;
 		}
 		if (pd_wl_nprocs(w) > 0) {
 			snprintf(err, len, "cgroup %s already has processes", w->cgroup);
+			return -1;
+		}
+		cg_file(w, "", cgdir, sizeof(cgdir));
+		cgdir[strlen(cgdir) - 1] = 0;
+		if (pd_path(hook, sizeof(hook), "/proc/%d/exe", getpid())) {
+			snprintf(err, len, "no path for the action script");
 			return -1;
 		}
 		cg_file(w, "cgroup.procs", procs, sizeof(procs));
@@ -682,13 +1080,21 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		argv[n++] = "--manage-cgroups=ignore";
 		argv[n++] = "--pidfile";
 		argv[n++] = pidfile;
+		argv[n++] = "--action-script";
+		argv[n++] = hook;
 		argv[n++] = "-o";
 		argv[n++] = log;
 		argv[n] = NULL;
-		if (run(pd, argv, log, procs, err, len)) {
+		rc = run(pd, argv, log, procs, cgdir, err, len);
+		if (!rc && cg_event(w, "frozen") != 1) {
+			snprintf(err, len, "cgroup %s: the restored copy is not frozen", w->cgroup);
+			rc = -1;
+		}
+		if (rc) {
 			/* Nothing half-restored may stay behind. */
 			cg_write(w, "cgroup.kill", "1");
 			cg_wait_empty(w, 5000);
+			cg_freeze(w, 0, 0);
 			return -1;
 		}
 	}
@@ -697,5 +1103,66 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		w->root_pid = 0;
 	if (f)
 		fclose(f);
+	return 0;
+}
+
+/* ---- CRIU's action script -------------------------------------------------- */
+
+/* Is PID in the cgroup REL (below the v2 root, "/west/job1")? */
+static int in_cgroup(pid_t pid, const char *rel)
+{
+	char path[64], line[PATH_MAX];
+	int in = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		in = !strncmp(line, "0::", 3) && !strcmp(line + 3, rel);
+	}
+	fclose(f);
+	return in;
+}
+
+int pd_criu_hook(void)
+{
+	const char *action = getenv("CRTOOLS_SCRIPT_ACTION");
+	const char *dir = getenv("PWRMIG_HOOK_FREEZE"), *park = getenv("PWRMIG_HOOK_PARK");
+	const char *root = pwrmig_cgroup_root(), *rel;
+	struct pd_workload w = { 0 };
+	pid_t pid = getpid(), next;
+	FILE *f;
+
+	if (!action || strcmp(action, "pre-resume"))
+		return 0;
+	if (!dir || !park || strncmp(dir, root, strlen(root)) || !dir[strlen(root)] ||
+	    strlen(dir + strlen(root)) >= sizeof(w.cgroup)) {
+		fprintf(stderr, "pwrmigd (CRIU action script): no cgroup to freeze\n");
+		return 1;
+	}
+	rel = dir + strlen(root);
+	snprintf(w.cgroup, sizeof(w.cgroup), "%s", rel);
+	/*
+	 * CRIU (and this script) may run inside the cgroup, so that the
+	 * restored tree starts there: out with them, up to pwrmigd, or
+	 * freezing would freeze CRIU too.  CRIU holds every restored task.
+	 */
+	for (; pid > 1 && in_cgroup(pid, rel); pid = next) {
+		next = ppid_of(pid);
+		f = fopen(park, "we");
+		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f)) {
+			fprintf(stderr, "pwrmigd (CRIU action script): moving %d to %s: %s\n",
+				pid, park, strerror(errno));
+			return 1;
+		}
+	}
+	if (cg_freeze(&w, 1, 10000)) {
+		fprintf(stderr, "pwrmigd (CRIU action script): cannot freeze %s: %s\n", dir,
+			errno ? strerror(errno) : "not frozen within 10 s");
+		return 1;
+	}
 	return 0;
 }

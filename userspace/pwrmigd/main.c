@@ -242,6 +242,9 @@ int main(int argc, char **argv)
 	uint64_t ticks;
 	sigset_t mask;
 
+	/* Run by CRIU as its action script during a restore (checkpoint.c). */
+	if (getenv("CRTOOLS_SCRIPT_ACTION") && getenv("PWRMIG_HOOK_FREEZE"))
+		return pd_criu_hook();
 	while ((c = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -317,6 +320,8 @@ int main(int argc, char **argv)
 	if (pd_exporter_start(&pd, &exp))
 		goto out;
 	if (pd.cfg.migrate) {
+		/* Before any journal is recovered: no old CRIU acts behind it. */
+		pd_tools_reap(&pd);
 		if (pd_receiver_start(&pd, &pd.receiver))
 			goto out;
 		/* Requests come from the module: without it this node only receives. */

@@ -428,11 +428,45 @@ static void read_ledger(struct job *j)
 	json_object_object_add(j->ledger, "priority", json_object_new_int64(c.priority));
 }
 
-static void commit_migration(struct job *j, int recovering)
+/*
+ * The source must be gone, for certain, before the copy may run: try a
+ * few times, then leave the commit journalled (a restart tries again) and
+ * say why.  The peer holds its copy frozen meanwhile.
+ */
+static int kill_source(struct job *j)
 {
+	unsigned int delay = 1, tries;
 	char e[256];
 
+	for (tries = 0;; tries++) {
+		if (!pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
+			return 0;
+		pd_log(j->m->pd, 0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
+		if (tries == 4 || j->m->stopping)
+			break;
+		sleep(delay);
+		delay *= 2;
+	}
+	snprintf(j->err, sizeof(j->err),
+		 "committed, but the source copy is not gone (%s); the copy at %s stays frozen until it is: restart pwrmigd to try again",
+		 e, j->mig.site);
+	return -1;
+}
+
+static void commit_migration(struct job *j, int recovering)
+{
 	read_ledger(j);
+	/*
+	 * Frozen, by the freezer, since the final dump: else it ran on after
+	 * the images were taken, and the copy would go back in time.
+	 */
+	if (!recovering && pd_wl_frozen(&j->wl) != 1) {
+		snprintf(j->err, sizeof(j->err),
+			 "the source copy (cgroup %s) was thawed or replaced after its final dump",
+			 j->wl.cgroup);
+		abort_migration(j, 1);
+		return;
+	}
 	if (journal(j, "commit") && !recovering) {
 		/* A commit that a restart could not see must not happen. */
 		snprintf(j->err, sizeof(j->err), "cannot journal the commit in %s", j->dir);
@@ -441,8 +475,12 @@ static void commit_migration(struct job *j, int recovering)
 	}
 	pd_crash_point(j->m->pd, "src-commit");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
-	if (pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
-		pd_log(j->m->pd, 0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
+	if (kill_source(j)) {
+		j->t_end = now_ms();
+		history(j, "failed");
+		report(j, PWRMIG_MIGRATE_STATE_FAILED, 0);
+		return;
+	}
 	if (deliver(j, "commit"))
 		return;
 	j->t_end = now_ms();
@@ -464,6 +502,11 @@ static void run_fresh(struct job *j)
 	j->t_start = now_ms();
 	if (pd_wl_find(pd, &j->wl, j->wl.cgroup, j->wl.name, j->err, sizeof(j->err)))
 		goto fail;
+	if (j->mig.cgroup_id && j->wl.cg_id && j->wl.cg_id != j->mig.cgroup_id) {
+		snprintf(j->err, sizeof(j->err), "cgroup %s is not the requested cgroup %llu any more",
+			 j->wl.cgroup, (unsigned long long)j->mig.cgroup_id);
+		goto fail;
+	}
 	journal(j, "claimed");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING,
 	       live ? PWRMIG_MIGRATE_PHASE_PREDUMP : PWRMIG_MIGRATE_PHASE_DUMP);
@@ -531,6 +574,8 @@ static void run_recover(struct job *j)
 	if (*j->wl.name && pd_wl_find(j->m->pd, &j->wl, j->wl.cgroup, j->wl.name, e,
 				      sizeof(e)))
 		pd_log(j->m->pd, 1, "migrate %u: %s", j->mig.id, e);
+	/* Only the cgroup the migration started with is thawed or killed. */
+	j->wl.cg_id = j->mig.cgroup_id;
 	j->peer_has_state = 1;
 	if (!strcmp(state, "commit")) {
 		commit_migration(j, 1);

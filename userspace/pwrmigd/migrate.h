@@ -40,6 +40,8 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 		   char *err, size_t len);
 void pd_conn_close(struct pd_conn *cn);
+/* Each later send or receive within TIMEOUT_S (after a shorter handshake deadline). */
+void pd_conn_timeouts(struct pd_conn *cn, int timeout_s);
 int pd_conn_send(struct pd_conn *cn, uint32_t type, const void *buf, uint32_t n);
 /* Has the peer sent anything not read yet?  Never blocks. */
 int pd_conn_readable(struct pd_conn *cn);
@@ -113,6 +115,7 @@ struct pd_workload {
 	char name[64];		/* container id */
 	char bundle[256];	/* container bundle (config.json, rootfs) */
 	int root_pid;		/* init of the tree */
+	uint64_t cg_id;		/* the cgroup's inode when found or made; 0 unknown */
 };
 
 /* Fill W from a cgroup path (and a container id or ""); checks it can move. */
@@ -135,6 +138,19 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		  char *err, size_t len);
 /* Count the processes of W's cgroup; -1 if it is gone. */
 int pd_wl_nprocs(const struct pd_workload *w);
+/* 1 when W's cgroup (the one found or made) is frozen, 0 not, -1 gone or replaced. */
+int pd_wl_frozen(const struct pd_workload *w);
+/* Make W's cgroup, which must not exist, and keep its inode: the name is ours. */
+int pd_wl_reserve(struct pd_workload *w, char *err, size_t len);
+/* Remove W's cgroup if it is the one reserved and still empty. */
+void pd_wl_unreserve(const struct pd_workload *w);
+/* Kill the CRIU and runc processes a previous pwrmigd left running. */
+int pd_tools_reap(struct pd *pd);
+/*
+ * pwrmigd run by CRIU as its action script (CRTOOLS_SCRIPT_ACTION set):
+ * at pre-resume, freeze the restored copy's cgroup.  The exit status.
+ */
+int pd_criu_hook(void);
 
 /* ---- journal ------------------------------------------------------------ */
 

@@ -35,6 +35,27 @@
 #include "pwrmig.h"
 #include "migrate.h"
 
+struct session;
+
+/*
+ * Before the TLS handshake nobody is known, and anyone who can reach the
+ * port can connect: these connections are a pool of their own, with a
+ * short deadline, and when it is full a new connection cuts the oldest
+ * pending one of its address, or else the oldest of all.  Idle or
+ * trickling clients then cannot keep a real peer, whose handshake takes a
+ * few round trips, from getting through.
+ */
+#define PD_MAX_HANDSHAKES		64
+#define PD_MAX_HANDSHAKES_PER_ADDR	8
+#define PD_HANDSHAKE_S			10
+
+struct pending {
+	struct session *s;
+	int fd;				/* a dup of the connection, to cut it */
+	struct sockaddr_storage addr;
+	struct timespec since;
+};
+
 struct pd_receiver {
 	struct pd *pd;
 	SSL_CTX *ctx;
@@ -44,7 +65,9 @@ struct pd_receiver {
 	pthread_mutex_t mlock;	/* guards migs */
 	struct mig *migs;	/* migrations a session works on now */
 	volatile int stopping;
-	int sessions;		/* connections being served (atomic) */
+	int sessions;		/* authenticated sessions (atomic) */
+	struct pending hs[PD_MAX_HANDSHAKES];	/* guarded by mlock */
+	unsigned int nhs;
 };
 
 /*
@@ -100,11 +123,15 @@ static void mig_unlock(struct pd_receiver *r, struct mig *m)
 }
 
 /*
- * Connections served at once.  A site has a few peers, each with a few
- * migrations in flight; more is a misbehaving or hostile client, and every
- * session holds a thread and a 260 KiB buffer.
+ * Authenticated sessions served at once.  A site has a few peers, each
+ * with a few migrations in flight; more is a misbehaving client, and every
+ * session holds a thread and a 260 KiB buffer.  A few more are kept for
+ * decisions (a commit or abort resent on a new link): a sender that has
+ * journalled one must be able to deliver it whatever else is going on.
  */
-#define PD_MAX_SESSIONS 32
+#define PD_MAX_SESSIONS		32
+#define PD_DECISION_SESSIONS	8
+
 
 struct session {
 	struct pd_receiver *r;
@@ -114,6 +141,9 @@ struct session {
 	char *buf;
 	uint64_t id;
 	struct json_object *arrived;	/* path -> SHA-256 checked on arrival */
+	int restoring;			/* a restore began: something may run */
+	int hfd;			/* its pending entry's fd, until the handshake ends */
+	int counted;			/* in r->sessions */
 };
 
 static void refuse(struct session *s, const char *fmt, ...)
@@ -154,6 +184,7 @@ static int journal(struct session *s, const char *state)
 	json_object_object_add(o, "cgroup", json_object_new_string(s->wl.cgroup));
 	json_object_object_add(o, "container", json_object_new_string(s->wl.name));
 	json_object_object_add(o, "pid", json_object_new_int(s->wl.root_pid));
+	json_object_object_add(o, "cg_id", json_object_new_int64(s->wl.cg_id));
 	rc = pd_journal_write(s->dir, o);
 	if (rc)
 		pd_log(s->r->pd, 0, "receive: journal in %s: %s", s->dir, strerror(errno));
@@ -406,12 +437,20 @@ static void drop_images(const char *dir)
 		closedir(d);
 }
 
-/* Drop a restored or half-restored copy and its images. */
+/*
+ * Drop a restored or half-restored copy and its images: only what this
+ * migration made (its reserved cgroup, by inode), never another job that
+ * has the name.  Before a restore there is only the empty cgroup.
+ */
 static void discard(struct session *s)
 {
 	char e[256];
 
-	if (*s->wl.cgroup && pd_wl_kill(s->r->pd, &s->wl, e, sizeof(e)))
+	if (!*s->wl.cgroup)
+		;
+	else if (!s->restoring)
+		pd_wl_unreserve(&s->wl);
+	else if (pd_wl_kill(s->r->pd, &s->wl, e, sizeof(e)))
 		pd_log(s->r->pd, 0, "receive: dropping %s: %s", s->wl.cgroup, e);
 	pd_rmtree(s->dir);
 }
@@ -536,10 +575,15 @@ static void decide(struct session *s, const char *decision, struct json_object *
 
 static void load_journal(struct session *s, struct json_object *j)
 {
+	const char *state;
+
 	snprintf(s->wl.cgroup, sizeof(s->wl.cgroup), "%s", pd_json_str(j, "cgroup") ?: "");
 	snprintf(s->wl.name, sizeof(s->wl.name), "%s", pd_json_str(j, "container") ?: "");
 	s->wl.container = !!*s->wl.name;
 	s->wl.root_pid = pd_json_int(j, "pid", 0);
+	s->wl.cg_id = pd_json_int(j, "cg_id", 0);
+	state = pd_json_str(j, "state") ?: "";
+	s->restoring = strcmp(state, "receiving") != 0;
 }
 
 /*
@@ -666,20 +710,29 @@ static void new_migration(struct session *s, struct json_object *hello)
 		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle);
 	}
 	/*
-	 * Never restore over something that runs here: a failure would then
-	 * drop (kill) it.  The name must be free.
+	 * Never restore over something that runs here, nor into a name
+	 * another migration is bringing: the name must be free, and making
+	 * the cgroup now reserves it (of two HELLOs, one makes it).  A failure
+	 * later drops only that cgroup, by its inode.
 	 */
-	if (pd_path(images, sizeof(images), "%s%s", pwrmig_cgroup_root(), s->wl.cgroup) ||
-	    !access(images, F_OK) ||
-	    (s->wl.container && (pd_path(images, sizeof(images), "%s/%s", c->runc_root,
-					 s->wl.name) || !access(images, F_OK)))) {
-		refuse(s, "%s %s already exists here", s->wl.container ? "container" : "cgroup",
-		       s->wl.container ? s->wl.name : s->wl.cgroup);
+	if (s->wl.container && (pd_path(images, sizeof(images), "%s/%s", c->runc_root,
+					s->wl.name) || !access(images, F_OK))) {
+		refuse(s, "container %s already exists here", s->wl.name);
 		memset(&s->wl, 0, sizeof(s->wl));
 		pd_rmtree(s->dir);
 		return;
 	}
-	journal(s, "receiving");
+	if (pd_wl_reserve(&s->wl, e, sizeof(e))) {
+		refuse(s, "%s", e);
+		memset(&s->wl, 0, sizeof(s->wl));
+		pd_rmtree(s->dir);
+		return;
+	}
+	if (journal(s, "receiving")) {
+		refuse(s, "cannot journal migration %llu in %s", (unsigned long long)s->id, s->dir);
+		discard(s);
+		return;
+	}
 	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
 	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
 	/* Ours, so that the sender's WAITs come often enough for us too. */
@@ -736,7 +789,15 @@ static void new_migration(struct session *s, struct json_object *hello)
 		goto drop;
 	}
 	pthread_mutex_lock(&s->r->lock);
-	journal(s, "restoring");
+	s->restoring = 1;
+	if (journal(s, "restoring")) {
+		pthread_mutex_unlock(&s->r->lock);
+		pd_busy_stop(&busy);
+		refuse(s, "cannot journal the restore in %s", s->dir);
+		discard(s);
+		mig_unlock(s->r, ml);
+		return;
+	}
 	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
 	pthread_mutex_unlock(&s->r->lock);
 	pd_busy_stop(&busy);
@@ -782,17 +843,99 @@ static int nonce_ok(const char *n)
 	return 1;
 }
 
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+	return 0;
+}
+
+static int older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Cut pending handshake I: its thread sees the connection end. (mlock held) */
+static void cut_pending(struct pd_receiver *r, unsigned int i)
+{
+	shutdown(r->hs[i].fd, SHUT_RDWR);
+	r->hs[i].s->hfd = r->hs[i].fd;	/* its thread closes it */
+	r->hs[i] = r->hs[--r->nhs];
+}
+
+/* Room in the handshake pool for a connection from ADDR.  (mlock held) */
+static void make_room(struct pd_receiver *r, const struct sockaddr_storage *addr)
+{
+	int mine = -1, all = -1, n = 0;
+	unsigned int i;
+
+	for (i = 0; i < r->nhs; i++) {
+		if (same_addr(&r->hs[i].addr, addr)) {
+			n++;
+			if (mine < 0 || older(&r->hs[i].since, &r->hs[mine].since))
+				mine = i;
+		}
+		if (all < 0 || older(&r->hs[i].since, &r->hs[all].since))
+			all = i;
+	}
+	if (n >= PD_MAX_HANDSHAKES_PER_ADDR)
+		cut_pending(r, mine);
+	else if (r->nhs >= PD_MAX_HANDSHAKES)
+		cut_pending(r, all);
+	else
+		return;
+	pd_log(r->pd, 1, "receive: the handshake pool is full (%u, %d from one address); cut the oldest",
+	       r->nhs + 1, n);
+}
+
+/* The handshake is over: out of the pool, and its cutting fd closed. */
+static void leave_pool(struct session *s)
+{
+	struct pd_receiver *r = s->r;
+	unsigned int i;
+
+	pthread_mutex_lock(&r->mlock);
+	for (i = 0; i < r->nhs; i++)
+		if (r->hs[i].s == s) {
+			s->hfd = r->hs[i].fd;
+			r->hs[i] = r->hs[--r->nhs];
+			break;
+		}
+	pthread_mutex_unlock(&r->mlock);
+	/* Out of the pool (ours, or cut): nobody else uses this fd now. */
+	if (s->hfd >= 0)
+		close(s->hfd);
+	s->hfd = -1;
+}
+
 static void *session(void *arg)
 {
 	struct session *s = arg;
 	struct json_object *hello;
 	const char *nonce;
 	char err[512];
-	int fd = s->cn.fd;
+	int fd = s->cn.fd, rc, n;
 
-	if (pd_conn_accept(s->r->ctx, fd, s->r->pd->cfg.link_timeout_s, &s->cn, err,
-			   sizeof(err))) {
+	int hs_s = s->r->pd->cfg.link_timeout_s < PD_HANDSHAKE_S ?
+		   (int)s->r->pd->cfg.link_timeout_s : PD_HANDSHAKE_S;
+
+	rc = pd_conn_accept(s->r->ctx, fd, hs_s, &s->cn, err, sizeof(err));
+	leave_pool(s);
+	if (rc) {
 		pd_log(s->r->pd, 0, "receive: refused: %s", err);
+		goto out;
+	}
+	/* The link's own timeout from now on. */
+	pd_conn_timeouts(&s->cn, s->r->pd->cfg.link_timeout_s);
+	s->buf = malloc(PD_MSG_MAX + 1);
+	if (!s->buf) {
+		pd_log(s->r->pd, 0, "receive from %s: out of memory", s->cn.peer);
 		goto out;
 	}
 	if (!pd_config_peer(&s->r->pd->cfg, s->cn.peer)) {
@@ -810,6 +953,14 @@ static void *session(void *arg)
 		refuse(s, "migration protocol version %lld not understood (%s speaks %d)",
 		       (long long)pd_json_int(hello, "proto", 1), s->r->pd->cfg.site,
 		       PD_PROTO_VERSION);
+		json_object_put(hello);
+		goto out;
+	}
+	n = __atomic_add_fetch(&s->r->sessions, 1, __ATOMIC_RELAXED);
+	s->counted = 1;
+	if (n > PD_MAX_SESSIONS + (pd_json_str(hello, "decision") ? PD_DECISION_SESSIONS : 0)) {
+		refuse(s, "%s serves %d migrations already; try again later",
+		       s->r->pd->cfg.site, PD_MAX_SESSIONS);
 		json_object_put(hello);
 		goto out;
 	}
@@ -831,7 +982,8 @@ static void *session(void *arg)
 out:
 	pd_conn_close(&s->cn);
 	json_object_put(s->arrived);
-	__atomic_sub_fetch(&s->r->sessions, 1, __ATOMIC_RELAXED);
+	if (s->counted)
+		__atomic_sub_fetch(&s->r->sessions, 1, __ATOMIC_RELAXED);
 	free(s->buf);
 	free(s);
 	return NULL;
@@ -841,17 +993,20 @@ static void *acceptor(void *arg)
 {
 	struct pd_receiver *r = arg;
 	struct pollfd p = { .fd = r->lfd, .events = POLLIN };
+	struct sockaddr_storage ss;
 	pthread_attr_t attr;
 	struct session *s;
+	socklen_t sl;
 	pthread_t t;
-	int fd;
+	int fd, hfd;
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	while (!r->stopping) {
 		if (poll(&p, 1, 200) <= 0)
 			continue;
-		fd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
+		sl = sizeof(ss);
+		fd = accept4(r->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 		if (fd < 0) {
 			/* Out of descriptors or memory: the backlog waits a moment. */
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -861,34 +1016,30 @@ static void *acceptor(void *arg)
 			}
 			continue;
 		}
-		if (__atomic_load_n(&r->sessions, __ATOMIC_RELAXED) >= PD_MAX_SESSIONS) {
-			pd_log(r->pd, 0, "receive: %d connections already; refusing another",
-			       PD_MAX_SESSIONS);
-			close(fd);
-			continue;
-		}
 		s = calloc(1, sizeof(*s));
-		if (s) {
-			s->buf = malloc(PD_MSG_MAX + 1);
+		if (s)
 			s->arrived = json_object_new_object();
-		}
-		if (!s || !s->buf || !s->arrived) {
-			if (s) {
+		hfd = s && s->arrived ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+		if (hfd < 0) {
+			if (s)
 				json_object_put(s->arrived);
-				free(s->buf);
-				free(s);
-			}
+			free(s);
 			close(fd);
 			continue;
 		}
 		s->r = r;
 		s->cn.fd = fd;
-		__atomic_add_fetch(&r->sessions, 1, __ATOMIC_RELAXED);
+		s->hfd = -1;
+		pthread_mutex_lock(&r->mlock);
+		make_room(r, &ss);
+		r->hs[r->nhs] = (struct pending){ .s = s, .fd = hfd, .addr = ss };
+		clock_gettime(CLOCK_MONOTONIC, &r->hs[r->nhs].since);
+		r->nhs++;
+		pthread_mutex_unlock(&r->mlock);
 		if (pthread_create(&t, &attr, session, s)) {
-			__atomic_sub_fetch(&r->sessions, 1, __ATOMIC_RELAXED);
+			leave_pool(s);
 			close(fd);
 			json_object_put(s->arrived);
-			free(s->buf);
 			free(s);
 		}
 	}

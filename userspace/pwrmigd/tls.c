@@ -309,6 +309,11 @@ fail:
 	return -1;
 }
 
+void pd_conn_timeouts(struct pd_conn *cn, int timeout_s)
+{
+	set_timeouts(cn->fd, timeout_s);
+}
+
 void pd_conn_close(struct pd_conn *cn)
 {
 	if (cn->ssl) {

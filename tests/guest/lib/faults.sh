@@ -15,9 +15,10 @@ echo "bundle_root = $W/bundles" >> "$W/west.conf"
 start_east; start_west
 east_up && west_up || { t_fail "both endpoints listen" "$(cat "$W/east.log" "$W/west.log")"; t_done; }
 
-# Processes of a cgroup that are not stopped.
+# Processes of a cgroup that are neither stopped nor frozen.
 running_in() {
 	local n=0 p
+	grep -qs '^frozen 1' "$cg/$1/cgroup.events" && { echo 0; return; }
 	for p in $(cat "$cg/$1/cgroup.procs" 2>/dev/null); do
 		[ "$(awk '/^State:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = T ] ||
 			n=$((n + 1))

@@ -17,6 +17,8 @@ pids=()
 
 cleanup() {
 	local p c
+	# PWRMIG_TEST_LOGS=DIR keeps both daemons' logs there.
+	[ -n "${PWRMIG_TEST_LOGS:-}" ] && cp "$W"/*.log "$PWRMIG_TEST_LOGS"/ 2>/dev/null
 	for c in $(runc --root "$W/runc-east" list -q 2>/dev/null); do
 		runc --root "$W/runc-east" delete -f "$c"; done
 	for c in $(runc --root "$W/runc-west" list -q 2>/dev/null); do
