@@ -5,8 +5,9 @@
 # has those): a chunk arrives corrupted, the receiver's disk is full, the
 # restore fails, a dump or a restore outlasts the peer's link timeout,
 # CRIU hangs, a TLS handshake trickles in, a HELLO of another protocol
-# version or with a bundle outside bundle_root, the link is cut in the
-# middle of the transfer, the module is reloaded under a waiting journal.
+# version or with a bundle outside bundle_root, a WAIT before HELLO, a file
+# bigger than the disk, a parent link making a cycle, the link is cut in
+# the middle of the transfer, the module is reloaded under a waiting journal.
 # Every case must end with the job running exactly once, at the site the
 # journals decide, never restarted from zero, and the module's request in
 # the matching final state.
@@ -97,6 +98,49 @@ t_expect "a HELLO of protocol version 3 is refused with an ERROR naming both ver
 t_expect "a container bundle outside bundle_root is refused" \
 	"3 container cx: bundle '$W/outside' is outside bundle_root $W/bundles" \
 	"$(hello '{"id": 4000001, "nonce": "0123456789abcdef", "proto": 2, "name": "cx", "container": "cx", "bundle": "'"$W/outside"'", "mode": "cold", "from": "east"}')"
+
+# A peer's words bounded: no WAIT before a HELLO (it would hold a session
+# for ever), no file bigger than the room there is, no parent link that
+# makes a cycle.  Each on its own connection; prints what west answered.
+bounded() {
+	W=$W PYTHONPATH=tests/guest/lib python3 - <<'PY'
+import json, peer
+def hello(s, i):
+    peer.send(s, 1, json.dumps({"id": i, "nonce": "00112233445566aa", "proto": 2,
+                                "name": "bounded%d" % i, "mode": "cold", "from": "east"}).encode())
+    return peer.recv(s)[0]
+def answer(s):
+    try:
+        t, body = peer.recv(s)
+        return "%d %s" % (t, json.loads(body).get("error") if body else "")
+    except (SystemExit, OSError):
+        return "closed"
+s = peer.connect()
+peer.send(s, 11)
+try:
+    r = hello(s, 4300000)
+except (SystemExit, OSError):
+    r = None
+print("wait-first:", "READY" if r == 2 else "refused")
+s = peer.connect()
+assert hello(s, 4300001) == 2
+peer.send(s, 4, json.dumps({"path": "r0/pages-1.img", "type": "file", "size": 1 << 50}).encode())
+print("huge:", answer(s))
+s = peer.connect()
+assert hello(s, 4300002) == 2
+peer.send(s, 4, json.dumps({"path": "r0/parent", "type": "link", "target": "../r0"}).encode())
+print("cycle:", answer(s))
+PY
+}
+out=$(bounded 2>&1)
+t_check "a WAIT before the HELLO is refused" grep -q 'wait-first: refused' <<< "$out"
+t_check "a file declaring 1 PiB is refused, naming the room" \
+	grep -q 'huge: 3 r0/pages-1.img: 1125899906842624 bytes declared; no space left for them in state_dir (' <<< "$out"
+t_check "a parent link to its own round is refused" \
+	grep -q "cycle: 3 link r0/parent: target '../r0' points outside the migration" <<< "$out"
+grep -v '^wait-first: refused\|^huge: 3\|^cycle: 3' <<< "$out" | sed 's/^/#   /'
+t_check "west dropped the refused migrations' cgroups" \
+	bash -c "for i in \$(seq 100); do ls -d $cg/west/bounded* > /dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
 
 # The link is cut while pre-copy rounds cross it, and comes back later.
 name=link-cut prog=$W/link-cut.progress

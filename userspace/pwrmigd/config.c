@@ -41,7 +41,6 @@ void pd_config_defaults(struct pd_config *c)
 	snprintf(c->criu, sizeof(c->criu), "criu");
 	snprintf(c->runc, sizeof(c->runc), "runc");
 	snprintf(c->runc_root, sizeof(c->runc_root), "/run/runc");
-	snprintf(c->bundle_root, sizeof(c->bundle_root), "/");
 	c->predump_rounds = 8;
 	c->predump_min_pages = 64;
 	c->predump_grow_pages = 32;

@@ -34,12 +34,23 @@ int pd_path(char *out, size_t len, const char *fmt, ...)
 	return 0;
 }
 
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 int pd_journal_write(const char *dir, struct json_object *o)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t n = strlen(s);
-	int fd, dfd, rc = -1;
+	int fd, rc = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s/journal.tmp", dir);
 	snprintf(path, sizeof(path), "%s/journal", dir);
@@ -48,15 +59,18 @@ int pd_journal_write(const char *dir, struct json_object *o)
 		return -1;
 	if (write(fd, s, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && !fsync(fd))
 		rc = 0;
-	close(fd);
+	if (close(fd))
+		rc = -1;
 	if (rc || rename(tmp, path))
 		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	/*
+	 * The rename, and the migration's directory itself (made just before
+	 * its first journal), must be on disk too before anyone acts on it.
+	 */
+	if (fsync_dir(dir))
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s/..", dir);
+	return fsync_dir(tmp);
 }
 
 struct json_object *pd_journal_read(const char *dir)
@@ -65,9 +79,12 @@ struct json_object *pd_journal_read(const char *dir)
 	struct json_object *o;
 
 	snprintf(path, sizeof(path), "%s/journal", dir);
+	if (access(path, F_OK))
+		return NULL;	/* errno ENOENT: never written */
 	o = json_object_from_file(path);
-	if (o && !json_object_is_type(o, json_type_object)) {
+	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
+		errno = EBADMSG;
 		return NULL;
 	}
 	return o;

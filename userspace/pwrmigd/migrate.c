@@ -757,9 +757,16 @@ static void recover_all(struct pd_migrator *m)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		o = pd_journal_read(path);
-		if (!o) {
+		if (!o && errno == ENOENT) {
+			/* Made, then nothing: no step was taken. */
 			pd_log(m->pd, 0, "migrate: %s has no journal; removing it", path);
 			pd_rmtree(path);
+			continue;
+		}
+		if (!o) {
+			/* Its state is unknown: deciding either way could lose the job. */
+			pd_log(m->pd, 0, "migrate: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
+			       path, strerror(errno));
 			continue;
 		}
 		j = calloc(1, sizeof(*j));

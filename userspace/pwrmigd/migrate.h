@@ -30,6 +30,7 @@ struct pd_conn {
 	SSL *ssl;
 	char peer[64];		/* the site the peer's certificate names */
 	int peer_timeout_s;	/* the peer's link_timeout_s, 0 until it says */
+	int wait_ok;		/* WAIT may keep the link (not before a HELLO) */
 	uint64_t bytes_in, bytes_out;
 	char err[256];		/* why the last send or receive failed */
 };
@@ -45,7 +46,10 @@ void pd_conn_timeouts(struct pd_conn *cn, int timeout_s);
 int pd_conn_send(struct pd_conn *cn, uint32_t type, const void *buf, uint32_t n);
 /* Has the peer sent anything not read yet?  Never blocks. */
 int pd_conn_readable(struct pd_conn *cn);
-/* The next message; WAIT messages are consumed here and only reset the timeout. */
+/*
+ * The next message; once cn->wait_ok, WAIT messages are consumed here and
+ * only reset the timeout (before, a WAIT is a message like any other).
+ */
 int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, uint32_t *n);
 
 /*
@@ -159,6 +163,7 @@ int pd_criu_hook(void);
  * every step that matters for recovery: a JSON object.
  */
 int pd_journal_write(const char *dir, struct json_object *o);
+/* NULL with errno ENOENT when there is none, else (unreadable) another errno. */
 struct json_object *pd_journal_read(const char *dir);
 /* rm -rf DIR */
 int pd_rmtree(const char *dir);

@@ -46,7 +46,7 @@ struct pd_config {
 	char state_dir[256];
 	char cgroup_root[256];		/* the subtree this node moves and restores */
 	char criu[256], runc[256], runc_root[256];
-	char bundle_root[256];		/* restored containers' bundles must be below */
+	char bundle_root[256];		/* restored containers' bundles must be below; "": none */
 	uint32_t predump_rounds;	/* pre-dump rounds at most (live) */
 	uint32_t predump_min_pages;	/* stop when a round writes fewer */
 	uint32_t predump_grow_pages;	/* stop when a round writes this many more */

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ struct session;
  * few round trips, from getting through.
  */
 #define PD_MAX_HANDSHAKES		64
+/* CRIU writes a few dozen images per process, and a tree has at most 4096. */
+#define PD_MAX_FILES			(1 << 18)
 #define PD_MAX_HANDSHAKES_PER_ADDR	8
 #define PD_HANDSHAKE_S			10
 
@@ -143,6 +146,7 @@ struct session {
 	struct json_object *arrived;	/* path -> SHA-256 checked on arrival */
 	int restoring;			/* a restore began: something may run */
 	int hfd;			/* its pending entry's fd, until the handshake ends */
+	unsigned int files;		/* files received */
 	int counted;			/* in r->sessions */
 };
 
@@ -244,9 +248,15 @@ static int image_path(const char *rel, int link)
 	return link == !strcmp(slash + 1, "parent");
 }
 
-static int safe_link(const char *t)
+/*
+ * REL's target T: an earlier round, ../rM with M below REL's own round
+ * number (any for final), so that parents never make a cycle.
+ */
+static int safe_link(const char *rel, const char *t)
 {
-	return !strncmp(t, "../", 3) && round_name(t + 3, strlen(t + 3)) && t[3] == 'r';
+	if (strncmp(t, "../", 3) || !round_name(t + 3, strlen(t + 3)) || t[3] != 'r')
+		return 0;
+	return !strncmp(rel, "final/", 6) || (rel[0] == 'r' && atoi(t + 4) < atoi(rel + 1));
 }
 
 /* A workload name from the sender: one plain path component. */
@@ -294,6 +304,7 @@ static int receive_file(struct session *s, struct json_object *f)
 	int64_t size = pd_json_int(f, "size", -1), left;
 	char path[PATH_MAX], hex[65];
 	struct json_object *end;
+	struct statvfs vfs;
 	EVP_MD_CTX *ctx;
 	uint32_t t, n;
 	int fd, rc = -1;
@@ -309,7 +320,7 @@ static int receive_file(struct session *s, struct json_object *f)
 		return -1;
 	}
 	if (!strcmp(type, "link")) {
-		if (!target || !safe_link(target)) {
+		if (!target || !safe_link(rel, target)) {
 			refuse(s, "link %s: target '%s' points outside the migration", rel,
 			       target ?: "");
 			return -1;
@@ -322,6 +333,17 @@ static int receive_file(struct session *s, struct json_object *f)
 	}
 	if (strcmp(type, "file") || size < 0) {
 		refuse(s, "bad file entry '%s'", rel);
+		return -1;
+	}
+	/* Bounded before a byte is written: by count, and by the room there is. */
+	if (++s->files > PD_MAX_FILES) {
+		refuse(s, "%s: more than %d files in one migration", rel, PD_MAX_FILES);
+		return -1;
+	}
+	if (statvfs(s->dir, &vfs) || (uint64_t)size > (uint64_t)vfs.f_bavail * vfs.f_frsize) {
+		refuse(s, "%s: %lld bytes declared; no space left for them in state_dir (%llu free)",
+		       rel, (long long)size,
+		       (unsigned long long)vfs.f_bavail * vfs.f_frsize);
 		return -1;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -599,6 +621,11 @@ static void apply_decision_locked(struct session *s, const char *decision,
 	const char *state;
 
 	j = pd_journal_read(s->dir);
+	if (!j && errno != ENOENT) {
+		refuse(s, "migration %llu: its journal here cannot be read (%s)",
+		       (unsigned long long)s->id, strerror(errno));
+		return;
+	}
 	state = j ? pd_json_str(j, "state") : NULL;
 	if (!j || !state) {
 		/* Nothing here: an abort is already done; a commit has nothing to run. */
@@ -670,7 +697,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	}
 	m = pd_journal_read(s->dir);
 	/* The same id and nonce again: a second HELLO, not a new migration. */
-	if (m) {
+	if (m || errno != ENOENT) {
 		json_object_put(m);
 		refuse(s, "migration %llu from %s is already here", (unsigned long long)s->id,
 		       s->cn.peer);
@@ -690,6 +717,12 @@ static void new_migration(struct session *s, struct json_object *hello)
 		 * The container's bundle (config.json, rootfs) must be here at
 		 * the sender's path: images carry memory, not the file system.
 		 */
+		if (!*c->bundle_root) {
+			refuse(s, "container %s: %s restores no containers (no bundle_root set)",
+			       container, c->site);
+			pd_rmtree(s->dir);
+			return;
+		}
 		if (!bundle || bundle[0] != '/' || !safe_path(bundle + 1) ||
 		    pd_path(images, sizeof(images), "%s/config.json", bundle) ||
 		    access(images, R_OK)) {
@@ -974,6 +1007,8 @@ static void *session(void *arg)
 	}
 	snprintf(s->dir, sizeof(s->dir), "%s/in/%s-%llu-%s", s->r->pd->cfg.state_dir, s->cn.peer,
 		 (unsigned long long)s->id, nonce);
+	/* A migration now: the sender's WAITs may hold the link while it dumps. */
+	s->cn.wait_ok = 1;
 	if (pd_json_str(hello, "decision"))
 		late_decision(s, hello);
 	else
@@ -1065,6 +1100,11 @@ static void recover(struct pd_receiver *r)
 		snprintf(s.dir, sizeof(s.dir), "%s/%s", dir, e->d_name);
 		memset(&s.wl, 0, sizeof(s.wl));
 		j = pd_journal_read(s.dir);
+		if (!j && errno != ENOENT) {
+			pd_log(r->pd, 0, "receive: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
+			       s.dir, strerror(errno));
+			continue;
+		}
 		state = j ? pd_json_str(j, "state") : NULL;
 		if (j)
 			load_journal(&s, j);

@@ -262,6 +262,8 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 	}
 	if (handshake_done(cn, err, len))
 		goto fail;
+	/* The receiver sends WAIT while it restores. */
+	cn->wait_ok = 1;
 	return 0;
 sys:
 	snprintf(err, len, "connect to %s: %s", who, strerror(errno));
@@ -400,9 +402,9 @@ int pd_conn_recv(struct pd_conn *cn, uint32_t *type, void *buf, uint32_t cap, ui
 			return -1;
 		*type = ntohl(hdr[0]);
 		*n = ntohl(hdr[1]);
-		if (*type == PD_MSG_WAIT && !*n)
+		if (*type == PD_MSG_WAIT && !*n && cn->wait_ok)
 			cn->bytes_in += sizeof(hdr);
-	} while (*type == PD_MSG_WAIT && !*n);
+	} while (*type == PD_MSG_WAIT && !*n && cn->wait_ok);
 	if (*n > cap) {
 		snprintf(cn->err, sizeof(cn->err),
 			 "peer sent a message of %u bytes (type %u), more than %u", *n, *type, cap);

@@ -76,6 +76,7 @@ tls_key = ${5:-$W/pki}/$1.key
 state_dir = $W/state-$1
 cgroup_root = /$1
 runc_root = $W/runc-$1
+bundle_root = $W
 link_timeout_s = 10
 EOF
 }
