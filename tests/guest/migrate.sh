@@ -117,6 +117,29 @@ PY
 ctr_test ctr-cold cold
 ctr_test ctr-live live
 
+# ---- a bundle may not choose what root's CRIU loads or runs ----------------------
+# (a plugin directory here: runc hands the same file to CRIU at the dump,
+# where it is harmless; an action script CRIU refuses over RPC anyway)
+name=ctr-hook b=$W/bundle-ctr-hook
+make_bundle "$b" sleep 600
+mkdir -p "$W/plugins"
+echo "lib $W/plugins" > "$b/criu.conf"
+python3 - "$b/config.json" "$name" "$b/criu.conf" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = "/east/" + sys.argv[2]
+c.setdefault("annotations", {})["org.criu.config"] = sys.argv[3]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+runc --root "$W/runc-east" run -d --bundle "$b" "$name" < /dev/null > /dev/null 2>&1
+out=$(PWRMIG_RUNC_ROOT=$W/runc-east $ctl migrate start "$name" to west cold timeout 120 wait 2>&1)
+t_check "ctr-hook: a bundle's CRIU plugin directory is refused at west, named" \
+	grep -q "option 'lib' is not one a bundle may set" <<< "$out"
+grep -q "is not one a bundle may set" <<< "$out" || tail -n 3 <<< "$out" | sed 's/^/#   /'
+t_expect "ctr-hook: the container runs on at east" running \
+	"$(runc --root "$W/runc-east" state "$name" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null)"
+runc --root "$W/runc-east" delete -f "$name" > /dev/null 2>&1
+
 # ---- a name already taken at the destination is refused, nothing there is touched
 name=job-taken prog=$W/job-taken.progress
 mkdir -p "$cg/west/$name"

@@ -927,13 +927,41 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * What a bundle's own CRIU configuration (annotation org.criu.config) may
+ * say: how to treat the job's sockets, locks, files and terminals.  CRIU
+ * runs as root: options that run programs (action-script, exec-cmd), load
+ * plugins (lib), or choose paths and namespaces are not the bundle's to
+ * choose.
+ */
+static int criu_option_ok(const char *line)
+{
+	static const char *const ok[] = {
+		"tcp-established", "tcp-close", "ext-unix-sk", "file-locks", "shell-job",
+		"link-remap", "ghost-limit", "skip-in-flight", "evasive-devices",
+		"force-irmap", "timeout", "weak-sysctls", "lsm-profile", NULL,
+	};
+	size_t n;
+	int i;
+
+	line += strspn(line, " \t");
+	if (!strncmp(line, "--", 2))
+		line += 2;
+	n = strcspn(line, " \t\n=");
+	for (i = 0; ok[i]; i++)
+		if (strlen(ok[i]) == n && !strncmp(line, ok[i], n))
+			return 1;
+	return 0;
+}
+
 /* DIR/criu.conf: the bundle's own CRIU configuration plus cgroup-root. */
 static int criu_config(struct json_object *cfg, const char *dir, const char *cgroup,
-		       char *err, size_t len)
+		       const char *bundle, char *err, size_t len)
 {
 	struct json_object *ann, *own;
 	char path[PATH_MAX], line[512];
-	FILE *f, *in;
+	FILE *f, *in = NULL;
+	int bad = 0;
 
 	pd_path(path, sizeof(path), "%s/criu.conf", dir);
 	f = fopen(path, "we");
@@ -946,13 +974,36 @@ static int criu_config(struct json_object *cfg, const char *dir, const char *cgr
 		json_object_object_add(cfg, "annotations", ann);
 	}
 	if (json_object_object_get_ex(ann, "org.criu.config", &own)) {
-		in = fopen(json_object_get_string(own), "re");
-		while (in && fgets(line, sizeof(line), in))
-			if (strncmp(line, "cgroup-root", 11) &&
-			    strncmp(line, "leave-", 6) && strncmp(line, "action-script", 13))
-				fputs(line, f);
+		const char *own_path = json_object_get_string(own);
+		char rp[PATH_MAX], rb[PATH_MAX];
+
+		/* The bundle's own file, inside the bundle. */
+		if (!realpath(own_path, rp) || !realpath(bundle, rb) || !pd_path_below(rp, rb)) {
+			snprintf(err, len, "bundle %s: its CRIU configuration %s is not inside it",
+				 bundle, own_path);
+			bad = 1;
+		} else {
+			in = fopen(rp, "re");
+		}
+		while (!bad && in && fgets(line, sizeof(line), in)) {
+			char *l = line + strspn(line, " \t");
+
+			if (*l == '#' || *l == '\n' || !*l)
+				continue;
+			if (!criu_option_ok(l)) {
+				snprintf(err, len, "bundle %s, CRIU configuration %s: option '%.*s' is not one a bundle may set",
+					 bundle, own_path, (int)strcspn(l, " \t\n="), l);
+				bad = 1;
+				break;
+			}
+			fputs(line, f);
+		}
 		if (in)
 			fclose(in);
+	}
+	if (bad) {
+		fclose(f);
+		return -1;
 	}
 	fprintf(f, "cgroup-root %s\n", cgroup);
 	/* Held stopped like a cgroup tree, not running until runc pause. */
@@ -995,7 +1046,7 @@ static int restore_bundle(struct pd_workload *w, const char *dir, char *out, siz
 	 * machine: into the frozen source).  runc hands CRIU the file that
 	 * the org.criu.config annotation names: move the root to ours.
 	 */
-	if (criu_config(o, out, w->cgroup, err, len)) {
+	if (criu_config(o, out, w->cgroup, w->bundle, err, len)) {
 		json_object_put(o);
 		return -1;
 	}
