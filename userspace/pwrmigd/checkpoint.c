@@ -187,6 +187,18 @@ int pd_tools_reap(struct pd *pd)
 }
 
 /*
+ * In a tool's child, before exec: lead its own process group (a timeout
+ * or the next pwrmigd kills all of it) and die with the thread that
+ * forked it, never a moment longer than pwrmigd (PARENT).
+ */
+static void tool_child(pid_t parent)
+{
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(125);
+}
+
+/*
  * pwrmigd's environment and what pd_criu_hook() reads: the cgroup to
  * freeze and where to put CRIU (pwrmigd's own cgroup) before it does.
  */
@@ -253,10 +265,7 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 	if (!pid) {
 		sigset_t all;
 
-		setpgid(0, 0);
-		/* Not a moment longer than pwrmigd (the forking thread, in fact). */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(125);
+		tool_child(parent);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (env)
@@ -529,8 +538,8 @@ void pd_wl_unreserve(const struct pd_workload *w)
 
 /* ---- runc ------------------------------------------------------------------ */
 
-static int runc(struct pd *pd, const struct pd_workload *w, const char *log,
-		const char *hook_freeze, char *err, size_t len, const char *a1, const char *a2, const char *a3, const char *a4,
+static int runc(struct pd *pd, const struct pd_workload *w, const char *log, char *err,
+		size_t len, const char *a1, const char *a2, const char *a3, const char *a4,
 		const char *a5, const char *a6, const char *a7, const char *a8)
 {
 	char *argv[17] = { pd->cfg.runc, "--root", pd->cfg.runc_root };
@@ -547,7 +556,7 @@ static int runc(struct pd *pd, const struct pd_workload *w, const char *log,
 	argv[n++] = "--";	/* an id may start with '-' */
 	argv[n++] = (char *)w->name;
 	argv[n] = NULL;
-	if (!run(pd, argv, log, NULL, hook_freeze, err, len))
+	if (!run(pd, argv, log, NULL, NULL, err, len))
 		return 0;
 	/* runc only says "criu failed": CRIU's own log in the images says why. */
 	if (images) {
@@ -568,7 +577,7 @@ static int runc(struct pd *pd, const struct pd_workload *w, const char *log,
 static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, char *errout,
 		   size_t errlen, int *status, char *err, size_t len)
 {
-	int po[2], pe[2], rc, fd;
+	int po[2], pe[2], rc, fd, late = 0;
 	size_t n[2] = { 0, 0 };
 	pid_t pid, parent = getpid();
 	struct pollfd p[2];
@@ -586,9 +595,7 @@ static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, 
 	}
 	pid = fork();
 	if (!pid) {
-		setpgid(0, 0);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-			_exit(125);
+		tool_child(parent);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		fd = open("/dev/null", O_RDONLY);
@@ -618,8 +625,10 @@ static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, 
 		rc = left > 0 ? poll(p, 2, left) : 0;
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc <= 0)
+		if (rc <= 0) {
+			late = 1;
 			break;
+		}
 		for (int i = 0; i < 2; i++) {
 			char *buf = i ? errout : out, sink[256];
 			size_t cap = i ? errlen : outlen;
@@ -644,8 +653,7 @@ static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, 
 	for (int i = 0; i < 2; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
-	if (wait_child(pid, 1, status) == -ETIMEDOUT ||
-	    p[0].fd >= 0 || p[1].fd >= 0) {
+	if (wait_child(pid, late ? 0 : 1, status) == -ETIMEDOUT || late) {
 		snprintf(err, len, "%s %s did not finish within checkpoint_timeout_s (%u s): killed",
 			 argv[0], argv[1], pd->cfg.checkpoint_timeout_s);
 		return -1;
@@ -769,10 +777,10 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 		sleep(25);
 	if (w->container) {
 		/* runc pause + --leave-running: the container stays, frozen. */
-		if (!pre && runc(pd, w, log, NULL, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
+		if (!pre && runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL,
 				 NULL, NULL))
 			return -1;
-		if (!runc(pd, w, log, NULL, err, len, "checkpoint", pre ? "--pre-dump" : "--leave-running",
+		if (!runc(pd, w, log, err, len, "checkpoint", pre ? "--pre-dump" : "--leave-running",
 			  "--image-path", dir, parent ? "--parent-path" : NULL, parent, NULL, NULL)) {
 			if (pre || pd_wl_frozen(w) == 1)
 				return 0;
@@ -780,7 +788,7 @@ static int checkpoint(struct pd *pd, struct pd_workload *w, const char *verb,
 				 w->name, w->cgroup);
 		}
 		if (!pre)
-			runc(pd, w, log, NULL, e2, sizeof(e2), "resume", NULL, NULL, NULL, NULL, NULL,
+			runc(pd, w, log, e2, sizeof(e2), "resume", NULL, NULL, NULL, NULL, NULL,
 			     NULL, NULL);
 		return -1;
 	}
@@ -866,7 +874,7 @@ int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 
 	if (w->container) {
 		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
-		return runc(pd, w, log, NULL, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
+		return runc(pd, w, log, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
 			    NULL, NULL);
 	}
 	return cg_thaw(w, err, len);
@@ -895,7 +903,7 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 		if (rc < 0)
 			return -1;
 		if (!rc) {
-			runc(pd, w, log, NULL, err, len, "delete", "--force", NULL, NULL, NULL, NULL,
+			runc(pd, w, log, err, len, "delete", "--force", NULL, NULL, NULL, NULL,
 			     NULL, NULL);
 			rc = runc_state(pd, w, err, len);
 			if (rc <= 0) {
@@ -1089,10 +1097,10 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		 * runc drives CRIU over RPC, where CRIU takes no action script:
 		 * the copy is held stopped, then frozen by runc pause.
 		 */
-		if (runc(pd, w, log, NULL, err, len, "restore", "--detach", "--image-path", dir,
+		if (runc(pd, w, log, err, len, "restore", "--detach", "--image-path", dir,
 			 "--bundle", bundle, "--pid-file", pidfile))
 			return -1;
-		rc = runc(pd, w, log, NULL, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
+		rc = runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
 			  NULL);
 		if (!rc && pd_wl_frozen(w) != 1) {
 			snprintf(err, len, "container %s: its cgroup %s is not frozen after runc pause",
@@ -1100,7 +1108,7 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 			rc = -1;
 		}
 		if (rc) {
-			runc(pd, w, log, NULL, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
+			runc(pd, w, log, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
 			     NULL, NULL, NULL);
 			return -1;
 		}

@@ -47,8 +47,6 @@ struct session;
  * few round trips, from getting through.
  */
 #define PD_MAX_HANDSHAKES		64
-/* CRIU writes a few dozen images per process, and a tree has at most 4096. */
-#define PD_MAX_FILES			(1 << 18)
 #define PD_MAX_HANDSHAKES_PER_ADDR	8
 #define PD_HANDSHAKE_S			10
 
@@ -135,6 +133,8 @@ static void mig_unlock(struct pd_receiver *r, struct mig *m)
 #define PD_MAX_SESSIONS		32
 #define PD_DECISION_SESSIONS	8
 
+/* CRIU writes a few dozen images per process, and a tree has at most 4096. */
+#define PD_MAX_FILES		(1 << 18)
 
 struct session {
 	struct pd_receiver *r;
@@ -698,9 +698,9 @@ static void new_migration(struct session *s, struct json_object *hello)
 	m = pd_journal_read(s->dir);
 	/* The same id and nonce again: a second HELLO, not a new migration. */
 	if (m || errno != ENOENT) {
+		refuse(s, "migration %llu from %s is already here%s", (unsigned long long)s->id,
+		       s->cn.peer, m ? "" : " (its journal cannot be read)");
 		json_object_put(m);
-		refuse(s, "migration %llu from %s is already here", (unsigned long long)s->id,
-		       s->cn.peer);
 		return;
 	}
 	json_object_put(m);
