@@ -49,6 +49,15 @@ esac
 out=$(scripts/vm-run --kernel 6.1 -- sh -c 'echo "text saying BUG: and Oops is fine"' 2>&1)
 t_expect "the command's own output is not mistaken for a kernel problem" 0 $?
 
+# A guest that may suspend reports on the console when its shares are gone.
+expect_rc "--suspend-wake: the console's exit line is the status" 3 \
+	scripts/vm-run --kernel 6.12 --suspend-wake 1 -- sh -c \
+	'echo "vm-run-exit: 3" > /dev/console; echo o > /proc/sysrq-trigger; sleep 60'
+expect_rc "without --suspend-wake a command cannot forge its status" 0 \
+	scripts/vm-run --kernel 6.1 -- sh -c 'echo "vm-run-exit: 3"'
+scripts/vm-run --suspend-wake 1s -- true >/dev/null 2>&1
+t_expect "bad --suspend-wake refused as usage error" 2 $?
+
 scripts/vm-run --kernel 5.4 -- true >/dev/null 2>&1
 t_expect "unknown kernel label refused" 125 $?
 scripts/vm-run --timeout x -- true >/dev/null 2>&1
