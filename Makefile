@@ -283,11 +283,14 @@ FUZZ_SRC_feed     := $(SHP)/feed.c $(SHP)/reader.c
 FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
 		     $(SHP)/reader.c $(SHP)/model.c $(SHP)/config.c
 FUZZ_INC_config   := -Iuserspace/pwrmigd
+FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
+		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
-FUZZ_PARSERS	:= config forecast tariff feed scenario
+FUZZ_INC_capture  := -Iuserspace/pwrmigctl
+FUZZ_PARSERS	:= config forecast tariff feed scenario capture
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
-$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard userspace/*/*.[ch]) Makefile
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard userspace/*/*.[ch]) $(BUILD)/gen/specnames.c Makefile
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \

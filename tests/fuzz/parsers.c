@@ -2,12 +2,14 @@
 /*
  * libFuzzer harnesses for the parsers of files an operator or a feed
  * hands to pwrmig: pwrmigd's configuration, pwrmigctl's forecast files,
- * and the shaper's tariffs, price feeds and scenarios.  One source, one
- * binary per parser (FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED,
- * FUZZ_SCENARIO), built with clang's fuzzer, address and undefined
+ * the shaper's tariffs, price feeds and scenarios, and the netlink
+ * captures "pwrmigctl capture -r" decodes.  One source, one binary per
+ * parser (FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED,
+ * FUZZ_SCENARIO, FUZZ_CAPTURE), built with clang's fuzzer, address and undefined
  * behaviour sanitizers by "make fuzz-parsers".  The loaders take a path:
  * each input is written to a memfd and named by /proc/self/fd.  Run them
- * with -close_fd_mask=2: the loaders say on stderr what is wrong.
+ * with -close_fd_mask=3: the loaders say on stderr what is wrong, and the
+ * capture decoder prints every frame on stdout.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 
 #if defined(FUZZ_CONFIG)
 #include "pwrmigd.h"
-#elif defined(FUZZ_FORECAST)
+#elif defined(FUZZ_FORECAST) || defined(FUZZ_CAPTURE)
 #include "pwrmigctl.h"
 #else
 #include "feed.h"
@@ -37,6 +39,14 @@ static int as_file(const uint8_t *data, size_t size, char *path, size_t len)
 	snprintf(path, len, "/proc/self/fd/%d", fd);
 	return fd;
 }
+
+#if defined(FUZZ_CAPTURE)
+/* pwrmigctl's main.c (with its main()) stays out; decoding parses no arguments. */
+int arg_u64(const char *what, const char *s, uint64_t *v)
+{
+	abort();
+}
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,8 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&sc, 0, sizeof(sc));
 	if (!scenario_load(path, &sc, err, sizeof(err)))
 		scenario_free(&sc);
+#elif defined(FUZZ_CAPTURE)
+	/* Both outputs, by the input's length; run with -close_fd_mask=3. */
+	struct ctl c = { .json = size & 1, .verbose = 1 };
+
+	capture_decode(&c, path);
 #else
-#error "define one of FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED, FUZZ_SCENARIO"
+#error "define one of FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED, FUZZ_SCENARIO, FUZZ_CAPTURE"
 #endif
 	close(fd);
 	(void)err;

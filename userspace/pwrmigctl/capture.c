@@ -526,7 +526,8 @@ static void dec_error(struct dec *d, const struct nlmsghdr *nlh)
 	struct nlattr *a;
 	const char *opname = "?";
 	struct req *r;
-	int off, len, rem, cmd = -1;
+	size_t off, total;
+	int len, rem, cmd = -1;
 
 	/* The request's command: echoed by the kernel, or seen earlier. */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
@@ -541,16 +542,25 @@ static void dec_error(struct dec *d, const struct nlmsghdr *nlh)
 	out_str(ctl, "type", e->error ? "error" : "ack", "%s", e->error ? "error" : "ack");
 	out_str(ctl, "op", opname, "%s", opname);
 	out_num(ctl, "seq", e->msg.nlmsg_seq, "seq %u", e->msg.nlmsg_seq);
-	if (e->error)
-		out_num(ctl, "errno", -e->error, "%s", strerror(-e->error));
+	/* A capture is outside input: any int, INT_MIN and positive too. */
+	if (e->error < 0)
+		out_num(ctl, "errno", -(long long)e->error, "%s",
+			e->error > -4096 ? strerror(-e->error) : "errno out of range");
+	else if (e->error > 0)
+		out_num(ctl, "bad-error", e->error, "error %d (not an errno)", e->error);
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
+	/* The TLVs follow the error and, uncapped, the echoed request. */
+	total = nlh->nlmsg_len - NLMSG_HDRLEN;
 	off = NLMSG_ALIGN(sizeof(*e));
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - off;
-	if (len <= 0)
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return;
+		off += NLMSG_ALIGN((size_t)e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	}
+	if (off >= total)
 		return;
+	len = total - off;
 	nla_for_each_attr(a, (struct nlattr *)((char *)e + off), len, rem) {
 		if (nla_type(a) == NLMSGERR_ATTR_MSG && nla_len(a) > 0 &&
 		    memchr(nla_data(a), 0, nla_len(a)))
@@ -632,7 +642,7 @@ end:
 	out_obj_end(ctl);
 }
 
-static int decode(struct ctl *ctl, const char *file)
+int capture_decode(struct ctl *ctl, const char *file)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct track t = { .family = -1 };
@@ -745,7 +755,7 @@ int cmd_capture(struct ctl *ctl, int argc, char **argv)
 			fprintf(stderr, "Error: capture: -c and -G go with -w\n");
 			return EXIT_USAGE;
 		}
-		return decode(ctl, rfile);
+		return capture_decode(ctl, rfile);
 	}
 	return record(&r);
 }

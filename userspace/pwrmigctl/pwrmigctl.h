@@ -76,6 +76,8 @@ int cmd_meter(struct ctl *ctl, int argc, char **argv);
 int cmd_migrate(struct ctl *ctl, int argc, char **argv);
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 int cmd_capture(struct ctl *ctl, int argc, char **argv);
+/* capture -r FILE: decode a pcap file of netlink frames to stdout. */
+int capture_decode(struct ctl *ctl, const char *file);
 void migration_print(struct ctl *ctl, const struct pwrmig_migration *m);
 
 #endif
