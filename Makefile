@@ -285,16 +285,20 @@ FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
 FUZZ_INC_config   := -Iuserspace/pwrmigd
 FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
+FUZZ_SRC_wire     := userspace/pwrmigd/wire.c userspace/pwrmigd/journal.c \
+		     userspace/pwrmigd/config.c -lssl -lcrypto -lpthread
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl
-FUZZ_PARSERS	:= config forecast tariff feed scenario capture
+FUZZ_INC_wire     := -Iuserspace/pwrmigd
+FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
-$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard userspace/*/*.[ch]) $(BUILD)/gen/specnames.c Makefile
+# A parser with a harness of its own (tests/fuzz/NAME.c) builds from that.
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch]) $(BUILD)/gen/specnames.c Makefile
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \
-		$(or $(FUZZ_INC_$*),-I$(SHP)) -o $@ $< $(FUZZ_SRC_$*) \
+		$(or $(FUZZ_INC_$*),-I$(SHP)) -o $@ $(or $(wildcard tests/fuzz/$*.c),$<) $(FUZZ_SRC_$*) \
 		$(wildcard userspace/common/*.c) -lm $(PKG_LIBS)
 
 bench: all

@@ -651,7 +651,6 @@ static void apply_decision_locked(struct session *s, const char *decision,
 		reply(s, PD_MSG_DONE);
 		return;
 	}
-	json_object_put(j);
 	if (!strcmp(state, "restored"))
 		decide(s, decision, ledger);
 	else if (!strcmp(decision, "abort"))
@@ -659,6 +658,7 @@ static void apply_decision_locked(struct session *s, const char *decision,
 	else
 		refuse(s, "migration %llu is %s here, not restored", (unsigned long long)s->id,
 		       state);
+	json_object_put(j);	/* STATE is j's */
 }
 
 static void apply_decision(struct session *s, const char *decision, struct json_object *ledger)
