@@ -23,4 +23,7 @@ case_run dst-hello west dst-hello cold east 1		# as the images start to arrive
 case_run dst-received west dst-received cold east 1	# with every image, before the restore
 case_run dst-restored west dst-restored cold east 1	# restored and stopped, before saying so
 case_run dst-resumed west dst-resumed cold west 1	# resumed on commit, before saying so
+# ...and its host with it, the commit on its way: the copy is restored
+# again from the images.
+case_run dst-reboot west dst-decision cold west 1 reboot
 t_done

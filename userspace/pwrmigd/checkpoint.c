@@ -536,6 +536,23 @@ void pd_wl_unreserve(const struct pd_workload *w)
 	rmdir(path);
 }
 
+int pd_wl_rereserve(struct pd_workload *w, char *err, size_t len)
+{
+	int same = cg_same(w);
+
+	if (same == 1 && w->cg_id) {
+		if (cg_event(w, "populated") == 0)
+			return 0;
+		snprintf(err, len, "cgroup %s has processes", w->cgroup);
+		return -1;
+	}
+	if (same == 0) {
+		snprintf(err, len, "cgroup %s is another one now", w->cgroup);
+		return -1;
+	}
+	return pd_wl_reserve(w, err, len);
+}
+
 /* ---- runc ------------------------------------------------------------------ */
 
 static int runc(struct pd *pd, const struct pd_workload *w, const char *log, char *err,
@@ -886,6 +903,17 @@ int pd_wl_resume(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	if (w->container && pd_wl_thaw(pd, w, err, len))
 		return -1;
 	return cg_thaw(w, err, len);
+}
+
+int pd_wl_alive(struct pd *pd, struct pd_workload *w, char *err, size_t len)
+{
+	int rc;
+
+	if (w->container) {
+		rc = runc_state(pd, w, err, len);
+		return rc < 0 ? -1 : !rc;
+	}
+	return cg_same(w) == 1 && cg_event(w, "populated") > 0;
 }
 
 /*

@@ -148,6 +148,13 @@ int pd_wl_frozen(const struct pd_workload *w);
 int pd_wl_reserve(struct pd_workload *w, char *err, size_t len);
 /* Remove W's cgroup if it is the one reserved and still empty. */
 void pd_wl_unreserve(const struct pd_workload *w);
+/*
+ * W's cgroup again, for a restore after its copy was lost: the one
+ * reserved if it is still there and empty, else made anew (a new inode).
+ */
+int pd_wl_rereserve(struct pd_workload *w, char *err, size_t len);
+/* Does W's copy still exist: 1 it does, 0 it is gone, -1 cannot tell (ERR). */
+int pd_wl_alive(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* Kill the CRIU and runc processes a previous pwrmigd left running. */
 int pd_tools_reap(struct pd *pd);
 /*

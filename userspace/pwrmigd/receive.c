@@ -135,6 +135,8 @@ static void mig_unlock(struct pd_receiver *r, struct mig *m)
 
 /* CRIU writes a few dozen images per process, and a tree has at most 4096. */
 #define PD_MAX_FILES		(1 << 18)
+/* Restores of one copy from its images: the first, and after it was lost. */
+#define PD_MAX_RESTORES		3
 
 struct session {
 	struct pd_receiver *r;
@@ -145,6 +147,8 @@ struct session {
 	uint64_t id;
 	struct json_object *arrived;	/* path -> SHA-256 checked on arrival */
 	int restoring;			/* a restore began: something may run */
+	char images[8];			/* the round restored from (RESTORE's "dir") */
+	int restores;			/* restores from it so far */
 	int hfd;			/* its pending entry's fd, until the handshake ends */
 	unsigned int files;		/* files received */
 	int counted;			/* in r->sessions */
@@ -189,6 +193,8 @@ static int journal(struct session *s, const char *state)
 	json_object_object_add(o, "container", json_object_new_string(s->wl.name));
 	json_object_object_add(o, "pid", json_object_new_int(s->wl.root_pid));
 	json_object_object_add(o, "cg_id", json_object_new_int64(s->wl.cg_id));
+	json_object_object_add(o, "images", json_object_new_string(s->images));
+	json_object_object_add(o, "restores", json_object_new_int(s->restores));
 	rc = pd_journal_write(s->dir, o);
 	if (rc)
 		pd_log(s->r->pd, 0, "receive: journal in %s: %s", s->dir, strerror(errno));
@@ -555,6 +561,52 @@ out:
 	pwrmig_close(pw);
 }
 
+/*
+ * The copy restored here is gone before the commit came (the host
+ * rebooted, or something killed it): restore it again from its images,
+ * which stay until the copy runs.  PD_MAX_RESTORES times at most, counted
+ * in the journal; then the sender is told, and the images stay for the
+ * operator.  The caller holds the migration's lock.
+ */
+static int restore_again(struct session *s)
+{
+	struct pd *pd = s->r->pd;
+	char images[PATH_MAX], e[512];
+	struct pd_busy busy;
+	int rc;
+
+	if (s->restores >= PD_MAX_RESTORES || !round_name(s->images, strlen(s->images))) {
+		refuse(s, "migration %llu: the copy restored here is gone and cannot be restored again (%d restores); its images stay in %s",
+		       (unsigned long long)s->id, s->restores, s->dir);
+		pd_log(pd, 0, "receive %s-%llu: the copy of %s is lost; images kept in %s for the operator",
+		       s->cn.peer, (unsigned long long)s->id, s->wl.cgroup, s->dir);
+		return -1;
+	}
+	pd_log(pd, 0, "receive %s-%llu: the restored copy of %s is gone; restoring it again from %s",
+	       s->cn.peer, (unsigned long long)s->id, s->wl.cgroup, s->images);
+	if (pd_wl_rereserve(&s->wl, e, sizeof(e))) {
+		refuse(s, "restoring %s again: %s", s->wl.cgroup, e);
+		return -1;
+	}
+	s->restores++;
+	if (journal(s, "restoring")) {
+		refuse(s, "cannot journal the restore in %s", s->dir);
+		return -1;
+	}
+	snprintf(images, sizeof(images), "%s/%s", s->dir, s->images);
+	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, pd->cfg.link_timeout_s));
+	pthread_mutex_lock(&s->r->lock);
+	rc = pd_wl_restore(pd, &s->wl, images, e, sizeof(e));
+	pthread_mutex_unlock(&s->r->lock);
+	pd_busy_stop(&busy);
+	/* Restored or not, the decision is still to come for this copy. */
+	if (journal(s, "restored") || rc) {
+		refuse(s, "restoring %s again: %s", s->wl.cgroup, rc ? e : "cannot journal it");
+		return -1;
+	}
+	return 0;
+}
+
 /* Carry out the sender's decision on a restored copy. */
 static void decide(struct session *s, const char *decision, struct json_object *ledger)
 {
@@ -562,6 +614,8 @@ static void decide(struct session *s, const char *decision, struct json_object *
 	char e[256];
 
 	if (commit) {
+		if (!pd_wl_alive(s->r->pd, &s->wl, e, sizeof(e)) && restore_again(s))
+			return;
 		if (pd_wl_resume(s->r->pd, &s->wl, e, sizeof(e))) {
 			refuse(s, "resuming %s: %s", s->wl.cgroup, e);
 			return;
@@ -604,6 +658,8 @@ static void load_journal(struct session *s, struct json_object *j)
 	s->wl.container = !!*s->wl.name;
 	s->wl.root_pid = pd_json_int(j, "pid", 0);
 	s->wl.cg_id = pd_json_int(j, "cg_id", 0);
+	snprintf(s->images, sizeof(s->images), "%s", pd_json_str(j, "images") ?: "");
+	s->restores = pd_json_int(j, "restores", 0);
 	state = pd_json_str(j, "state") ?: "";
 	s->restoring = strcmp(state, "receiving") != 0;
 }
@@ -811,6 +867,8 @@ static void new_migration(struct session *s, struct json_object *hello)
 		goto drop;
 	}
 	snprintf(images, sizeof(images), "%s/%s", s->dir, pd_json_str(m, "dir"));
+	snprintf(s->images, sizeof(s->images), "%s", pd_json_str(m, "dir"));
+	s->restores = 1;
 	json_object_put(m);
 	pd_crash_point(s->r->pd, "dst-received");
 	/* WAIT also while another migration's restore holds the lock. */
@@ -857,6 +915,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		       s->cn.peer, (unsigned long long)s->id, s->cn.err);
 		return;
 	}
+	pd_crash_point(s->r->pd, "dst-decision");
 	apply_decision(s, pd_json_str(m, "decision"), json_object_object_get(m, "ledger"));
 	json_object_put(m);
 	return;

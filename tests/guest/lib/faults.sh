@@ -65,8 +65,20 @@ final_state() { # ID
 
 # case NAME SIDE FAULTS MODE WANT [CRASHES]: run one migration with FAULTS
 # in SIDE's pwrmigd; CRASHES=1 when the fault kills it (it is restarted).
+# host_crash SIDE NAME: what a reboot does to SIDE's copy of job NAME: its
+# processes and its cgroup are gone.
+host_crash() {
+	local d=$cg/$1/$2 i
+	[ -d "$d" ] || return 0
+	echo 1 > "$d/cgroup.kill"
+	for i in $(seq 100); do grep -q '^populated 0' "$d/cgroup.events" && break; sleep 0.1; done
+	rmdir "$d"
+}
+
+# case_run NAME SIDE FAULTS MODE WANT [CRASHES [reboot]]: with "reboot",
+# SIDE's copy goes with its pwrmigd, as in a host crash.
 case_run() {
-	local name=$1 side=$2 faults=$3 mode=$4 want=$5 crashes=${6:-0}
+	local name=$1 side=$2 faults=$3 mode=$4 want=$5 crashes=${6:-0} host=${7:-}
 	local prog=$W/$name.progress id pid state why
 	restart "$side" "$faults"
 	[ "$side" = east ] && pid=$east_pid || pid=$west_pid
@@ -75,6 +87,7 @@ case_run() {
 	id=$(migrate_id "$name" "$mode")
 	if [ "$crashes" = 1 ]; then
 		if gone "$pid"; then
+			[ "$host" = reboot ] && host_crash "$side" "$name"
 			restart "$side"
 		else
 			t_fail "$name: pwrmigd at $side stops at the fault point"
