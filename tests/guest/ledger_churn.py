@@ -4,7 +4,8 @@
 ledger of PWRMIG_CHURN_MAX entries (default 1 024); tests/fuzz/run churns
 200 000 through the default 65 536.  Meanwhile a live cgroup is still
 charged and dumps never repeat an entry; afterwards the ledger is within
-its size, has forgotten what it had to, and a new cgroup takes a report."""
+its size, nearly every churned cgroup had an entry and all but those it
+still holds were freed, and a new cgroup takes a report."""
 import os
 import subprocess
 import sys
@@ -78,9 +79,13 @@ info = y.do("info-get", {})
 t.note(f"info: {info}")
 t.check(info.get("cgroups", size + 1) <= size and info.get("cgroups-max") == size,
         f"info-get: {info.get('cgroups')} cgroups of at most {info.get('cgroups-max')}")
-t.check(info.get("cgroups-freed", 0) >= count - size,
-        f"info-get: {info.get('cgroups-freed')} entries of removed cgroups freed "
-        f"(at least {count - size} had to be)")
+# Each churned cgroup is charged, so it gets an entry, unless its CPU's
+# table was full at the time (then its time went to the counted "other"
+# bucket): nearly all of them came, and all but the ledger's size went.
+made = info.get("cgroups-freed", 0) + info.get("cgroups", 0)
+t.check(made >= count * 9 // 10,
+        f"info-get: {info.get('cgroups-freed')} entries of removed cgroups freed and "
+        f"{info.get('cgroups')} held, for {count} cgroups churned")
 fresh_path, fresh_id = cgroup("pwrmig-churn-fresh")
 try:
     y.do("energy-report", {"cgroup-id": fresh_id, "device": 0, "energy-uj": 7000})
