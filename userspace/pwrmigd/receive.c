@@ -866,8 +866,9 @@ static void new_migration(struct session *s, struct json_object *hello)
 		json_object_put(m);
 		goto drop;
 	}
-	snprintf(images, sizeof(images), "%s/%s", s->dir, pd_json_str(m, "dir"));
+	/* A round name (checked above): short, and journalled for a restore again. */
 	snprintf(s->images, sizeof(s->images), "%s", pd_json_str(m, "dir"));
+	snprintf(images, sizeof(images), "%s/%s", s->dir, s->images);
 	s->restores = 1;
 	json_object_put(m);
 	pd_crash_point(s->r->pd, "dst-received");
