@@ -379,6 +379,11 @@ int pwrmig_nl_migrate_status_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 		m->state = state;
+		/* A report without an error says the last one is over. */
+		if (state != PWRMIG_MIGRATE_STATE_FAILED && !tb[PWRMIG_A_MIGRATE_ERROR]) {
+			m->error = 0;
+			m->error_msg[0] = 0;
+		}
 	} else if (m->state == PWRMIG_MIGRATE_STATE_CLAIMED) {
 		m->state = PWRMIG_MIGRATE_STATE_RUNNING;
 	}
