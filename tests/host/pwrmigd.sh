@@ -19,7 +19,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" "$v2/pwrmig-c" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
+	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" "$v2/pwrmig-c" "$v2/pwrmig-"$'\xff'"-odd" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
 		[ -d "$p" ] && rmdir "$p" 2>/dev/null
 	done
 	rm -rf "$work"
@@ -113,6 +113,10 @@ spin() {
 	taskset -c 0 bash -c "echo \$\$ > $v2/$1/cgroup.procs; ${v1:+echo \$\$ > $v1/$1/cgroup.procs;} while :; do :; done" &
 	pids+=($!)
 }
+# A cgroup whose name is not UTF-8 (a byte 0xff), charged a little.
+odd=$v2/pwrmig-$'\xff'-odd
+mkdir -p "$odd"
+bash -c "echo \$\$ > '$odd/cgroup.procs'; for ((i = 0; i < 200000; i++)); do :; done"
 spin pwrmig-a; spin pwrmig-b
 sleep 5		# the workload's length, not synchronisation
 kill "${pids[@]: -2}"; wait "${pids[@]: -2}" 2>/dev/null
@@ -158,6 +162,9 @@ grep -q "pwrmig_cgroup_energy_joules_total{cgroup=\"/pwrmig-a\",id=\"$ida\",doma
 
 out=$(promtool check metrics < "$work/m" 2>&1); rc=$?
 t_expect "promtool check metrics: clean" "0 " "$rc $out"
+t_check "a cgroup name that is not UTF-8 is labelled with U+FFFD for the byte" \
+	grep -q $'pwrmig_cgroup_cpu_seconds_total{cgroup="/pwrmig-\xef\xbf\xbd-odd"' "$work/m"
+t_check "and the whole exposition is UTF-8" iconv -f UTF-8 -t UTF-8 -o /dev/null "$work/m"
 
 # ---- GPU energy from the NVML double: 20 W idle, 30 W split 3:1 --------------
 g_a=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$ida" domain=gpu)

@@ -18,7 +18,10 @@ struct text {
 __attribute__((format(printf, 2, 3)))
 void text_printf(struct text *t, const char *fmt, ...);
 
-/* S as a Prometheus label value: backslash, double quote, newline escaped. */
+/*
+ * S as a Prometheus label value: backslash, double quote, newline escaped;
+ * bytes that are not UTF-8 as U+FFFD; cut at LEN between characters.
+ */
 const char *prom_label(const char *s, char *out, size_t len);
 
 #endif

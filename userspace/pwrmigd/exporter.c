@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Prometheus exporter: GET /metrics serves the latest snapshot in the
- * text exposition format (version 0.0.4).  libmicrohttpd does the HTTP;
- * its thread only formats the snapshot under the daemon's lock.  Names
- * and labels are documented in Documentation/metrics.md.
+ * text exposition format (version 0.0.4).  libmicrohttpd does the HTTP.
+ * The snapshot is formatted once per sample, under the daemon's lock, into
+ * a shared page that every scrape until the next sample sends as it is
+ * (with its own scrape count after it): scrapes neither hold the lock nor
+ * allocate a page each.  Names and labels are documented in
+ * Documentation/metrics.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,8 +20,26 @@
 #include "pwrmigd.h"
 #include "text.h"
 
+/* One rendering of the snapshot, shared by the replies that send it. */
+struct page {
+	int refs;
+	size_t len;
+	char *text;
+};
+
 struct pd_exporter {
 	struct MHD_Daemon *mhd;
+	struct pd *pd;
+	pthread_mutex_t lock;	/* guards page and gen */
+	struct page *page;	/* the snapshot of generation gen, rendered */
+	uint64_t gen;
+	uint64_t scrapes;
+};
+
+/* A reply: the shared page, then this scrape's count. */
+struct body {
+	struct page *page;
+	char tail[192];
 };
 
 static void head(struct text *b, const char *name, const char *type, const char *help)
@@ -35,7 +56,8 @@ static void micro(struct text *b, uint64_t v)
 
 const char *const pd_dom_names[PD_NR_DOMS] = { "pkg", "dram", "gpu" };
 
-char *pd_metrics_render(struct pd *pd, size_t *len)
+/* The snapshot as exposition text; the caller holds pd->lock. */
+static char *render(struct pd *pd, size_t *len)
 {
 	struct pd_snapshot *s = &pd->snap;
 	char path[600], name[200];
@@ -48,8 +70,6 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 	if (!b.p)
 		return NULL;
 	b.p[0] = 0;
-	pthread_mutex_lock(&pd->lock);
-	s->scrapes++;
 
 	head(&b, "pwrmig_meter_info", "gauge",
 	     "Where the figures come from: mode (module or bpf) and meter; "
@@ -210,15 +230,57 @@ char *pd_metrics_render(struct pd *pd, size_t *len)
 		text_printf(&b, "pwrmig_gpu_report_errors_total %llu\n",
 			(unsigned long long)s->gpu_report_errors);
 	}
-	head(&b, "pwrmig_scrapes_total", "counter", "Scrapes of this endpoint.");
-	text_printf(&b, "pwrmig_scrapes_total %llu\n", (unsigned long long)s->scrapes);
-	pthread_mutex_unlock(&pd->lock);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
 	}
 	*len = b.len;
 	return b.p;
+}
+
+static void page_put(struct page *pg)
+{
+	if (pg && !__atomic_sub_fetch(&pg->refs, 1, __ATOMIC_ACQ_REL)) {
+		free(pg->text);
+		free(pg);
+	}
+}
+
+/* The page of the current snapshot, rendered if it is new; a reference. */
+static struct page *page_get(struct pd_exporter *e)
+{
+	struct pd *pd = e->pd;
+	struct page *pg = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&pd->lock);
+	if (!e->page || e->gen != pd->snap.gen) {
+		pg = calloc(1, sizeof(*pg));
+		if (pg)
+			pg->text = render(pd, &pg->len);
+		if (pg && pg->text) {
+			pg->refs = 1;
+			page_put(e->page);
+			e->page = pg;
+			e->gen = pd->snap.gen;
+		} else if (pg) {
+			free(pg);
+		}
+	}
+	pthread_mutex_unlock(&pd->lock);
+	pg = e->page;
+	if (pg)
+		__atomic_add_fetch(&pg->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&e->lock);
+	return pg;
+}
+
+static void body_free(void *cls)
+{
+	struct body *b = cls;
+
+	page_put(b->page);
+	free(b);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
@@ -244,9 +306,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	static char not_found[] = "pwrmigd: try /metrics\n";
 	static char bad_method[] = "pwrmigd: only GET and HEAD\n";
 	static char oom[] = "pwrmigd: out of memory\n";
-	struct pd *pd = cls;
-	size_t len;
-	char *text;
+	struct pd_exporter *e = cls;
+	struct MHD_IoVec iov[2];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct body *b;
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
@@ -254,12 +318,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
 			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
-	text = pd_metrics_render(pd, &len);
-	if (!text)
+	b = calloc(1, sizeof(*b));
+	if (b)
+		b->page = page_get(e);
+	if (!b || !b->page) {
+		free(b);
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", oom,
 			     strlen(oom), MHD_RESPMEM_PERSISTENT);
-	return reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-		     text, len, MHD_RESPMEM_MUST_FREE);
+	}
+	snprintf(b->tail, sizeof(b->tail),
+		 "# HELP pwrmig_scrapes_total Scrapes of this endpoint.\n"
+		 "# TYPE pwrmig_scrapes_total counter\npwrmig_scrapes_total %llu\n",
+		 (unsigned long long)__atomic_add_fetch(&e->scrapes, 1, __ATOMIC_RELAXED));
+	iov[0] = (struct MHD_IoVec){ .iov_base = b->page->text, .iov_len = b->page->len };
+	iov[1] = (struct MHD_IoVec){ .iov_base = b->tail, .iov_len = strlen(b->tail) };
+	r = MHD_create_response_from_iovec(iov, 2, body_free, b);
+	if (!r) {
+		body_free(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 int pd_exporter_start(struct pd *pd, struct pd_exporter **out)
@@ -285,9 +367,16 @@ int pd_exporter_start(struct pd *pd, struct pd_exporter **out)
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	e->mhd = MHD_start_daemon(flags, pd->cfg.listen_port, NULL, NULL, handle, pd,
+	e->pd = pd;
+	pthread_mutex_init(&e->lock, NULL);
+	/*
+	 * Slow or idle clients cannot keep scrapers out: 8 connections per
+	 * address, 64 in all, each closed after 10 s without progress.
+	 */
+	e->mhd = MHD_start_daemon(flags, pd->cfg.listen_port, NULL, NULL, handle, e,
 				  MHD_OPTION_SOCK_ADDR, &ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)8,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				  MHD_OPTION_END);
 	if (!e->mhd) {
@@ -305,5 +394,6 @@ void pd_exporter_stop(struct pd_exporter *e)
 	if (!e)
 		return;
 	MHD_stop_daemon(e->mhd);
+	page_put(e->page);
 	free(e);
 }

@@ -164,6 +164,7 @@ static int module_refresh(struct pd *pd)
 	memcpy(s->sites, sc.sites, sizeof(sc.sites));
 	s->nsites = sc.n;
 	pd_gpu_fill(pd->gpu, s);
+	s->gen++;
 	pthread_mutex_unlock(&pd->lock);
 	return 0;
 }
@@ -203,6 +204,7 @@ static int tick(struct pd *pd)
 	pthread_mutex_lock(&pd->lock);
 	pd_ledger_fill(pd->ledger, &pd->snap);
 	pd_gpu_fill(pd->gpu, &pd->snap);
+	pd->snap.gen++;
 	pthread_mutex_unlock(&pd->lock);
 	return 0;
 }

@@ -114,7 +114,7 @@ struct pd_snapshot {
 	size_t ngpu;
 	struct pd_gpu_dev gpu[16];
 	uint64_t gpu_reports, gpu_report_errors;
-	uint64_t scrapes;
+	uint64_t gen;		/* bumped by every writer: the exporter renders it again */
 };
 
 struct pd {
@@ -175,7 +175,5 @@ void pd_cgroup_path_forget(uint64_t id);
 struct pd_exporter;
 int pd_exporter_start(struct pd *pd, struct pd_exporter **out);
 void pd_exporter_stop(struct pd_exporter *e);
-/* The exposition text of the current snapshot (malloc'd). */
-char *pd_metrics_render(struct pd *pd, size_t *len);
 
 #endif
