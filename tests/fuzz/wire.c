@@ -73,6 +73,11 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 	return 0;
 }
 
+int pd_conn_pinned(struct pd_conn *cn, const unsigned char pin[32], char *err, size_t len)
+{
+	return 0;
+}
+
 void pd_conn_timeouts(struct pd_conn *cn, int timeout_s)
 {
 }
@@ -154,6 +159,12 @@ void pd_wl_unreserve(const struct pd_workload *w)
 
 int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir, char *err,
 		  size_t len)
+{
+	return 0;
+}
+
+int pd_wl_check_uids(const struct pd_workload *w, uint32_t lo, uint32_t hi, char *err,
+		     size_t len)
 {
 	return 0;
 }

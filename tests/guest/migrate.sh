@@ -6,7 +6,9 @@
 # west, live and cold, through `pwrmigctl migrate start ... wait`; each
 # resumes at the step where it stopped with the memory it had (the
 # digest), and the source no longer runs it.  Then the refusals: a peer
-# with a certificate from another CA, and an expired one.
+# with a certificate from another CA, an expired one, one naming two sites,
+# a revoked one, a key other than the pinned one, and a restore running as
+# a uid its peer may not restore; and the same checks passed.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib/container.sh"
 cd "$T_TOP" || exit 1
@@ -152,13 +154,21 @@ t_check "name taken: the job still runs at east" advancing "$prog"
 kill "$other"; echo 1 > "$cg/east/$name/cgroup.kill"
 
 # ---- TLS refusals -------------------------------------------------------------------
-tls_test() { # WHAT CERT-DIR LOG-PATTERN
-	local what=$1 dir=$2 name=job-$1 prog=$W/job-$1.progress out
+# west_with WHAT CERT-DIR [PEER-OPTIONS [CONF-LINE]]: west restarted with
+# its certificates from CERT-DIR, options on its peer line for east, and one
+# more line of configuration.
+west_with() {
 	kill "$west_pid"; wait "$west_pid" 2>/dev/null
-	conf west 10.99.0.2 east 10.99.0.1 "$dir" > "$W/west-$what.conf"
+	conf west 10.99.0.2 east 10.99.0.1 "$2" |
+		sed "s|^peer = .*|& ${3:-}|" > "$W/west-$1.conf"
+	[ -n "${4:-}" ] && echo "$4" >> "$W/west-$1.conf"
 	: > "$W/west.log"
-	start_west "$W/west-$what.conf"
+	start_west "$W/west-$1.conf"
 	wait_listen nsenter --net=/run/netns/west bash -c "$(declare -f listening); listening 10.99.0.2:9787"
+}
+tls_test() { # WHAT CERT-DIR LOG-PATTERN [PEER-OPTIONS [CONF-LINE]]
+	local what=$1 name=job-$1 prog=$W/job-$1.progress out
+	west_with "$what" "$2" "${4:-}" "${5:-}"
 	start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100
 	out=$($ctl migrate start "/east/$name" to west cold timeout 60 wait 2>&1)
 	t_check "$what: the migration fails" grep -q 'failed' <<< "$out"
@@ -173,4 +183,39 @@ scripts/pwrmig-certs --expired "$W/pki-expired" west > /dev/null
 # The other CA signs west's certificate; west also trusts only it.
 tls_test other-ca "$W/pki-other" 'certificate'
 tls_test expired "$W/pki-expired" 'certificate has expired'
+# A certificate names one site: west's names two (signed by the right CA).
+mkdir -p "$W/pki-two" && cp "$W/pki/ca.crt" "$W/pki-two/"
+printf 'subjectAltName=DNS:west,DNS:east\nextendedKeyUsage=serverAuth,clientAuth\n' > "$W/two.ext"
+openssl ecparam -name prime256v1 -genkey -noout -out "$W/pki-two/west.key"
+openssl req -new -key "$W/pki-two/west.key" -subj /CN=west 2> /dev/null |
+	openssl x509 -req -CA "$W/pki/ca.crt" -CAkey "$W/pki/ca.key" -days 1 \
+		-extfile "$W/two.ext" -out "$W/pki-two/west.crt" 2> /dev/null
+tls_test two-names "$W/pki-two" 'names 2 sites'
+
+# ---- what west trusts east with: revocation, a pinned key, the uids a restore may run as
+scripts/pwrmig-certs "$W/pki" north > /dev/null
+scripts/pwrmig-certs --crl "$W/pki/revoked-east.crl" "$W/pki" "$W/pki/east.crt" > /dev/null
+scripts/pwrmig-certs --crl "$W/pki/revoked-north.crl" "$W/pki" "$W/pki/north.crt" > /dev/null
+east_pin=$(scripts/pwrmig-certs --pin "$W/pki/east.crt")
+north_pin=$(scripts/pwrmig-certs --pin "$W/pki/north.crt")
+tls_test revoked "$W/pki" 'certificate revoked' "" "tls_crl = $W/pki/revoked-east.crl"
+tls_test pinned "$W/pki" 'not the one pinned' "pin $north_pin"
+tls_test uids "$W/pki" 'runs as uid 0; this peer' "uids 1000-1999"
+# The same checks passed: a CRL without east, east's own key, root allowed.
+west_with trusted "$W/pki" "pin $east_pin uids 0-0" "tls_crl = $W/pki/revoked-north.crl"
+name=job-trusted prog=$W/job-trusted.progress
+start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100
+out=$($ctl migrate start "/east/$name" to west cold timeout 60 wait 2>&1)
+expect_done "trusted: pinned, not revoked, uid allowed: the migration is done" $? "$out"
+t_check "trusted: the job runs at west" advancing "$prog"
+t_expect "trusted: east runs nothing" "" "$(cat "$cg/east/$name/cgroup.procs" 2>/dev/null)"
+echo 1 > "$cg/west/$name/cgroup.kill"
+# A CRL replaced while west runs counts from the next connection.
+cp "$W/pki/revoked-east.crl" "$W/pki/revoked-north.crl"
+name=job-crl-reload prog=$W/job-crl-reload.progress
+start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100
+out=$($ctl migrate start "/east/$name" to west cold timeout 60 wait 2>&1)
+t_check "CRL reloaded: east, revoked now, is refused" grep -q 'certificate revoked' "$W/west.log"
+t_check "CRL reloaded: the job still runs at east" advancing "$prog"
+echo 1 > "$cg/east/$name/cgroup.kill"
 t_done

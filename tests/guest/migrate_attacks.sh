@@ -47,6 +47,11 @@ case_run slow-dump east slow-dump cold west
 sed -i 's/^link_timeout_s = .*/link_timeout_s = 10/' "$W/east.conf"
 restart east
 case_run slow-restore west slow-restore cold west
+# A manifest longer than one message (here: made to take one per ~512
+# bytes) comes in slices, each checked, then the restore.
+case_run sliced east manifest-slices cold west
+t_check "sliced: the manifest went in several messages" \
+	grep -Eq "manifest of [0-9]+ files in ([2-9]|[1-9][0-9]+) messages" "$W/east.log"
 # Hung, not slow: CRIU never ends; it is killed after checkpoint_timeout_s.
 case_run hang-tool east hang-tool cold east
 t_check "hang-tool: the request says the tool was killed at the deadline" \
@@ -91,9 +96,9 @@ print(t, json.loads(body).get("error"))
 PY
 }
 # A protocol version the receiver does not speak: refused, both named.
-t_expect "a HELLO of protocol version 3 is refused with an ERROR naming both versions" \
-	"3 migration protocol version 3 not understood (west speaks 2)" \
-	"$(hello '{"id": 4000000, "nonce": "0123456789abcdef", "proto": 3, "name": "x", "mode": "cold", "from": "east"}')"
+t_expect "a HELLO of protocol version 4 is refused with an ERROR naming both versions" \
+	"3 migration protocol version 4 not understood (west speaks 2-3)" \
+	"$(hello '{"id": 4000000, "nonce": "0123456789abcdef", "proto": 4, "name": "x", "mode": "cold", "from": "east"}')"
 # A container whose bundle the sender places outside west's bundle_root.
 t_expect "a container bundle outside bundle_root is refused" \
 	"3 container cx: bundle '$W/outside' is outside bundle_root $W/bundles" \

@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib/faults.sh"
 case_run src-predump east src-predump live east 1	# after a pre-dump round
 case_run src-frozen east src-frozen cold east 1		# with the job frozen, before sending it
 case_run src-sent east src-sent cold east 1		# after sending, before the restore
-case_run src-restored east src-restored cold east 1	# restored there, not yet committed
+case_run src-restored east src-restored cold west 1	# restored there, not yet committed
 case_run src-commit east src-commit cold west 1		# committed, source not yet killed
 # The receiver dies...
 case_run dst-hello west dst-hello cold east 1		# as the images start to arrive
@@ -26,4 +26,42 @@ case_run dst-resumed west dst-resumed cold west 1	# resumed on commit, before sa
 # ...and its host with it, the commit on its way: the copy is restored
 # again from the images.
 case_run dst-reboot west dst-decision cold west 1 reboot
+# The sender's host goes down, the job with it: frozen and dumped, it is
+# restored at east from its final images; once west holds a copy, the
+# restarted sender commits to it.
+case_run src-frozen-reboot east src-frozen cold east 1 reboot
+case_run src-sent-reboot east src-sent cold east 1 reboot
+case_run src-restored-reboot east src-restored cold west 1 reboot
+
+# The receiver stays down as the commit comes: the request says so while
+# east keeps trying, and says nothing more once west has taken it.
+show() { # ID KEY
+	$ctl -j migrate show "$1" | python3 -c 'import json, sys
+d = json.load(sys.stdin); d = d[0] if isinstance(d, list) else d
+print(d.get(sys.argv[1], ""))' "$2"
+}
+restart west dst-decision
+start_job undelivered "$W/undelivered.progress" --mem 8 --pages 4 --step-ms 100 &&
+	id=$(migrate_id undelivered cold)
+msg=
+if [ -n "$id" ] && gone "$west_pid"; then
+	for i in $(seq 300); do
+		msg=$(show "$id" error-msg)
+		case $msg in "commit not taken by west"*) break ;; esac
+		sleep 0.1
+	done
+fi
+t_check "undelivered: the running request says west has not taken the commit" \
+	grep -q "^commit not taken by west (try [0-9]" <<< "$msg"
+t_expect "undelivered: and still runs" running "$(show "$id" state)"
+$ctl migrate show "$id" | sed 's/^/# /'
+restart west
+t_expect "undelivered: the request ends done" done "$(final_state "$id")"
+t_expect "undelivered: with no error left" "" "$(show "$id" error-msg)"
+if why=$(once_at undelivered west); then
+	t_ok "undelivered: the job runs once, at west"
+else
+	t_fail "undelivered: the job runs once, at west" "$why"
+fi
+t_check "undelivered: every step once, in order" contiguous "$W/undelivered.progress"
 t_done

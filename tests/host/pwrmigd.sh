@@ -41,6 +41,13 @@ out=$($pd -c "$work/bad.conf" --check-config 2>&1)
 t_expect "migration limits: out of range and relative paths are named" \
 	"pwrmigd: $work/bad.conf:1: checkpoint_timeout_s must be 10-86400, not '5'|pwrmigd: $work/bad.conf:2: the path must be absolute, not 'bundles'" \
 	"$(echo "$out" | paste -sd'|')"
+pin=sha256:$(printf '%064d' 7)
+printf 'peer = east 10.0.0.1:9787 pin %s uids 1000-1999\npeer = north 10.0.0.3:9787 uids 5-4\npeer = south 10.0.0.4:9787 pin sha256:12\npeer = west 10.0.0.2:9787 pin %s pin %s\npeer = up 10.0.0.5:9787 frob 1\n' \
+	"$pin" "$pin" "$pin" > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1)
+t_expect "peer lines: a pin and a uid range are taken; bad ones are named" \
+	"pwrmigd: $work/bad.conf:2: uids must be LO-HI (user ids a restore from this peer may run as), not 'north 10.0.0.3:9787 uids 5-4'|pwrmigd: $work/bad.conf:3: pin must be sha256: and the 64 hex digits of the peer's public key hash (scripts/pwrmig-certs --pin CERT), not 'south 10.0.0.4:9787 pin sha256:12'|pwrmigd: $work/bad.conf:4: after SITE ADDRESS:PORT a peer takes pin sha256:HEX and uids LO-HI, each once, not 'west 10.0.0.2:9787 pin $pin pin $pin'|pwrmigd: $work/bad.conf:5: after SITE ADDRESS:PORT a peer takes pin sha256:HEX and uids LO-HI, each once, not 'up 10.0.0.5:9787 frob 1'" \
+	"$(echo "$out" | paste -sd'|')"
 out=$($pd -c Documentation/pwrmigd.conf --check-config 2>&1); rc=$?
 t_expect "the documented example configuration is valid" 0 "$rc"
 out=$($pd -c "$work/none.conf" 2>&1); rc=$?

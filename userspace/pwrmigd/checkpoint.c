@@ -391,6 +391,100 @@ static int cg_pids(const struct pd_workload *w, int *pids, int max)
 	return cg_pids_dir(path, sizeof(path), pids, max, 0);
 }
 
+/* A "Key:\tA\tB..." line of /proc/.../status: its numbers (base 10 or 16). */
+static int status_line(const char *path, const char *key, int base,
+		       unsigned long long *v, int max)
+{
+	size_t kl = strlen(key);
+	char line[256], *p, *end;
+	int n = -1;
+	FILE *f = fopen(path, "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl)) {
+			for (n = 0, p = line + kl; n < max; n++, p = end) {
+				v[n] = strtoull(p, &end, base);
+				if (end == p)
+					break;
+			}
+			break;
+		}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* One thread's credentials against LO..HI; 0 fine, 1 not, -1 gone. */
+static int task_uids_ok(const char *status, const struct stat *host_ns, const char *ns,
+			uint32_t lo, uint32_t hi, char *why, size_t len)
+{
+	unsigned long long uid[4], cap[1];
+	struct stat st;
+	int i, n;
+
+	n = status_line(status, "Uid:", 10, uid, 4);
+	if (n != 4)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if (uid[i] < lo || uid[i] > hi) {
+			snprintf(why, len, "runs as uid %llu", uid[i]);
+			return 1;
+		}
+	/* Capabilities count only in the host's user namespace. */
+	if (lo == 0 || stat(ns, &st) || st.st_ino != host_ns->st_ino ||
+	    st.st_dev != host_ns->st_dev)
+		return 0;
+	if (status_line(status, "CapEff:", 16, cap, 1) == 1 && cap[0]) {
+		snprintf(why, len, "has capabilities %llx in the host's user namespace", cap[0]);
+		return 1;
+	}
+	if (status_line(status, "CapPrm:", 16, cap, 1) == 1 && cap[0]) {
+		snprintf(why, len, "may take capabilities %llx in the host's user namespace",
+			 cap[0]);
+		return 1;
+	}
+	return 0;
+}
+
+int pd_wl_check_uids(const struct pd_workload *w, uint32_t lo, uint32_t hi, char *err,
+		     size_t len)
+{
+	char path[PATH_MAX], ns[64], why[128];
+	int pids[4096], n, i, rc;
+	struct stat host_ns;
+	struct dirent *e;
+	DIR *d;
+
+	n = cg_pids(w, pids, sizeof(pids) / sizeof(pids[0]));
+	if (n < 0 || n > (int)(sizeof(pids) / sizeof(pids[0])) ||
+	    stat("/proc/self/ns/user", &host_ns)) {
+		snprintf(err, len, "cgroup %s: cannot list its %d processes' credentials",
+			 w->cgroup, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		/* Every thread: a thread may have its own credentials. */
+		snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/user", pids[i]);
+		d = opendir(path);
+		while (d && (e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pids[i], e->d_name);
+			rc = task_uids_ok(path, &host_ns, ns, lo, hi, why, sizeof(why));
+			if (rc > 0) {
+				closedir(d);
+				snprintf(err, len, "restored process %d (thread %s) %s; this peer's restores may run as uids %u-%u only",
+					 pids[i], e->d_name, why, lo, hi);
+				return -1;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	return 0;
+}
+
 int pd_wl_nprocs(const struct pd_workload *w)
 {
 	int pids[1];
@@ -681,7 +775,9 @@ static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, 
 /*
  * `runc state NAME` -> init PID and bundle: 0 when it is running or
  * paused, 1 when runc says it does not exist, -1 (ERR) for anything else:
- * runc failing is no proof that the container is gone.
+ * runc failing is no proof that the container is gone.  A container is
+ * W's only if it was created when W's was (w->created, once known): one
+ * made later under the name is another, and W's counts as gone (1).
  */
 static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
@@ -689,7 +785,7 @@ static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t le
 			 NULL };
 	char buf[8192], ebuf[1024];
 	struct json_object *o;
-	const char *status, *bundle;
+	const char *status, *bundle, *created;
 	int st;
 
 	if (capture(pd, argv, buf, sizeof(buf), ebuf, sizeof(ebuf), &st, err, len))
@@ -703,6 +799,13 @@ static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t le
 		return -1;
 	}
 	o = json_tokener_parse(buf);
+	created = pd_json_str(o, "created") ?: "";
+	if (*w->created && strcmp(created, w->created)) {
+		pd_log(pd, 0, "migrate: container '%s' was created at %s, not at %s: another container, left alone",
+		       w->name, created, w->created);
+		json_object_put(o);
+		return 1;
+	}
 	status = pd_json_str(o, "status");
 	bundle = pd_json_str(o, "bundle");
 	w->root_pid = pd_json_int(o, "pid", 0);
@@ -713,6 +816,7 @@ static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t le
 		return -1;
 	}
 	snprintf(w->bundle, sizeof(w->bundle), "%s", bundle);
+	snprintf(w->created, sizeof(w->created), "%s", created);
 	json_object_put(o);
 	return 0;
 }
@@ -888,8 +992,16 @@ static int cg_thaw(const struct pd_workload *w, char *err, size_t len)
 int pd_wl_thaw(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 {
 	char log[PATH_MAX];
+	int rc;
 
 	if (w->container) {
+		rc = runc_state(pd, w, err, len);
+		if (rc) {
+			if (rc > 0)
+				snprintf(err, len, "container '%s' is gone, or another one now; left alone",
+					 w->name);
+			return -1;
+		}
 		snprintf(log, sizeof(log), "%s/runc.log", pd->cfg.state_dir);
 		return runc(pd, w, log, err, len, "resume", NULL, NULL, NULL, NULL, NULL,
 			    NULL, NULL);
@@ -1130,6 +1242,10 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 			return -1;
 		rc = runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
 			  NULL);
+		/* This copy, by its creation time: the journal keeps it. */
+		w->created[0] = 0;
+		if (!rc && runc_state(pd, w, err, len))
+			rc = -1;
 		if (!rc && pd_wl_frozen(w) != 1) {
 			snprintf(err, len, "container %s: its cgroup %s is not frozen after runc pause",
 				 w->name, w->cgroup);

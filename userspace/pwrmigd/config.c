@@ -122,30 +122,88 @@ static char *trim(char *s)
 	return s;
 }
 
-/* "peer = SITE ADDRESS:PORT" */
+/* "sha256:" and 64 hex digits: a SubjectPublicKeyInfo's SHA-256. */
+static int parse_pin(const char *v, unsigned char pin[32])
+{
+	unsigned int i, b;
+
+	if (strncmp(v, "sha256:", 7) || strlen(v) != 7 + 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		if (!isxdigit((unsigned char)v[7 + 2 * i]) ||
+		    !isxdigit((unsigned char)v[8 + 2 * i]) ||
+		    sscanf(v + 7 + 2 * i, "%2x", &b) != 1)
+			return -1;
+		pin[i] = b;
+	}
+	return 0;
+}
+
+/* "LO-HI", user ids. */
+static int parse_uids(const char *v, struct pd_peer *p)
+{
+	uint64_t lo, hi;
+	char buf[32];
+	char *dash;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -1;
+	*dash = 0;
+	if (parse_u64(buf, 0, 4294967294ULL, &lo) || parse_u64(dash + 1, lo, 4294967294ULL, &hi))
+		return -1;
+	p->uid_lo = lo;
+	p->uid_hi = hi;
+	p->has_uids = 1;
+	return 0;
+}
+
+/* "peer = SITE ADDRESS:PORT [pin sha256:HEX] [uids LO-HI]" */
 static int parse_peer(struct pd_config *c, const char *v, const char **why)
 {
 	struct pd_peer *p = &c->peers[c->npeers];
-	const char *sp = strpbrk(v, " \t");
-	size_t n = sp ? (size_t)(sp - v) : 0;
+	char buf[512], *tok, *save, *site, *addr;
 
-	*why = "peer must be SITE ADDRESS:PORT";
-	if (!n || n >= sizeof(p->site))
+	*why = "peer must be SITE ADDRESS:PORT [pin sha256:HEX] [uids LO-HI]";
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	site = strtok_r(buf, " \t", &save);
+	addr = strtok_r(NULL, " \t", &save);
+	if (!site || !addr || strlen(site) >= sizeof(p->site))
 		return -1;
 	if (c->npeers == sizeof(c->peers) / sizeof(c->peers[0])) {
 		*why = "at most 16 peers";
 		return -1;
 	}
-	memcpy(p->site, v, n);
-	p->site[n] = 0;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->site, sizeof(p->site), "%s", site);
 	if (pd_config_peer(c, p->site)) {
 		*why = "this site already has a peer line";
 		return -1;
 	}
-	while (*sp == ' ' || *sp == '\t')
-		sp++;
-	if (parse_addr(sp, p->addr, sizeof(p->addr), &p->port))
+	if (parse_addr(addr, p->addr, sizeof(p->addr), &p->port))
 		return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		const char *arg = strtok_r(NULL, " \t", &save);
+
+		if (!strcmp(tok, "pin") && !p->has_pin) {
+			*why = "pin must be sha256: and the 64 hex digits of the peer's public key hash (scripts/pwrmig-certs --pin CERT)";
+			if (!arg || parse_pin(arg, p->pin))
+				return -1;
+			p->has_pin = 1;
+		} else if (!strcmp(tok, "uids") && !p->has_uids) {
+			*why = "uids must be LO-HI (user ids a restore from this peer may run as)";
+			if (!arg || parse_uids(arg, p))
+				return -1;
+		} else {
+			*why = "after SITE ADDRESS:PORT a peer takes pin sha256:HEX and uids LO-HI, each once";
+			return -1;
+		}
+	}
 	c->npeers++;
 	return 0;
 }
@@ -263,10 +321,11 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 	} else if (!strcmp(k, "peer")) {
 		return parse_peer(c, v, why);
 	} else if (!strcmp(k, "tls_ca") || !strcmp(k, "tls_cert") || !strcmp(k, "tls_key") ||
-		   !strcmp(k, "state_dir") || !strcmp(k, "runc_root") ||
+		   !strcmp(k, "tls_crl") || !strcmp(k, "state_dir") || !strcmp(k, "runc_root") ||
 		   !strcmp(k, "bundle_root")) {
 		char *dst = !strcmp(k, "tls_ca") ? c->tls_ca : !strcmp(k, "tls_cert") ?
 			    c->tls_cert : !strcmp(k, "tls_key") ? c->tls_key :
+			    !strcmp(k, "tls_crl") ? c->tls_crl :
 			    !strcmp(k, "state_dir") ? c->state_dir :
 			    !strcmp(k, "runc_root") ? c->runc_root : c->bundle_root;
 

@@ -34,15 +34,27 @@ int pd_path(char *out, size_t len, const char *fmt, ...)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
+/* OP (fsync, syncfs) on directory DIR. */
+static int dir_sync(const char *dir, int (*op)(int))
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = op(fd);
 	close(fd);
 	return rc;
+}
+
+static int fsync_dir(const char *dir)
+{
+	return dir_sync(dir, fsync);
+}
+
+int pd_sync_images(const char *dir)
+{
+	/* CRIU writes without fsync: all of the file system, once. */
+	return dir_sync(dir, syncfs);
 }
 
 int pd_journal_write(const char *dir, struct json_object *o)

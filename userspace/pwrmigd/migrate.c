@@ -91,6 +91,10 @@ void pd_crash_point(struct pd *pd, const char *name)
 	}
 }
 
+/* deliver(): tries with back-off, then one every DELIVER_SLOW_S. */
+#define DELIVER_FAST_TRIES	10
+#define DELIVER_SLOW_S		300
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -116,6 +120,28 @@ static void report(struct job *j, uint32_t state, uint32_t phase)
 		       pwrmig_errmsg(j->pw));
 }
 
+/* Running, but waiting on something: the request says what (j->err). */
+static void report_waiting(struct job *j)
+{
+	struct pwrmig_migrate_report r = {
+		.state = PWRMIG_MIGRATE_STATE_RUNNING, .phase = PWRMIG_MIGRATE_PHASE_CLEANUP,
+		.error = EAGAIN, .error_msg = j->err,
+	};
+
+	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
+		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
+		       pwrmig_errmsg(j->pw));
+}
+
+/* Sleep up to S seconds; pwrmigd stopping cuts it short. */
+static void pause_for(struct job *j, unsigned int s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s * 10 && !j->m->stopping; i++)
+		usleep(100000);
+}
+
 static int journal(struct job *j, const char *state)
 {
 	int rc;
@@ -129,6 +155,10 @@ static int journal(struct job *j, const char *state)
 	json_object_object_add(o, "cgroup", json_object_new_string(j->wl.cgroup));
 	json_object_object_add(o, "cgroup_id", json_object_new_int64(j->mig.cgroup_id));
 	json_object_object_add(o, "container", json_object_new_string(j->wl.name));
+	if (*j->wl.bundle)
+		json_object_object_add(o, "bundle", json_object_new_string(j->wl.bundle));
+	if (*j->wl.created)
+		json_object_object_add(o, "created", json_object_new_string(j->wl.created));
 	json_object_object_add(o, "mode", json_object_new_string(
 		pwrmig_migrate_mode_str(j->mig.mode)));
 	if (j->ledger)
@@ -151,7 +181,7 @@ static int peer_connect(struct job *j)
 			 j->mig.site);
 		return -1;
 	}
-	if (pd_conn_connect(j->m->ctx, p->addr, p->port, p->site,
+	if (pd_conn_connect(j->m->ctx, p->addr, p->port, p->site, p->has_pin ? p->pin : NULL,
 			    j->m->pd->cfg.link_timeout_s, &j->cn, e, sizeof(e))) {
 		snprintf(j->err, sizeof(j->err), "%s", e);
 		return -1;
@@ -174,13 +204,18 @@ static void disconnect(struct job *j)
 
 /*
  * Tell the peer the decision and wait for DONE; reconnects as needed, until
- * it is acknowledged or pwrmigd stops (then a restart carries on).
+ * it is acknowledged or pwrmigd stops (then a restart carries on).  Giving
+ * up on a commit would leave the job running nowhere, so the tries are
+ * bounded in rate, not number: back-off to 30 s, and after ten tries one
+ * every five minutes.  An undelivered commit shows in the request (still
+ * running, error EAGAIN naming the peer's answer and the try).
  */
 static int deliver(struct job *j, const char *decision)
 {
+	int commit = !strcmp(decision, "commit");
 	struct json_object *o, *r;
 	char buf[4096], e[512];
-	unsigned int delay = 1;
+	unsigned int delay = 1, tries = 0;
 
 	/* At least one try, even while stopping: the source may be gone already. */
 	for (;;) {
@@ -219,10 +254,18 @@ retry:
 			       j->mig.id, j->mig.site, decision, e);
 			return -1;
 		}
-		pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; retrying in %u s",
-		       j->mig.id, j->mig.site, decision, e, delay);
-		sleep(delay);
-		delay = delay < 30 ? delay * 2 : 30;
+		if (++tries == DELIVER_FAST_TRIES)
+			delay = DELIVER_SLOW_S;
+		pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; try %u, next in %u s",
+		       j->mig.id, j->mig.site, decision, e, tries, delay);
+		if (commit) {
+			snprintf(j->err, sizeof(j->err), "commit not taken by %s (try %u, in %u s): %s",
+				 j->mig.site, tries, delay, e);
+			report_waiting(j);
+		}
+		pause_for(j, delay);
+		if (tries < DELIVER_FAST_TRIES)
+			delay = delay < 30 ? delay * 2 : 30;
 	}
 }
 
@@ -349,19 +392,52 @@ static int hello(struct job *j)
 }
 
 /*
+ * The manifest in RESTOREs of at most PD_MANIFEST_SLICE bytes each, all but
+ * the last saying "more" (a job of many processes has thousands of image
+ * files); the last asks for the restore.
+ */
+static int send_manifest(struct job *j, struct json_object *manifest)
+{
+	size_t i = 0, n = json_object_array_length(manifest), bytes;
+	size_t most = pd_fault("manifest-slices") ? 512 : PD_MANIFEST_SLICE;
+	struct json_object *o, *slice, *e;
+	unsigned int msgs = 0;
+	int rc = 0;
+
+	do {
+		o = json_object_new_object();
+		slice = json_object_new_array();
+		json_object_object_add(o, "dir", json_object_new_string("final"));
+		json_object_object_add(o, "manifest", slice);
+		for (bytes = 0; i < n; i++) {
+			e = json_object_array_get_idx(manifest, i);
+			bytes += strlen(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)) + 1;
+			if (bytes > most && json_object_array_length(slice))
+				break;
+			json_object_array_add(slice, json_object_get(e));
+		}
+		if (i < n)
+			json_object_object_add(o, "more", json_object_new_int(1));
+		rc = pd_send_json(&j->cn, PD_MSG_RESTORE, o);
+		json_object_put(o);
+		msgs++;
+	} while (!rc && i < n);
+	pd_log(j->m->pd, 1, "migrate %u: a manifest of %zu files in %u messages", j->mig.id, n,
+	       msgs);
+	return rc;
+}
+
+/*
  * The peer restores and holds the copy stopped: wait for it, however long,
  * as long as it sends WAIT within link_timeout_s.
  */
 static int restore_at_peer(struct job *j, struct json_object *manifest)
 {
-	struct json_object *o = json_object_new_object(), *r;
+	struct json_object *r;
 	char *buf = malloc(PD_MSG_MAX + 1);
 	int rc;
 
-	json_object_object_add(o, "dir", json_object_new_string("final"));
-	json_object_object_add(o, "manifest", json_object_get(manifest));
-	rc = pd_send_json(&j->cn, PD_MSG_RESTORE, o);
-	json_object_put(o);
+	rc = send_manifest(j, manifest);
 	if (rc || !buf) {
 		free(buf);
 		link_err(j, "asking for the restore");
@@ -541,15 +617,32 @@ static void run_fresh(struct job *j)
 	if (dump_round(j, 0, path, *parent ? parent : NULL))
 		goto fail;
 	frozen = 1;
-	journal(j, "frozen");
+	/*
+	 * From "frozen" on, the final images are a complete copy that a
+	 * restart may restore from (the source may die with its host): on
+	 * disk before the journal says so.  The bill is read now too, frozen.
+	 */
+	if (pd_sync_images(path)) {
+		snprintf(j->err, sizeof(j->err), "syncing the final images in %s: %s", path,
+			 strerror(errno));
+		goto fail;
+	}
+	read_ledger(j);
+	if (journal(j, "frozen")) {
+		snprintf(j->err, sizeof(j->err), "cannot journal the final dump in %s", j->dir);
+		goto fail;
+	}
 	pd_crash_point(pd, "src-frozen");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_TRANSFER);
 	if (send_round(j, "final", manifest))
 		goto fail;
+	journal(j, "sent");
 	pd_crash_point(pd, "src-sent");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_RESTORE);
 	if (restore_at_peer(j, manifest))
 		goto fail;
+	/* The peer holds a copy: a restart whose source is gone commits to it. */
+	journal(j, "restored");
 	pd_crash_point(pd, "src-restored");
 	json_object_put(manifest);
 	commit_migration(j, 0);
@@ -560,29 +653,76 @@ fail:
 	abort_migration(j, frozen);
 }
 
+/*
+ * The source copy died while frozen (its host restarted, or someone
+ * killed it): roll back by restoring it here from its final images, into
+ * its own cgroup (made anew if it went with the host).  Else the images
+ * stay, the journal unchanged, and the next start tries again.
+ */
+static int restore_source(struct job *j)
+{
+	struct pd *pd = j->m->pd;
+	char images[PATH_MAX], e[512];
+
+	pd_log(pd, 0, "migrate %u: the source copy of %s is gone; restoring it here from its final images",
+	       j->mig.id, j->wl.cgroup);
+	pd_path(images, sizeof(images), "%s/final", j->dir);
+	if (pd_wl_rereserve(&j->wl, e, sizeof(e)) ||
+	    pd_wl_restore(pd, &j->wl, images, e, sizeof(e)) ||
+	    pd_wl_resume(pd, &j->wl, e, sizeof(e))) {
+		snprintf(j->err, sizeof(j->err),
+			 "the source copy is gone and restoring it from %s failed (%s); images and journal kept for the next start",
+			 images, e);
+		pd_log(pd, 0, "migrate %u: %s", j->mig.id, j->err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Finish what a previous pwrmigd left, from its journal. */
 static void run_recover(struct job *j)
 {
 	const char *state = pd_json_str(j->journal, "state") ?: "";
+	int images = !strcmp(state, "frozen") || !strcmp(state, "sent");
 	struct json_object *ledger;
 	char e[256];
+	int alive;
 
 	if (json_object_object_get_ex(j->journal, "ledger", &ledger))
 		j->ledger = json_object_get(ledger);
 	j->t_start = j->t_end = now_ms();
 	pd_log(j->m->pd, 0, "migrate %u: recovering from journal state '%s'", j->mig.id, state);
 	if (*j->wl.name && pd_wl_find(j->m->pd, &j->wl, j->wl.cgroup, j->wl.name, e,
-				      sizeof(e)))
+				      sizeof(e))) {
 		pd_log(j->m->pd, 1, "migrate %u: %s", j->mig.id, e);
+		snprintf(j->wl.bundle, sizeof(j->wl.bundle), "%s",
+			 pd_json_str(j->journal, "bundle") ?: "");
+	}
+	/* Only the container the migration started with is thawed or killed. */
+	snprintf(j->wl.created, sizeof(j->wl.created), "%s",
+		 pd_json_str(j->journal, "created") ?: "");
 	/* Only the cgroup the migration started with is thawed or killed. */
 	j->wl.cg_id = j->mig.cgroup_id;
 	j->peer_has_state = 1;
-	if (!strcmp(state, "commit")) {
+	alive = pd_wl_alive(j->m->pd, &j->wl, e, sizeof(e));
+	if (!strcmp(state, "commit") ||
+	    (!strcmp(state, "restored") && (!alive || pd_wl_frozen(&j->wl) == 1))) {
+		/* The peer holds the copy; the source is frozen or gone. */
 		commit_migration(j, 1);
 		return;
 	}
-	snprintf(j->err, sizeof(j->err), "pwrmigd restarted while the migration was %s",
-		 !strcmp(state, "claimed") ? "pre-copying" : state);
+	if (!alive && images && restore_source(j)) {
+		j->t_end = now_ms();
+		report(j, PWRMIG_MIGRATE_STATE_FAILED, 0);
+		return;
+	}
+	if (!alive && (!strcmp(state, "claimed") || !strcmp(state, "dumping")))
+		snprintf(j->err, sizeof(j->err),
+			 "the source copy of %s is gone and no complete dump of it was made (journal state '%s'): it is lost",
+			 j->wl.cgroup, state);
+	else
+		snprintf(j->err, sizeof(j->err), "pwrmigd restarted while the migration was %s",
+			 !strcmp(state, "claimed") ? "pre-copying" : state);
 	abort_migration(j, strcmp(state, "claimed") != 0);
 }
 

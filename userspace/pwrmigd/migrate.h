@@ -36,8 +36,12 @@ struct pd_conn {
 };
 
 SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len);
+/* PIN: the SHA-256 of the server's public key it must have, or NULL. */
 int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *site,
-		    int timeout_s, struct pd_conn *cn, char *err, size_t len);
+		    const unsigned char *pin, int timeout_s, struct pd_conn *cn, char *err,
+		    size_t len);
+/* Is the peer's public key the one pinned (its SHA-256)?  0 yes; -1 no (ERR). */
+int pd_conn_pinned(struct pd_conn *cn, const unsigned char pin[32], char *err, size_t len);
 int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 		   char *err, size_t len);
 void pd_conn_close(struct pd_conn *cn);
@@ -77,9 +81,14 @@ int pd_busy_stop(struct pd_busy *b);
 /*
  * The version of the messages below, sent in every HELLO ("proto"); a
  * receiver refuses one it does not speak, naming both.  A HELLO without
- * it is version 1: before WAIT, nonces and exchanged timeouts.
+ * it is version 1: before WAIT, nonces and exchanged timeouts.  Version 3
+ * sends a manifest too long for one message as several RESTOREs, all but
+ * the last with "more"; a receiver takes 2 and 3.
  */
-#define PD_PROTO_VERSION	2
+#define PD_PROTO_VERSION	3
+#define PD_PROTO_MIN		2
+/* The most manifest one RESTORE carries (the rest of PD_MSG_MAX: "dir"...). */
+#define PD_MANIFEST_SLICE	(PD_CHUNK - 4096)
 
 enum pd_msg {
 	PD_MSG_HELLO = 1,	/* src: a migration (or a decision) for you */
@@ -88,7 +97,7 @@ enum pd_msg {
 	PD_MSG_FILE,		/* src: {"path", "type", "size", "mode", "target"} */
 	PD_MSG_DATA,		/* src: raw file bytes */
 	PD_MSG_FILE_END,	/* src: {"sha256"} of what was sent */
-	PD_MSG_RESTORE,		/* src: {"dir", "manifest": [...]}: restore, stopped */
+	PD_MSG_RESTORE,		/* src: {"dir", "manifest": [...], "more"}: restore, stopped */
 	PD_MSG_RESTORED,	/* dst: it is restored and held stopped */
 	PD_MSG_DECIDE,		/* src: {"decision": "commit"|"abort"} */
 	PD_MSG_DONE,		/* dst: the decision is carried out */
@@ -118,6 +127,7 @@ struct pd_workload {
 	char cgroup[256];	/* path below the cgroup v2 root */
 	char name[64];		/* container id */
 	char bundle[256];	/* container bundle (config.json, rootfs) */
+	char created[64];	/* runc's "created" of the container found or restored */
 	int root_pid;		/* init of the tree */
 	uint64_t cg_id;		/* the cgroup's inode when found or made; 0 unknown */
 };
@@ -140,6 +150,13 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len);
 /* Restore from DIR, held stopped; W names where (cgroup, container id). */
 int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		  char *err, size_t len);
+/*
+ * May W's restored copy run as it does, for a peer whose restores may be
+ * uids LO..HI?  Every thread's real, effective, saved and file-system uid
+ * in range; unless 0 is, no capability in the host's user namespace.
+ */
+int pd_wl_check_uids(const struct pd_workload *w, uint32_t lo, uint32_t hi, char *err,
+		     size_t len);
 /* Count the processes of W's cgroup; -1 if it is gone. */
 int pd_wl_nprocs(const struct pd_workload *w);
 /* 1 when W's cgroup (the one found or made) is frozen, 0 not, -1 gone or replaced. */
@@ -170,6 +187,8 @@ int pd_criu_hook(void);
  * every step that matters for recovery: a JSON object.
  */
 int pd_journal_write(const char *dir, struct json_object *o);
+/* Put the images written into DIR (and the rest of its file system) on disk. */
+int pd_sync_images(const char *dir);
 /* NULL with errno ENOENT when there is none, else (unreadable) another errno. */
 struct json_object *pd_journal_read(const char *dir);
 /* rm -rf DIR */

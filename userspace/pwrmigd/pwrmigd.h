@@ -40,9 +40,13 @@ struct pd_config {
 		char site[32];
 		char addr[64];
 		uint16_t port;
+		int has_pin, has_uids;
+		unsigned char pin[32];	/* SHA-256 of its certificate's public key */
+		uint32_t uid_lo, uid_hi;	/* what a restore from it may run as */
 	} peers[16];
 	unsigned int npeers;
 	char tls_ca[256], tls_cert[256], tls_key[256];
+	char tls_crl[256];		/* revoked certificates (PEM CRLs); "": none */
 	char state_dir[256];
 	char cgroup_root[256];		/* the subtree this node moves and restores */
 	char criu[256], runc[256], runc_root[256];

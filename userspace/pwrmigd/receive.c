@@ -193,6 +193,7 @@ static int journal(struct session *s, const char *state)
 	json_object_object_add(o, "container", json_object_new_string(s->wl.name));
 	json_object_object_add(o, "pid", json_object_new_int(s->wl.root_pid));
 	json_object_object_add(o, "cg_id", json_object_new_int64(s->wl.cg_id));
+	json_object_object_add(o, "created", json_object_new_string(s->wl.created));
 	json_object_object_add(o, "images", json_object_new_string(s->images));
 	json_object_object_add(o, "restores", json_object_new_int(s->restores));
 	rc = pd_journal_write(s->dir, o);
@@ -568,6 +569,26 @@ out:
  * in the journal; then the sender is told, and the images stay for the
  * operator.  The caller holds the migration's lock.
  */
+/*
+ * Restore from IMAGES, held frozen; then what the copy runs as must be
+ * what its peer may restore (its uids line), else the copy is killed.
+ */
+static int restore_checked(struct session *s, const char *images, char *e, size_t len)
+{
+	const struct pd_peer *p = pd_config_peer(&s->r->pd->cfg, s->cn.peer);
+	char e2[256];
+
+	if (pd_wl_restore(s->r->pd, &s->wl, images, e, len))
+		return -1;
+	if (!p || !p->has_uids || !pd_wl_check_uids(&s->wl, p->uid_lo, p->uid_hi, e, len))
+		return 0;
+	pd_log(s->r->pd, 0, "receive %s-%llu: %s", s->cn.peer, (unsigned long long)s->id, e);
+	if (pd_wl_kill(s->r->pd, &s->wl, e2, sizeof(e2)))
+		pd_log(s->r->pd, 0, "receive %s-%llu: killing the refused copy: %s", s->cn.peer,
+		       (unsigned long long)s->id, e2);
+	return -1;
+}
+
 static int restore_again(struct session *s)
 {
 	struct pd *pd = s->r->pd;
@@ -596,7 +617,7 @@ static int restore_again(struct session *s)
 	snprintf(images, sizeof(images), "%s/%s", s->dir, s->images);
 	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, pd->cfg.link_timeout_s));
 	pthread_mutex_lock(&s->r->lock);
-	rc = pd_wl_restore(pd, &s->wl, images, e, sizeof(e));
+	rc = restore_checked(s, images, e, sizeof(e));
 	pthread_mutex_unlock(&s->r->lock);
 	pd_busy_stop(&busy);
 	/* Restored or not, the decision is still to come for this copy. */
@@ -658,6 +679,7 @@ static void load_journal(struct session *s, struct json_object *j)
 	s->wl.container = !!*s->wl.name;
 	s->wl.root_pid = pd_json_int(j, "pid", 0);
 	s->wl.cg_id = pd_json_int(j, "cg_id", 0);
+	snprintf(s->wl.created, sizeof(s->wl.created), "%s", pd_json_str(j, "created") ?: "");
 	snprintf(s->images, sizeof(s->images), "%s", pd_json_str(j, "images") ?: "");
 	s->restores = pd_json_int(j, "restores", 0);
 	state = pd_json_str(j, "state") ?: "";
@@ -741,6 +763,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	const char *bundle = pd_json_str(hello, "bundle");
 	struct pd_config *c = &s->r->pd->cfg;
 	struct json_object *m, *d, *o;
+	size_t listed = 0, slice;
 	struct pd_busy busy;
 	struct mig *ml;
 	uint32_t t, n;
@@ -859,6 +882,24 @@ static void new_migration(struct session *s, struct json_object *hello)
 			json_object_put(m);
 			continue;
 		}
+		/* A slice of a long manifest: checked now, the rest to come. */
+		if (t == PD_MSG_RESTORE && pd_json_int(m, "more", 0)) {
+			if (!json_object_object_get_ex(m, "manifest", &d))
+				d = NULL;
+			if (check_manifest(s, d)) {
+				json_object_put(m);
+				goto drop;
+			}
+			slice = json_object_array_length(d);
+			listed += slice;
+			json_object_put(m);
+			if (!slice || listed > PD_MAX_FILES) {
+				refuse(s, slice ? "a manifest of more than %d files" :
+				       "an empty slice of a manifest", PD_MAX_FILES);
+				goto drop;
+			}
+			continue;
+		}
 		break;
 	}
 	if (!json_object_object_get_ex(m, "manifest", &d) || check_manifest(s, d) ||
@@ -890,7 +931,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		mig_unlock(s->r, ml);
 		return;
 	}
-	rc = pd_wl_restore(s->r->pd, &s->wl, images, e, sizeof(e));
+	rc = restore_checked(s, images, e, sizeof(e));
 	pthread_mutex_unlock(&s->r->lock);
 	pd_busy_stop(&busy);
 	/* A failed copy goes under the lock: a resent abort must not race it. */
@@ -1010,6 +1051,7 @@ static void leave_pool(struct session *s)
 static void *session(void *arg)
 {
 	struct session *s = arg;
+	const struct pd_peer *peer;
 	struct json_object *hello;
 	const char *nonce;
 	char err[512];
@@ -1031,10 +1073,17 @@ static void *session(void *arg)
 		pd_log(s->r->pd, 0, "receive from %s: out of memory", s->cn.peer);
 		goto out;
 	}
-	if (!pd_config_peer(&s->r->pd->cfg, s->cn.peer)) {
+	peer = pd_config_peer(&s->r->pd->cfg, s->cn.peer);
+	if (!peer) {
 		pd_log(s->r->pd, 0, "receive: refused: certificate of '%s' is not a configured peer",
 		       s->cn.peer);
 		refuse(s, "site '%s' is not a peer of %s", s->cn.peer, s->r->pd->cfg.site);
+		goto out;
+	}
+	if (peer->has_pin && pd_conn_pinned(&s->cn, peer->pin, err, sizeof(err))) {
+		pd_log(s->r->pd, 0, "receive: refused: %s", err);
+		refuse(s, "site '%s': its key is not the one %s pinned for it", s->cn.peer,
+		       s->r->pd->cfg.site);
 		goto out;
 	}
 	hello = pd_recv_json(&s->cn, PD_MSG_HELLO, s->buf, PD_MSG_MAX);
@@ -1042,10 +1091,11 @@ static void *session(void *arg)
 		pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, s->cn.err);
 		goto out;
 	}
-	if (pd_json_int(hello, "proto", 1) != PD_PROTO_VERSION) {
-		refuse(s, "migration protocol version %lld not understood (%s speaks %d)",
+	if (pd_json_int(hello, "proto", 1) < PD_PROTO_MIN ||
+	    pd_json_int(hello, "proto", 1) > PD_PROTO_VERSION) {
+		refuse(s, "migration protocol version %lld not understood (%s speaks %d-%d)",
 		       (long long)pd_json_int(hello, "proto", 1), s->r->pd->cfg.site,
-		       PD_PROTO_VERSION);
+		       PD_PROTO_MIN, PD_PROTO_VERSION);
 		json_object_put(hello);
 		goto out;
 	}

@@ -8,19 +8,24 @@
  * order), then at most PD_MSG_MAX bytes; anything longer is refused.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -37,6 +42,8 @@ static void ssl_err(char *err, size_t len, const char *what)
 	ERR_clear_error();
 	snprintf(err, len, "%s%s%s", what, *buf ? ": " : "", buf);
 }
+
+static X509_STORE *crl_store(const struct pd_config *c, char *err, size_t len);
 
 SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len)
 {
@@ -75,31 +82,180 @@ SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len
 	 */
 	if (server)
 		SSL_CTX_set_num_tickets(ctx, 0);
+	/* Refuse to start on a CRL file that cannot be read. */
+	if (*c->tls_crl) {
+		X509_STORE *st = crl_store(c, err, len);
+
+		if (!st)
+			goto fail;
+		X509_STORE_free(st);
+	}
+	SSL_CTX_set_app_data(ctx, (void *)c);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
 }
 
-/* The site a certificate names: its first DNS subjectAltName, else its CN. */
-static void cert_site(X509 *cert, char *out, size_t len)
+/* A site name: letters, digits, '_', '.', '-' (no wildcard, no NUL byte). */
+static int site_name(const ASN1_STRING *a, char *out, size_t len)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(a);
+	int i, n = ASN1_STRING_length(a);
+
+	if (n <= 0 || (size_t)n >= len)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!isalnum(d[i]) && d[i] != '_' && d[i] != '.' && d[i] != '-')
+			return -1;
+	memcpy(out, d, n);
+	out[n] = 0;
+	return 0;
+}
+
+/*
+ * The site a certificate names, one rule for both ends of a link: its one
+ * DNS subjectAltName, else (none) its one CN.  A certificate naming two
+ * sites, or a name with a wildcard, a NUL byte or anything but letters,
+ * digits and "_.-" names none, and is refused.
+ */
+static int cert_site(X509 *cert, char *out, size_t len, char *err, size_t elen)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	int i;
+	X509_NAME *subj = X509_get_subject_name(cert);
+	const ASN1_STRING *name = NULL;
+	int i, n = 0, cn;
 
-	*out = 0;
 	for (i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
 
-		if (g->type == GEN_DNS) {
-			snprintf(out, len, "%.*s", ASN1_STRING_length(g->d.dNSName),
-				 (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-			break;
+		if (g->type == GEN_DNS && n++ == 0)
+			name = g->d.dNSName;
+	}
+	if (!n) {
+		cn = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
+		if (cn >= 0) {
+			name = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, cn));
+			n = 1 + (X509_NAME_get_index_by_NID(subj, NID_commonName, cn) >= 0);
 		}
 	}
+	*out = 0;
+	if (n == 1 && site_name(name, out, len)) {
+		snprintf(err, elen, "peer certificate names no valid site (one name of letters, digits, '_', '.', '-')");
+		n = -1;
+	} else if (n == 0) {
+		snprintf(err, elen, "peer certificate names no site (no DNS subjectAltName, no CN)");
+	} else if (n > 1) {
+		snprintf(err, elen, "peer certificate names %d sites; a site's certificate names one", n);
+	}
 	GENERAL_NAMES_free(names);
-	if (!*out)
-		X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, out, len);
+	return n == 1 ? 0 : -1;
+}
+
+/*
+ * The CA and the CRLs in tls_crl, read again whenever that file changes,
+ * so that a revocation takes effect at the next connection.  A CRL file
+ * that cannot be read refuses every connection: accepting on an old list
+ * could let a newly revoked key in.
+ */
+static struct {
+	pthread_mutex_t lock;
+	X509_STORE *store;
+	struct stat st;
+} crl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static X509_STORE *crl_store(const struct pd_config *c, char *err, size_t len)
+{
+	X509_STORE *s = NULL;
+	X509_LOOKUP *lk;
+	struct stat st;
+	char what[300];
+
+	pthread_mutex_lock(&crl.lock);
+	if (stat(c->tls_crl, &st)) {
+		snprintf(err, len, "tls_crl %s: %s", c->tls_crl, strerror(errno));
+		goto out;
+	}
+	if (crl.store && st.st_dev == crl.st.st_dev && st.st_ino == crl.st.st_ino &&
+	    st.st_size == crl.st.st_size && st.st_mtim.tv_sec == crl.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == crl.st.st_mtim.tv_nsec) {
+		s = crl.store;
+		X509_STORE_up_ref(s);
+		goto out;
+	}
+	s = X509_STORE_new();
+	if (!s || X509_STORE_load_file(s, c->tls_ca) != 1) {
+		ssl_err(err, len, c->tls_ca);
+		goto bad;
+	}
+	lk = X509_STORE_add_lookup(s, X509_LOOKUP_file());
+	if (!lk || X509_load_crl_file(lk, c->tls_crl, X509_FILETYPE_PEM) < 1) {
+		snprintf(what, sizeof(what), "tls_crl %s: no CRL read", c->tls_crl);
+		ssl_err(err, len, what);
+		goto bad;
+	}
+	/* The peer's certificate is checked against its CA's CRL. */
+	X509_STORE_set_flags(s, X509_V_FLAG_CRL_CHECK);
+	X509_STORE_free(crl.store);
+	crl.store = s;
+	crl.st = st;
+	X509_STORE_up_ref(s);
+	goto out;
+bad:
+	X509_STORE_free(s);
+	s = NULL;
+out:
+	pthread_mutex_unlock(&crl.lock);
+	return s;
+}
+
+/* A new connection's TLS session, checked against the CRLs when set. */
+static int new_session(SSL_CTX *ctx, struct pd_conn *cn, char *err, size_t len)
+{
+	const struct pd_config *c = SSL_CTX_get_app_data(ctx);
+	X509_STORE *st;
+	int rc;
+
+	cn->ssl = SSL_new(ctx);
+	if (!cn->ssl || SSL_set_fd(cn->ssl, cn->fd) != 1) {
+		ssl_err(err, len, "TLS session");
+		return -1;
+	}
+	if (!c || !*c->tls_crl)
+		return 0;
+	st = crl_store(c, err, len);
+	if (!st)
+		return -1;
+	rc = SSL_set1_verify_cert_store(cn->ssl, st);
+	X509_STORE_free(st);
+	if (rc != 1) {
+		ssl_err(err, len, "TLS session: CRL");
+		return -1;
+	}
+	return 0;
+}
+
+int pd_conn_pinned(struct pd_conn *cn, const unsigned char pin[32], char *err, size_t len)
+{
+	X509 *cert = SSL_get0_peer_certificate(cn->ssl);
+	unsigned char *der = NULL, md[32];
+	char hex[65];
+	int n, i;
+
+	n = cert ? i2d_PUBKEY(X509_get0_pubkey(cert), &der) : -1;
+	if (n <= 0 || EVP_Digest(der, n, md, NULL, EVP_sha256(), NULL) != 1) {
+		OPENSSL_free(der);
+		snprintf(err, len, "peer %s: cannot hash its public key", cn->peer);
+		return -1;
+	}
+	OPENSSL_free(der);
+	if (!CRYPTO_memcmp(md, pin, sizeof(md)))
+		return 0;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(err, len, "peer %s: its key (sha256:%s) is not the one pinned for it", cn->peer,
+		 hex);
+	return -1;
 }
 
 static void set_timeouts(int fd, int timeout_s)
@@ -167,19 +323,20 @@ static int handshake_done(struct pd_conn *cn, char *err, size_t len)
 {
 	X509 *cert = SSL_get1_peer_certificate(cn->ssl);
 	long v = SSL_get_verify_result(cn->ssl);
+	int rc;
 
 	if (!cert) {
 		snprintf(err, len, "peer sent no certificate");
 		return -1;
 	}
-	cert_site(cert, cn->peer, sizeof(cn->peer));
+	rc = cert_site(cert, cn->peer, sizeof(cn->peer), err, len);
 	X509_free(cert);
-	if (v != X509_V_OK) {
+	if (!rc && v != X509_V_OK) {
 		snprintf(err, len, "peer certificate '%s': %s", cn->peer,
 			 X509_verify_cert_error_string(v));
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* Explain a failed handshake: our verdict on the peer, else OpenSSL's. */
@@ -201,10 +358,11 @@ static void handshake_err(struct pd_conn *cn, char *err, size_t len, const char 
 }
 
 int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *site,
-		    int timeout_s, struct pd_conn *cn, char *err, size_t len)
+		    const unsigned char *pin, int timeout_s, struct pd_conn *cn, char *err,
+		    size_t len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	char portstr[8], who[96];
+	char portstr[8], who[96], why[256];
 	struct pollfd p;
 	int rc, soerr;
 	socklen_t sl = sizeof(soerr);
@@ -240,17 +398,9 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 	/* Blocking from here on, bounded by the socket timeouts. */
 	fcntl(cn->fd, F_SETFL, fcntl(cn->fd, F_GETFL) & ~O_NONBLOCK);
 	set_timeouts(cn->fd, timeout_s);
-	cn->ssl = SSL_new(ctx);
-	if (!cn->ssl || SSL_set_fd(cn->ssl, cn->fd) != 1) {
-		ssl_err(err, len, "TLS session");
+	if (new_session(ctx, cn, err, len))
 		goto fail;
-	}
-	/* The server must be the site we meant to reach. */
 	SSL_set_tlsext_host_name(cn->ssl, site);
-	if (SSL_set1_host(cn->ssl, site) != 1) {
-		ssl_err(err, len, "TLS peer name");
-		goto fail;
-	}
 	rc = handshake(cn, 0, timeout_s);
 	if (rc < 0) {
 		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
@@ -260,7 +410,17 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 		handshake_err(cn, err, len, who);
 		goto fail;
 	}
-	if (handshake_done(cn, err, len))
+	if (handshake_done(cn, why, sizeof(why))) {
+		snprintf(err, len, "TLS with %s (%s:%u): %s", site, addr, port, why);
+		goto fail;
+	}
+	/* The server must be the site we meant to reach, by the one rule. */
+	if (strcmp(cn->peer, site)) {
+		snprintf(err, len, "TLS with %s (%s:%u): its certificate names site '%s'", site,
+			 addr, port, cn->peer);
+		goto fail;
+	}
+	if (pin && pd_conn_pinned(cn, pin, err, len))
 		goto fail;
 	/* The receiver sends WAIT while it restores. */
 	cn->wait_ok = 1;
@@ -289,11 +449,8 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 			    NI_NUMERICHOST);
 	snprintf(who, sizeof(who), "%s", host);
 	set_timeouts(fd, timeout_s);
-	cn->ssl = SSL_new(ctx);
-	if (!cn->ssl || SSL_set_fd(cn->ssl, fd) != 1) {
-		ssl_err(err, len, "TLS session");
+	if (new_session(ctx, cn, err, len))
 		goto fail;
-	}
 	rc = handshake(cn, 1, timeout_s);
 	if (rc < 0) {
 		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
