@@ -25,6 +25,7 @@
 #include "compat.h"
 #include "genl.h"
 #include "pwrmig.h"
+#include "trace.h"
 
 #define PWRMIG_MAX_MIGRATIONS	1024
 #define PWRMIG_MIGRATE_TIMEOUT_S	60
@@ -134,6 +135,8 @@ static void migrate_changed(struct pwrmig_migrate *m)
 {
 	m->updated = ktime_get_real_seconds();
 	m->updated_mono = ktime_get_seconds();
+	trace_pwrmig_migrate_state(m->id, m->cgroup_id, m->site, m->state,
+				   m->phase, m->bytes, m->error);
 	pwrmig_nl_notify_migrate(m);
 }
 

@@ -28,6 +28,9 @@
 
 #include "pwrmig.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static struct pwrmig_dom_state *dom_state(unsigned int pkg, unsigned int dom)
 {
 	return &pwrmig.dom[pkg * PWRMIG_NR_MDOMS + dom];
@@ -343,6 +346,8 @@ void pwrmig_sample_locked(void)
 	pwrmig.last_sample_ns = now;
 	pwrmig.meter_faults = faulted ? pwrmig.meter_faults + 1 : 0;
 	local = pwrmig_site_local();
+	trace_pwrmig_sample(pwrmig.samples, elapsed, pkg_uj,
+			    local ? local->price : 0, charged);
 	pwrmig_nl_notify_telemetry(elapsed, pkg_uj, local ? local->price : 0,
 				   charged);
 }
