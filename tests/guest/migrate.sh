@@ -8,7 +8,8 @@
 # digest), and the source no longer runs it.  Then the refusals: a peer
 # with a certificate from another CA, an expired one, one naming two sites,
 # a revoked one, a key other than the pinned one, and a restore running as
-# a uid its peer may not restore; and the same checks passed.
+# a uid its peer may not restore; and the same checks passed.  A container
+# made at west under the name of a lost copy is left alone by the abort.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib/container.sh"
 cd "$T_TOP" || exit 1
@@ -118,6 +119,43 @@ PY
 }
 ctr_test ctr-cold cold
 ctr_test ctr-live live
+
+# ---- a container made later under the name is another: the rollback leaves it be
+# west dies with the copy restored; the copy goes, and someone runs a new
+# container of that name at west; the sender's abort then finds it there.
+cgpath() { # BUNDLE CGROUP
+	python3 - "$1/config.json" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+status_of() { # ROOT NAME
+	runc --root "$1" state "$2" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null
+}
+name=ctr-swap
+make_bundle "$W/bundle-$name" sh -c 'while :; do sleep 0.1; done' && cgpath "$W/bundle-$name" "/east/$name"
+make_bundle "$W/bundle-$name-other" sleep 600 && cgpath "$W/bundle-$name-other" "/west/$name"
+runc --root "$W/runc-east" run -d --bundle "$W/bundle-$name" "$name" < /dev/null > /dev/null 2>&1
+kill "$west_pid"; wait "$west_pid" 2>/dev/null
+: > "$W/west.log"
+PWRMIG_FAULT=dst-restored start_west; west_up
+PWRMIG_RUNC_ROOT=$W/runc-east $ctl migrate start "$name" to west cold timeout 120 > /dev/null 2>&1
+for i in $(seq 600); do kill -0 "$west_pid" 2>/dev/null || break; sleep 0.1; done
+t_expect "ctr-swap: west stopped with the copy restored" paused "$(status_of "$W/runc-west" "$name")"
+runc --root "$W/runc-west" delete -f "$name" > /dev/null 2>&1
+runc --root "$W/runc-west" run -d --bundle "$W/bundle-$name-other" "$name" < /dev/null > /dev/null 2>&1
+t_expect "ctr-swap: another container of that name runs at west" running "$(status_of "$W/runc-west" "$name")"
+start_west; west_up
+for i in $(seq 600); do grep -q "the sender aborted" "$W/west.log" && break; sleep 0.1; done
+t_check "ctr-swap: west took the sender's abort" grep -q "the sender aborted" "$W/west.log"
+t_expect "ctr-swap: the other container still runs at west" running "$(status_of "$W/runc-west" "$name")"
+t_check "ctr-swap: west says it is another container" grep -q "'$name' was created at .*: another container, left alone" "$W/west.log"
+t_expect "ctr-swap: the job runs at east" running "$(status_of "$W/runc-east" "$name")"
+runc --root "$W/runc-west" delete -f "$name" > /dev/null 2>&1
+runc --root "$W/runc-east" delete -f "$name" > /dev/null 2>&1
 
 # ---- a bundle may not choose what root's CRIU loads or runs ----------------------
 # (a plugin directory here: runc hands the same file to CRIU at the dump,
