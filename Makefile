@@ -158,7 +158,7 @@ $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 # The node daemon: libpwrmig (module mode), the eBPF collector and the
 # shared arithmetic (module-less mode), libmicrohttpd (exporter), NVML
 # through dlopen, OpenSSL (the migration link's TLS and SHA-256).
-PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c)
+PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c userspace/pwrmigd/migration/*.c)
 PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 # Error texts are cut to their buffers on purpose; paths are bounded by
 # the configuration's limits (state_dir, cgroup_root: 255 bytes).
@@ -209,6 +209,14 @@ $(BUILD)/tests/host/shaper_%: tests/host/shaper_%.c $(SHP_TEST_OBJS) $(KSRC)/.st
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmig-shaper -o $@ $< $(SHP_TEST_OBJS) \
 		$(PKG_LIBS) $(SHP_LIBS)
+
+# The migration receiver's image-path rules, alone.
+$(BUILD)/tests/host/imgpath: tests/host/imgpath.c $(BUILD)/obj/userspace/pwrmigd/migration/imgpath.o \
+		$(KSRC)/.stamp Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmigd/migration -o $@ $< \
+		$(BUILD)/obj/userspace/pwrmigd/migration/imgpath.o
 
 # The netlink fuzzer builds its messages from the spec's generated tables.
 $(BUILD)/tests/fuzz/nlfuzz: tests/fuzz/nlfuzz.c $(BUILD)/obj/gen/specnames.o Makefile
@@ -286,6 +294,7 @@ FUZZ_INC_config   := -Iuserspace/pwrmigd
 FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
 FUZZ_SRC_wire     := userspace/pwrmigd/wire.c userspace/pwrmigd/journal.c \
+		     userspace/pwrmigd/migration/imgpath.c \
 		     userspace/pwrmigd/config.c -lssl -lcrypto -lpthread
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl

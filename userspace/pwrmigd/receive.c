@@ -35,6 +35,7 @@
 
 #include "pwrmig.h"
 #include "migrate.h"
+#include "migration/imgpath.h"
 
 struct session;
 
@@ -203,73 +204,12 @@ static int journal(struct session *s, const char *state)
 	return rc;
 }
 
-/* A path the sender may name: relative, no "..", plain characters. */
-static int safe_path(const char *p)
-{
-	const char *c;
-
-	if (!*p || *p == '/' || strstr(p, "..") || strlen(p) > 200)
-		return 0;
-	for (c = p; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("._-/", *c)))
-			return 0;
-	return 1;
-}
-
 /* Is PATH ROOT or below it, links resolved? */
 static int below_resolved(const char *path, const char *root)
 {
 	char rp[PATH_MAX], rr[PATH_MAX];
 
 	return realpath(path, rp) && realpath(root, rr) && pd_path_below(rp, rr);
-}
-
-/* A round's directory: rN or final. */
-static int round_name(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n == 5 && !strncmp(p, "final", 5))
-		return 1;
-	if (n < 2 || n > 6 || p[0] != 'r')
-		return 0;
-	for (i = 1; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return 1;
-}
-
-/*
- * What a sender may create: ROUND/NAME files (CRIU's image directories are
- * flat) and one link per round, ROUND/parent -> ../rN, to the round
- * before.  Nothing else, so no path can pass through a link.
- */
-static int image_path(const char *rel, int link)
-{
-	const char *slash = strchr(rel, '/');
-
-	if (!safe_path(rel) || !slash || strchr(slash + 1, '/') ||
-	    !round_name(rel, slash - rel) || !slash[1] || slash[1] == '.')
-		return 0;
-	return link == !strcmp(slash + 1, "parent");
-}
-
-/*
- * REL's target T: an earlier round, ../rM with M below REL's own round
- * number (any for final), so that parents never make a cycle.
- */
-static int safe_link(const char *rel, const char *t)
-{
-	if (strncmp(t, "../", 3) || !round_name(t + 3, strlen(t + 3)) || t[3] != 'r')
-		return 0;
-	return !strncmp(rel, "final/", 6) || (rel[0] == 'r' && atoi(t + 4) < atoi(rel + 1));
-}
-
-/* A workload name from the sender: one plain path component. */
-static int safe_name(const char *n)
-{
-	return n && safe_path(n) && !strchr(n, '/') && n[0] != '.' && n[0] != '-';
 }
 
 static int mkparents(const char *dir, const char *rel)
@@ -316,7 +256,7 @@ static int receive_file(struct session *s, struct json_object *f)
 	uint32_t t, n;
 	int fd, rc = -1;
 
-	if (!rel || !type || !image_path(rel, !strcmp(type, "link"))) {
+	if (!rel || !type || !pd_img_path(rel, !strcmp(type, "link"))) {
 		refuse(s, "bad file entry '%s': not ROUND/NAME of an image directory",
 		       rel ?: "(no path)");
 		return -1;
@@ -327,7 +267,7 @@ static int receive_file(struct session *s, struct json_object *f)
 		return -1;
 	}
 	if (!strcmp(type, "link")) {
-		if (!target || !safe_link(rel, target)) {
+		if (!target || !pd_img_link(rel, target)) {
 			refuse(s, "link %s: target '%s' points outside the migration", rel,
 			       target ?: "");
 			return -1;
@@ -424,7 +364,7 @@ static int check_manifest(struct session *s, struct json_object *manifest)
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(manifest, i);
 		rel = pd_json_str(e, "path");
-		if (!rel || !safe_path(rel)) {
+		if (!rel || !pd_img_safe(rel)) {
 			refuse(s, "manifest entry %zu has a bad path", i);
 			return -1;
 		}
@@ -596,7 +536,7 @@ static int restore_again(struct session *s)
 	struct pd_busy busy;
 	int rc;
 
-	if (s->restores >= PD_MAX_RESTORES || !round_name(s->images, strlen(s->images))) {
+	if (s->restores >= PD_MAX_RESTORES || !pd_img_round(s->images, strlen(s->images))) {
 		refuse(s, "migration %llu: the copy restored here is gone and cannot be restored again (%d restores); its images stay in %s",
 		       (unsigned long long)s->id, s->restores, s->dir);
 		pd_log(pd, 0, "receive %s-%llu: the copy of %s is lost; images kept in %s for the operator",
@@ -770,7 +710,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	int rc;
 	char e[512], images[PATH_MAX];
 
-	if (!safe_name(name) || (container && *container && !safe_name(container))) {
+	if (!pd_img_name(name) || (container && *container && !pd_img_name(container))) {
 		refuse(s, "bad workload name in hello");
 		return;
 	}
@@ -802,7 +742,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 			pd_rmtree(s->dir);
 			return;
 		}
-		if (!bundle || bundle[0] != '/' || !safe_path(bundle + 1) ||
+		if (!bundle || bundle[0] != '/' || !pd_img_safe(bundle + 1) ||
 		    pd_path(images, sizeof(images), "%s/config.json", bundle) ||
 		    access(images, R_OK)) {
 			refuse(s, "container %s: no bundle here at '%s' (config.json and rootfs must be at the same path at both sites)",
@@ -903,7 +843,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		break;
 	}
 	if (!json_object_object_get_ex(m, "manifest", &d) || check_manifest(s, d) ||
-	    !round_name(pd_json_str(m, "dir") ?: "", strlen(pd_json_str(m, "dir") ?: ""))) {
+	    !pd_img_round(pd_json_str(m, "dir") ?: "", strlen(pd_json_str(m, "dir") ?: ""))) {
 		json_object_put(m);
 		goto drop;
 	}
