@@ -162,7 +162,7 @@ PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c userspace/pwrmigd/migration/*.c)
 PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 # Error texts are cut to their buffers on purpose; paths are bounded by
 # the configuration's limits (state_dir, cgroup_root: 255 bytes).
-$(BUILD)/obj/userspace/pwrmigd/%.o: ALL_CFLAGS += -Wno-format-truncation
+$(BUILD)/obj/userspace/pwrmigd/%.o: ALL_CFLAGS += -Wno-format-truncation -iquote userspace/pwrmigd
 PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd openssl 2>/dev/null) -ldl -lpthread
 $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
 	$(call msg,LD,$@)
@@ -293,7 +293,7 @@ FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
 FUZZ_INC_config   := -Iuserspace/pwrmigd
 FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
-FUZZ_SRC_wire     := userspace/pwrmigd/wire.c userspace/pwrmigd/journal.c \
+FUZZ_SRC_wire     := userspace/pwrmigd/migration/wire.c userspace/pwrmigd/migration/journal.c \
 		     userspace/pwrmigd/migration/imgpath.c \
 		     userspace/pwrmigd/config.c -lssl -lcrypto -lpthread
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl

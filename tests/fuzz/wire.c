@@ -15,7 +15,7 @@
  * Built by "make fuzz-parsers" as build/fuzz/parse-wire; the seed corpus
  * (tests/fuzz/corpus/wire) comes from scripts in tests/fuzz/wire-seeds.
  */
-#include "../../userspace/pwrmigd/receive.c"
+#include "../../userspace/pwrmigd/migration/receive.c"
 
 #define BUNDLES "/dev/shm/pwrmig-wire-bundles"
 

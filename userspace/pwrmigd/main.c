@@ -25,7 +25,7 @@
 
 #include "pwrmig.h"
 #include "pwrmigd.h"
-#include "migrate.h"
+#include "migration/migrate.h"
 
 #define DEFAULT_CONFIG "/etc/pwrmig/pwrmigd.conf"
 

@@ -35,7 +35,7 @@
 
 #include "pwrmig.h"
 #include "migrate.h"
-#include "migration/imgpath.h"
+#include "imgpath.h"
 
 struct session;
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pwrmigd's migration endpoint: the TLS link (tls.c), the messages on it
+ * pwrmigd's migration endpoint: the TLS link (link.c), the messages on it
  * (wire.c), checkpoints through CRIU and runc (checkpoint.c), the journal
- * (journal.c), the sending side (migrate.c) and the receiving side
- * (receive.c).  Documentation/migration.md describes the protocol.
+ * (journal.c), the sending side (send.c), the receiving side (receive.c)
+ * and what a peer may name on disk (imgpath.c).
+ * Documentation/migration.md describes the protocol.
  */
 #ifndef _PWRMIGD_MIGRATE_H
 #define _PWRMIGD_MIGRATE_H

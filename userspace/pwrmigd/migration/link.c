@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The migration link between two pwrmigd: TCP with TLS 1.3 only, both ends
- * presenting an X.509 certificate from the site CA (OpenSSL).  A site's
- * certificate names the site (subjectAltName DNS, or CN); a client checks
- * that the server is the site it dialled, a server accepts only sites
- * listed as peers.  Messages are framed: type and length (32-bit, network
- * order), then at most PD_MSG_MAX bytes; anything longer is refused.
+ * presenting an X.509 certificate from the site CA (OpenSSL), checked
+ * against the CA's revocation lists when tls_crl is set.  A certificate
+ * names one site (cert_site()); a client checks that the server is the
+ * site it dialled, a server accepts only sites listed as peers, and a
+ * peer line may pin the peer's key.  Messages are framed: type and length
+ * (32-bit, network order), then at most PD_MSG_MAX bytes; anything longer
+ * is refused.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
