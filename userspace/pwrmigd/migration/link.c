@@ -359,6 +359,19 @@ static void handshake_err(struct pd_conn *cn, char *err, size_t len, const char 
 		snprintf(err, len, "TLS handshake with %s: %s", who, strerror(errno));
 }
 
+/* The handshake with WHO, done (0) or failed (-1, saying why in ERR). */
+static int shake(struct pd_conn *cn, int server, int timeout_s, const char *who, char *err,
+		 size_t len)
+{
+	int rc = handshake(cn, server, timeout_s);
+
+	if (rc < 0)
+		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
+	else if (!rc)
+		handshake_err(cn, err, len, who);
+	return rc == 1 ? 0 : -1;
+}
+
 int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *site,
 		    const unsigned char *pin, int timeout_s, struct pd_conn *cn, char *err,
 		    size_t len)
@@ -403,15 +416,8 @@ int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *s
 	if (new_session(ctx, cn, err, len))
 		goto fail;
 	SSL_set_tlsext_host_name(cn->ssl, site);
-	rc = handshake(cn, 0, timeout_s);
-	if (rc < 0) {
-		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
+	if (shake(cn, 0, timeout_s, who, err, len))
 		goto fail;
-	}
-	if (!rc) {
-		handshake_err(cn, err, len, who);
-		goto fail;
-	}
 	if (handshake_done(cn, why, sizeof(why))) {
 		snprintf(err, len, "TLS with %s (%s:%u): %s", site, addr, port, why);
 		goto fail;
@@ -442,7 +448,6 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 	char who[80], host[INET6_ADDRSTRLEN] = "?";
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	int rc;
 
 	memset(cn, 0, sizeof(*cn));
 	cn->fd = fd;
@@ -453,15 +458,8 @@ int pd_conn_accept(SSL_CTX *ctx, int fd, int timeout_s, struct pd_conn *cn,
 	set_timeouts(fd, timeout_s);
 	if (new_session(ctx, cn, err, len))
 		goto fail;
-	rc = handshake(cn, 1, timeout_s);
-	if (rc < 0) {
-		snprintf(err, len, "TLS handshake with %s: not done within %d s", who, timeout_s);
+	if (shake(cn, 1, timeout_s, who, err, len))
 		goto fail;
-	}
-	if (!rc) {
-		handshake_err(cn, err, len, who);
-		goto fail;
-	}
 	if (handshake_done(cn, err, len))
 		goto fail;
 	return 0;
