@@ -35,6 +35,9 @@ digest_ok() { # FILE
 
 job_test() { # NAME MODE
 	local name=$1 mode=$2 prog=$W/$1.progress at id out east_id ledger
+	# A hundred times the peak price, so that the few joules a job uses
+	# here cost a hundred micro-units or so, not one.
+	$ctl site set east price 121.95 currency CNY pue 1.3 local > /dev/null
 	start_job "$name" "$prog" --mem 32 --pages 4 --step-ms 100 ||
 		{ t_fail "$name: the job runs at east"; return; }
 	$ctl cgroup set "/east/$name" migratable on priority 5 > /dev/null
@@ -53,8 +56,13 @@ print("east", e.get("runtime-ns"), e.get("cpu-uj"), e.get("cost-uunits"),
       "west carried", w.get("carried-runtime-ns"), w.get("carried-cpu-uj"), w.get("carried-cost-uunits"))
 assert 0.5 * e["runtime-ns"] <= w["carried-runtime-ns"] <= e["runtime-ns"]
 assert 0 < w["carried-cpu-uj"] <= e["cpu-uj"]
+# The cost of that energy at east (121.95 CNY/kWh, PUE 1.3), to the
+# micro-unit.
+uj = sum(w.get("carried-%s-uj" % d, 0) for d in ("cpu", "dram", "gpu"))
+assert abs(w["carried-cost-uunits"] - uj * 121950000 * 1300 / 3.6e15) <= 1
 assert 0 < w["carried-cost-uunits"] <= e["cost-uunits"]
 assert w.get("migratable") and w.get("priority") == 5' <<< "$ledger"
+	$ctl site set east price 1.2195 currency CNY pue 1.3 local > /dev/null
 	t_expect "$name: the east cgroup runs nothing" "" "$(cat "$cg/east/$name/cgroup.procs" 2>/dev/null)"
 	if grep -q . "$cg/west/$name/cgroup.procs" 2>/dev/null; then
 		t_ok "$name: the job runs in west's cgroup"

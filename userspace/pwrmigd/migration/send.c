@@ -478,14 +478,18 @@ static void abort_migration(struct job *j, int frozen)
 /*
  * The job's bill so far, from this node's module: what it used here plus
  * what it brought from earlier sites, and its policy.  Read with the job
- * frozen, so nothing is charged after it.
+ * frozen, so nothing is charged after it: once at the final dump, for the
+ * journal (the source may go with its host), and again (AGAIN) at the
+ * commit, when the samples that ended with the freeze are in too.  A read
+ * that fails keeps the bill read before.
  */
-static void read_ledger(struct job *j)
+static void read_ledger(struct job *j, int again)
 {
 	struct pwrmig_cgroup c;
 
-	if (j->ledger || !j->pw || pwrmig_cgroup_get(j->pw, j->mig.cgroup_id, &c))
+	if ((j->ledger && !again) || !j->pw || pwrmig_cgroup_get(j->pw, j->mig.cgroup_id, &c))
 		return;
+	json_object_put(j->ledger);
 	j->ledger = json_object_new_object();
 	json_object_object_add(j->ledger, "runtime_ns",
 			       json_object_new_int64(c.runtime_ns + c.carried_runtime_ns));
@@ -531,7 +535,7 @@ static int kill_source(struct job *j)
 
 static void commit_migration(struct job *j, int recovering)
 {
-	read_ledger(j);
+	read_ledger(j, 1);
 	/*
 	 * Frozen, by the freezer, since the final dump: else it ran on after
 	 * the images were taken, and the copy would go back in time.
@@ -627,7 +631,7 @@ static void run_fresh(struct job *j)
 			 strerror(errno));
 		goto fail;
 	}
-	read_ledger(j);
+	read_ledger(j, 0);
 	if (journal(j, "frozen")) {
 		snprintf(j->err, sizeof(j->err), "cannot journal the final dump in %s", j->dir);
 		goto fail;
