@@ -38,7 +38,7 @@ CTL_LIBS	:= $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
-		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib -Iuserspace/common \
+		   -DPWRMIG_VERSION='"$(VERSION)"' -Iinclude/uapi -Iuserspace/lib -Icommon \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
@@ -46,15 +46,18 @@ ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
 all: kmod bpf userspace tests
 
 # ---- kernel module, once per kernel ----------------------------------------
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) Kbuild VERSION \
+# The pure C the module shares with userspace (common/).
+KMOD_COMMON := common/attrib.c common/attrib.h common/ctrid.h
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) $(KMOD_COMMON) Kbuild VERSION \
 	     include/uapi/linux/pwrmig.h
 
 define kmod_rule
 $(BUILD)/kmod/$(1)/pwrmig.ko: $(KMOD_SRCS)
 	$$(call msg,KMOD,$$@)
-	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod
+	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod $(BUILD)/kmod/$(1)/common
 	$(Q)ln -sfn $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/include $(BUILD)/kmod/$(1)/
 	$(Q)for f in kmod/*.[ch]; do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/kmod/; done
+	$(Q)for f in $(KMOD_COMMON); do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/common/; done
 	$(Q)$(MAKE) -C $(or $(KDIR_$(1)),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
 		$(if $(filter 1,$(V)),V=1,-s > $(BUILD)/kmod/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/kmod/$(1)/build.log; exit 1; })
@@ -104,8 +107,7 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BPF_LOADERS): $(BUILD)/obj/bpf/%.o: $(BUILD)/bpf/%.skel.h
 .SECONDARY: $(BPF_NAMES:%=$(BUILD)/bpf/%.bpf.o)
 
-# The module's attribution arithmetic (pure C) serves eBPF mode too.
-$(BUILD)/lib/libpwrmig-bpf.a: $(BPF_LOADERS) $(BUILD)/obj/kmod/attrib.o
+$(BUILD)/lib/libpwrmig-bpf.a: $(BPF_LOADERS)
 	$(call msg,AR,$@)
 	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 
@@ -115,9 +117,14 @@ bpf: $(BUILD)/lib/libpwrmig-bpf.a
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-# Pure helpers that more than one program uses (parsers).
-COMMON_OBJS	:= $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/common/*.c))
+# Pure C that more than one program uses (common/): the attribution
+# arithmetic (the module's too), parsers, small file and text helpers.
+COMMON_OBJS	:= $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
 CTL_OBJS	:= $(CTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/specnames.o $(COMMON_OBJS)
+
+$(BUILD)/lib/libcommon.a: $(COMMON_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 
 # Names of ops and attributes for decoders, generated from the spec.
 $(BUILD)/gen/specnames.c: Documentation/netlink/specs/pwrmig.yaml scripts/spec-names
@@ -174,7 +181,7 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD
 $(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c tests/gpu/no_gpu_bpf.c \
 		$(BUILD)/obj/userspace/pwrmigd/gpu.o $(BUILD)/obj/userspace/pwrmigd/gpu_drm.o \
 		$(BUILD)/obj/userspace/pwrmigd/cgroups.o $(BUILD)/obj/userspace/pwrmigd/config.o \
-		$(BUILD)/obj/kmod/attrib.o $(BUILD)/lib/libpwrmig.a $(COMMON_OBJS)
+		$(BUILD)/lib/libpwrmig.a $(COMMON_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigd -o $@ $(filter %.c %.o %.a,$^) -ldl
@@ -200,7 +207,7 @@ TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/te
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 
-TEST_LIBS   := $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+TEST_LIBS   := $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a $(BUILD)/lib/libcommon.a
 
 # The shaper's unit tests: its objects but main, and its libraries.
 SHP_TEST_OBJS := $(filter-out %/main.o,$(SHP_OBJS)) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a
@@ -245,10 +252,10 @@ $(BUILD)/examples/%: Documentation/examples/%.c $(BUILD)/lib/libpwrmig.so.$(VERS
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/lib -lpwrmig \
 		-Wl,-rpath,'$$ORIGIN/../lib'
 
-$(BUILD)/bench/split: tests/bench/split.c $(BUILD)/obj/kmod/attrib.o Makefile
+$(BUILD)/bench/split: tests/bench/split.c $(BUILD)/obj/common/attrib.o Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Ikmod -o $@ $< $(BUILD)/obj/kmod/attrib.o
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/common/attrib.o
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/lib/libpwrmig.a Makefile
 	$(call msg,CC,$@)
@@ -282,7 +289,7 @@ FUZZ_CC		:= clang
 FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
 		   -DPWRMIG_DATADIR='"/nonexistent"' -Iinclude/uapi \
-		   -Iuserspace/lib -Iuserspace/common $(PKG_CFLAGS)
+		   -Iuserspace/lib -Icommon $(PKG_CFLAGS)
 SHP		:= userspace/pwrmig-shaper
 FUZZ_SRC_config   := userspace/pwrmigd/config.c
 FUZZ_SRC_forecast := userspace/pwrmigctl/forecast.c
@@ -303,12 +310,12 @@ FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
 # A parser with a harness of its own (tests/fuzz/NAME.c) builds from that.
-$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch]) $(BUILD)/gen/specnames.c Makefile
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch] common/*.[ch]) $(BUILD)/gen/specnames.c Makefile
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \
 		$(or $(FUZZ_INC_$*),-I$(SHP)) -o $@ $(or $(wildcard tests/fuzz/$*.c),$<) $(FUZZ_SRC_$*) \
-		$(wildcard userspace/common/*.c) -lm $(PKG_LIBS)
+		$(wildcard common/*.c) -lm $(PKG_LIBS)
 
 bench: all
 	$(Q)scripts/bench --host
@@ -322,7 +329,7 @@ regen: ksrc
 
 checkpatch: ksrc
 	$(Q)perl $(KSRC)/scripts/checkpatch.pl --no-tree --quiet -f \
-		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch]))
+		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch])) $(KMOD_COMMON)
 
 # ---- install -----------------------------------------------------------------
 install: all

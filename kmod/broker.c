@@ -23,6 +23,7 @@
 #include <net/net_namespace.h>
 
 #include "compat.h"
+#include "ctrid.h"
 #include "genl.h"
 #include "pwrmig.h"
 #include "trace.h"
@@ -196,17 +197,6 @@ static bool migrate_make_room(void)
 	return false;
 }
 
-/* runc's rule for container ids; the daemon passes it to runc as is. */
-static bool container_id_ok(const char *s)
-{
-	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (!isalnum(*s) && !strchr("_+.-", *s))
-			return false;
-	return true;
-}
-
 int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
@@ -228,7 +218,7 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	cgroup_put(cgrp);
 	if (tb[PWRMIG_A_MIGRATE_CONTAINER] &&
-	    !container_id_ok(nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]))) {
+	    !pwrmig_container_id_ok(nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]))) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_CONTAINER],
 				    "container must be an OCI container id: letters, digits and _+.-");
 		return -EINVAL;

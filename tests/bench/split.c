@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Cost of one energy split (kmod/attrib.c, the arithmetic the module's
+ * Cost of one energy split (common/attrib.c, the arithmetic the module's
  * sampler and pwrmigd's eBPF ledger share) over N shares, the cgroups
  * that ran on a package in one sample plus idle and other.  Runtimes and
  * energy of a busy 100 ms sample; carries kept from split to split as the

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../kmod/attrib.h"
+#include "attrib.h"
 
 static uint64_t rng = 88172645463325252ULL;
 

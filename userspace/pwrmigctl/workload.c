@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "ctrid.h"
 #include "pwrmigctl.h"
 
 extern char **environ;
@@ -50,18 +51,6 @@ int arg_cgroup(const char *s, uint64_t *id)
 		return -1;
 	}
 	return 0;
-}
-
-/* runc's rule for container ids (the module checks the same). */
-static int container_id_ok(const char *s)
-{
-	if (!*s || strlen(s) > 63 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_+.-", *s)))
-			return 0;
-	return 1;
 }
 
 /*
@@ -193,7 +182,7 @@ int arg_workload(const char *s, uint64_t *id, char *container, size_t len)
 	container[0] = 0;
 	if (*s >= '0' && *s <= '9')
 		return arg_u64("cgroup id", s, id);
-	if (container_id_ok(s)) {
+	if (strlen(s) <= 63 && pwrmig_container_id_ok(s)) {
 		rc = container_cgroup(s, id);
 		if (rc < 0)
 			return -1;

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../kmod/attrib.h"
+#include "attrib.h"
 #include "gpu_drm.h"
 #include "pwrmig_bpf.h"
 #include "pwrmigd.h"

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../kmod/attrib.h"
+#include "attrib.h"
 #include "gpu_drm.h"
 
 #define SCAN_NS		5000000000ULL

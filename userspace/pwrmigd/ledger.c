@@ -3,7 +3,7 @@
  * Module-less ledger: the same per-cgroup figures as pwrmig.ko, from the
  * eBPF sched_switch collector (runtime per cgroup, idle, overflow) and a
  * meter read from user space, split with the module's own arithmetic
- * (kmod/attrib.c): every interval, cgroups + idle + other == the meter's
+ * (common/attrib.c): every interval, cgroups + idle + other == the meter's
  * delta exactly, and cost accrues without drift.
  *
  * Meters: powercap RAPL (/sys/class/powercap, wrapping at
@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../kmod/attrib.h"
+#include "attrib.h"
 #include "pwrmig.h"
 #include "pwrmig_bpf.h"
 #include "pwrmigd.h"

@@ -33,6 +33,7 @@
 
 #include <openssl/evp.h>
 
+#include "ctrid.h"
 #include "pwrmig.h"
 #include "migrate.h"
 #include "imgpath.h"
@@ -710,7 +711,8 @@ static void new_migration(struct session *s, struct json_object *hello)
 	int rc;
 	char e[512], images[PATH_MAX];
 
-	if (!pd_img_name(name) || (container && *container && !pd_img_name(container))) {
+	if (!pd_img_name(name) ||
+	    (container && *container && (!pd_img_name(container) || !pwrmig_container_id_ok(container)))) {
 		refuse(s, "bad workload name in hello");
 		return;
 	}
