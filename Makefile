@@ -165,7 +165,8 @@ $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 # The node daemon: libpwrmig (module mode), the eBPF collector and the
 # shared arithmetic (module-less mode), libmicrohttpd (exporter), NVML
 # through dlopen, OpenSSL (the migration link's TLS and SHA-256).
-PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c userspace/pwrmigd/migration/*.c)
+PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c userspace/pwrmigd/metering/*.c \
+			   userspace/pwrmigd/migration/*.c)
 PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 # Error texts are cut to their buffers on purpose; paths are bounded by
 # the configuration's limits (state_dir, cgroup_root: 255 bytes).
@@ -176,11 +177,27 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
 
+# The test build of pwrmigd: the same sources with the fault points of
+# migration/fault.h (PWRMIG_FAULT), for the tests that crash it at a step.
+PD_TEST_OBJS	:= $(PD_SRCS:%.c=$(BUILD)/obj-test/%.o)
+$(PD_TEST_OBJS): $(BUILD)/obj-test/%.o: %.c Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -iquote userspace/pwrmigd \
+		-DPWRMIG_TEST_HOOKS -c $< -o $@
+$(BUILD)/tests/bin/pwrmigd: $(PD_TEST_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a \
+		$(BUILD)/lib/libpwrmig-bpf.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
+
 # pwrmigd's GPU sampler alone, for scripts/gpu-check on a GPU host: the C
 # library only (NVML is loaded at run time).
 $(BUILD)/bin/pwrmig-gpu-check: tests/gpu/gpu_check.c tests/gpu/no_gpu_bpf.c \
-		$(BUILD)/obj/userspace/pwrmigd/gpu.o $(BUILD)/obj/userspace/pwrmigd/gpu_drm.o \
+		$(BUILD)/obj/userspace/pwrmigd/metering/gpu.o \
+		$(BUILD)/obj/userspace/pwrmigd/metering/gpu_drm.o \
 		$(BUILD)/obj/userspace/pwrmigd/cgroups.o $(BUILD)/obj/userspace/pwrmigd/config.o \
+		$(BUILD)/obj/userspace/pwrmigd/log.o \
 		$(BUILD)/lib/libpwrmig.a $(COMMON_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -203,7 +220,8 @@ userspace: $(BUILD)/bin/pwrmigctl $(BUILD)/bin/pwrmigd $(BUILD)/bin/pwrmig-gpu-c
 	   $(BUILD)/lib/libpwrmig.so.$(VERSION) $(BUILD)/bin/pwrmig-shaper
 
 # ---- tests (kselftest harness) ---------------------------------------------
-TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests
+TEST_CFLAGS := $(ALL_CFLAGS) -Wno-sign-compare -Wno-clobbered -I$(KSRC)/tools/testing/selftests \
+	       -iquote tests/lib
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(wildcard tests/guest/*.c))
 
@@ -236,7 +254,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(PKG_LIBS)
 
-tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/fuzz/nlfuzz fuzz-parsers $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
+tests: $(HOST_TESTS) $(GUEST_TESTS) $(BUILD)/tests/bin/pwrmigd $(BUILD)/tests/fuzz/nlfuzz fuzz-parsers $(BUILD)/tests/mig/trainjob $(BUILD)/tests/lib/bpf_bystander $(BUILD)/bench/pingpong $(BUILD)/bench/ledger_fill $(BUILD)/bench/split \
 	$(BUILD)/examples/cheapest-site $(BUILD)/tests/nvml/libnvidia-ml.so.1
 
 # A test double of NVIDIA's NVML with the same soname and ABI.
@@ -302,10 +320,10 @@ FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c 
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
 FUZZ_SRC_wire     := userspace/pwrmigd/migration/wire.c userspace/pwrmigd/migration/journal.c \
 		     userspace/pwrmigd/migration/imgpath.c \
-		     userspace/pwrmigd/config.c -lssl -lcrypto -lpthread
+		     userspace/pwrmigd/config.c userspace/pwrmigd/log.c -lssl -lcrypto -lpthread
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl
-FUZZ_INC_wire     := -Iuserspace/pwrmigd
+FUZZ_INC_wire     := -Iuserspace/pwrmigd -iquote userspace/pwrmigd/migration
 FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)

@@ -15,7 +15,7 @@
  * Built by "make fuzz-parsers" as build/fuzz/parse-wire; the seed corpus
  * (tests/fuzz/corpus/wire) comes from scripts in tests/fuzz/wire-seeds.
  */
-#include "../../userspace/pwrmigd/migration/receive.c"
+#include "receive.c"
 
 #define BUNDLES "/dev/shm/pwrmig-wire-bundles"
 
@@ -106,31 +106,6 @@ int pd_wait_every(const struct pd_conn *cn, int own_timeout_s)
 }
 
 /* ---- the daemon around it -------------------------------------------------- */
-
-/* PWRMIG_FUZZ_LOG=1 shows what the receiver says (to see a seed through). */
-void pd_log(struct pd *pd, int level, const char *fmt, ...)
-{
-	static int on = -1;
-	va_list ap;
-
-	if (on < 0)
-		on = !!getenv("PWRMIG_FUZZ_LOG");
-	if (!on)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int pd_fault(const char *name)
-{
-	return 0;
-}
-
-void pd_crash_point(struct pd *pd, const char *name)
-{
-}
 
 /* ---- CRIU and runc: a workload that always obliges ------------------------- */
 
@@ -242,6 +217,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char conf[128];
 	FILE *f;
 
+	/* PWRMIG_FUZZ_LOG=1 shows what the receiver says (to see a seed through). */
+	pd_log_init(getenv("PWRMIG_FUZZ_LOG") ? 1 : -1);
 	snprintf(fuzz_root, sizeof(fuzz_root), "/dev/shm/pwrmig-wire-XXXXXX");
 	if (!mkdtemp(fuzz_root))
 		abort();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pwrmig-gpu-check: pwrmigd's GPU sampler (userspace/pwrmigd/gpu.c) on its
+ * pwrmig-gpu-check: pwrmigd's GPU sampler (userspace/pwrmigd/metering/gpu.c) on its
  * own, for a GPU host where the rest of pwrmig is not installed: sample
  * NVML for SECONDS and print each cgroup's share of the GPU energy next to
  * NVML's own total.  Needs only the C library (NVML is loaded at run time).
@@ -8,13 +8,12 @@
  *
  *   pwrmig-gpu-check SECONDS [INTERVAL_MS [NVML_LIBRARY]]
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "pwrmigd.h"
+#include "metering/metering.h"
 
 #define MAX_CG 64
 
@@ -23,18 +22,6 @@ static struct {
 	uint64_t uj;
 } cg[MAX_CG];
 static unsigned int ncg;
-
-void pd_log(struct pd *pd, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > pd->verbose)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static int report(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj)
 {
@@ -70,7 +57,7 @@ int main(int argc, char **argv)
 		ms = 200;
 	pd_config_defaults(&pd.cfg);
 	pd.cfg.gpu = PD_GPU_NVML;
-	pd.verbose = 1;
+	pd_log_init(1);
 	if (argc > 3)
 		snprintf(pd.cfg.nvml_library, sizeof(pd.cfg.nvml_library), "%s", argv[3]);
 	if (pd_gpu_open(&pd, &g) || !g)

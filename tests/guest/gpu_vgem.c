@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../host/cgtest.h"
+#include "cgtest.h"
 #include "kselftest_harness.h"
 #include "pwrmig_bpf.h"
 

@@ -26,6 +26,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ---- the two builds --------------------------------------------------------
+# Fault points exist only in the test build (migration/fault.h).
+grep -qa PWRMIG_FAULT build/tests/bin/pwrmigd && t_ok "the test build reads PWRMIG_FAULT" ||
+	t_fail "the test build reads PWRMIG_FAULT"
+grep -qa PWRMIG_FAULT $pd && t_fail "the installed pwrmigd has no fault points" ||
+	t_ok "the installed pwrmigd has no fault points"
+
 # ---- configuration errors ---------------------------------------------------
 printf 'mode = bpf\nlisten = 127.0.0.1:99999\nfrobnicate = 1\nprice 1\n' > "$work/bad.conf"
 out=$($pd -c "$work/bad.conf" --check-config 2>&1); rc=$?

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
+
 enum pd_mode { PD_MODE_AUTO, PD_MODE_MODULE, PD_MODE_BPF };
 enum pd_meter { PD_METER_AUTO, PD_METER_POWERCAP, PD_METER_MODEL };
 enum pd_gpu_mode { PD_GPU_AUTO, PD_GPU_NVML, PD_GPU_HWMON, PD_GPU_OFF };
@@ -123,47 +125,15 @@ struct pd_snapshot {
 
 struct pd {
 	struct pd_config cfg;
-	int verbose;
 	pthread_mutex_t lock;		/* guards snap */
 	struct pd_snapshot snap;
-	struct pwrmig *pw;		/* module mode */
+	struct pwrmig *pw;		/* pwrmig.ko, when loaded (module mode) */
+	const struct pd_source *source;	/* where the ledger comes from */
 	struct pd_ledger *ledger;	/* bpf mode */
 	struct pd_gpu *gpu;
 	struct pd_migrator *migrator;
 	struct pd_receiver *receiver;
 };
-
-void pd_log(struct pd *pd, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Grow S to hold N cgroups; -1 on allocation failure. */
-int pd_snapshot_reserve(struct pd_snapshot *s, size_t n);
-
-/* ---- module-less ledger (ledger.c) --------------------------------------- */
-struct pd_ledger;
-int pd_ledger_open(struct pd *pd, struct pd_ledger **out);
-void pd_ledger_close(struct pd_ledger *l);
-/* Sample: runtime from eBPF, energy from the meter, split and cost. */
-int pd_ledger_sample(struct pd_ledger *l);
-/* GPU energy of a cgroup (bpf mode's energy-report). */
-int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj);
-void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s);
-const char *pd_ledger_attach_kind(struct pd_ledger *l);
-const char *pd_ledger_meter(struct pd_ledger *l);
-
-/* ---- GPU sampler (gpu.c) --------------------------------------------------- */
-struct pd_gpu;
-/* NULL when there is no GPU to meter (and gpu = auto). */
-int pd_gpu_open(struct pd *pd, struct pd_gpu **out);
-void pd_gpu_close(struct pd_gpu *g);
-/*
- * Read every device's energy and split the active part over the cgroups
- * of the processes using it; REPORT gets each cgroup's share.
- */
-int pd_gpu_sample(struct pd_gpu *g,
-		  int (*report)(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj),
-		  void *arg);
-void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s);
 
 /* ---- cgroup ids and paths (cgroups.c) -------------------------------------- */
 /* The cgroup v2 id (inode) of PID's cgroup, 0 if unknown. */
@@ -174,10 +144,5 @@ uint64_t pd_pid_cgroup_at(const char *proc, int pid);
 int pd_cgroup_path(uint64_t id, char *buf, size_t len);
 void pd_cgroup_path_add(uint64_t id, const char *path);
 void pd_cgroup_path_forget(uint64_t id);
-
-/* ---- Prometheus exporter (exporter.c) --------------------------------------- */
-struct pd_exporter;
-int pd_exporter_start(struct pd *pd, struct pd_exporter **out);
-void pd_exporter_stop(struct pd_exporter *e);
 
 #endif

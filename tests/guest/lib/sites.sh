@@ -6,10 +6,11 @@
 # 1 Gbit/s).  Each site runs its own pwrmigd (start_east, start_west) with
 # its own state directory, cgroup subtree (/east, /west) and runc root;
 # they speak TLS 1.3 with certificates from scripts/pwrmig-certs.  The
-# module is loaded with both sites.  Skips the whole test, with CRIU's
-# reason, where `criu check` fails.
+# module is loaded with both sites.  The daemons are pwrmigd's test build,
+# which has the fault points (PWRMIG_FAULT).  Skips the whole test, with
+# CRIU's reason, where `criu check` fails.
 ctl=build/bin/pwrmigctl
-pd=build/bin/pwrmigd
+pd=build/tests/bin/pwrmigd
 ko=build/kmod/$(uname -r)/pwrmig.ko
 cg=/sys/fs/cgroup
 W=$(mktemp -d -p "$T_TOP/build")

@@ -150,7 +150,7 @@ static void tool_note(struct pd *pd, pid_t pid, int add)
 	mkdir(dir, 0700);
 	f = fopen(path, "we");
 	if (!f || fprintf(f, "%llu\n", start_time(pid)) < 0 || fclose(f))
-		pd_log(pd, 0, "migrate: %s: %s", path, strerror(errno));
+		pd_log(0, "migrate: %s: %s", path, strerror(errno));
 }
 
 int pd_tools_reap(struct pd *pd)
@@ -172,7 +172,7 @@ int pd_tools_reap(struct pd *pd)
 			continue;
 		f = fopen(path, "re");
 		if (f && fscanf(f, "%llu", &t) == 1 && t && t == start_time(pid)) {
-			pd_log(pd, 0, "migrate: killing tool %d left by the last pwrmigd", pid);
+			pd_log(0, "migrate: killing tool %d left by the last pwrmigd", pid);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			n++;
@@ -255,7 +255,7 @@ static int run(struct pd *pd, char *const argv[], const char *log, const char *c
 	for (i = 0; argv[i] && strlen(cmd) < sizeof(cmd) - 64; i++)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 			 argv[i]);
-	pd_log(pd, 1, "migrate: %s", cmd);
+	pd_log(1, "migrate: %s", cmd);
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, len, "fork: %s", strerror(errno));
@@ -801,7 +801,7 @@ static int runc_state(struct pd *pd, struct pd_workload *w, char *err, size_t le
 	o = json_tokener_parse(buf);
 	created = pd_json_str(o, "created") ?: "";
 	if (*w->created && strcmp(created, w->created)) {
-		pd_log(pd, 0, "migrate: container '%s' was created at %s, not at %s: another container, left alone",
+		pd_log(0, "migrate: container '%s' was created at %s, not at %s: another container, left alone",
 		       w->name, created, w->created);
 		json_object_put(o);
 		return 1;
@@ -1059,7 +1059,7 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 		return 0;
 	if (!same) {
 		/* Another job has the name now: nothing of ours is there. */
-		pd_log(pd, 0, "migrate: cgroup %s is not the one this migration made; left alone",
+		pd_log(0, "migrate: cgroup %s is not the one this migration made; left alone",
 		       w->cgroup);
 		return 0;
 	}

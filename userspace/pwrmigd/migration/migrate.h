@@ -19,6 +19,7 @@
 
 #include "pwrmig.h"
 #include "pwrmigd.h"
+#include "fault.h"
 
 /* ---- the link ------------------------------------------------------------- */
 
@@ -212,10 +213,5 @@ void pd_receiver_stop(struct pd_receiver *r);
 /* snprintf for paths: -1 (and errno ENAMETOOLONG) when it does not fit. */
 int pd_path(char *out, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* Test-only fault points (PWRMIG_FAULT=NAME,...): non-zero when NAME is set. */
-int pd_fault(const char *name);
-/* Test fault: exit here when NAME is set, as a crash would (journals stay). */
-void pd_crash_point(struct pd *pd, const char *name);
 
 #endif

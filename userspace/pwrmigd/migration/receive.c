@@ -168,7 +168,7 @@ static void refuse(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, msg);
+	pd_log(0, "receive from %s: %s", s->cn.peer, msg);
 	json_object_object_add(o, "error", json_object_new_string(msg));
 	pd_send_json(&s->cn, PD_MSG_ERROR, o);
 	json_object_put(o);
@@ -200,7 +200,7 @@ static int journal(struct session *s, const char *state)
 	json_object_object_add(o, "restores", json_object_new_int(s->restores));
 	rc = pd_journal_write(s->dir, o);
 	if (rc)
-		pd_log(s->r->pd, 0, "receive: journal in %s: %s", s->dir, strerror(errno));
+		pd_log(0, "receive: journal in %s: %s", s->dir, strerror(errno));
 	json_object_put(o);
 	return rc;
 }
@@ -306,7 +306,7 @@ static int receive_file(struct session *s, struct json_object *f)
 	}
 	for (left = size; left > 0; left -= n) {
 		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
-			pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
+			pd_log(0, "receive %s: %s", rel, s->cn.err);
 			goto out;
 		}
 		if (t != PD_MSG_DATA || n > left) {
@@ -326,7 +326,7 @@ static int receive_file(struct session *s, struct json_object *f)
 	}
 	end = pd_recv_json(&s->cn, PD_MSG_FILE_END, s->buf, PD_MSG_MAX);
 	if (!end) {
-		pd_log(s->r->pd, 0, "receive %s: %s", rel, s->cn.err);
+		pd_log(0, "receive %s: %s", rel, s->cn.err);
 		goto out;
 	}
 	pd_sha256_final(ctx, hex);
@@ -421,7 +421,7 @@ static void discard(struct session *s)
 	else if (!s->restoring)
 		pd_wl_unreserve(&s->wl);
 	else if (pd_wl_kill(s->r->pd, &s->wl, e, sizeof(e)))
-		pd_log(s->r->pd, 0, "receive: dropping %s: %s", s->wl.cgroup, e);
+		pd_log(0, "receive: dropping %s: %s", s->wl.cgroup, e);
 	pd_rmtree(s->dir);
 }
 
@@ -462,19 +462,19 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 		return;
 	pw = pwrmig_open();
 	if (!pw) {
-		pd_log(s->r->pd, 1, "receive: no pwrmig module here; the ledger stays at %s",
+		pd_log(1, "receive: no pwrmig module here; the ledger stays at %s",
 		       s->cn.peer);
 		return;
 	}
 	if (pd_path(path, sizeof(path), "%s%s", pwrmig_cgroup_root(), s->wl.cgroup) ||
 	    stat(path, &st)) {
-		pd_log(s->r->pd, 0, "receive: %s: %s", path, strerror(errno));
+		pd_log(0, "receive: %s: %s", path, strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		v[i] = pd_json_int(ledger, keys[i], 0);
 		if (v[i] < 0) {
-			pd_log(s->r->pd, 0, "receive: %s sent a negative %s (%lld); its ledger is not carried",
+			pd_log(0, "receive: %s sent a negative %s (%lld); its ledger is not carried",
 			       s->cn.peer, keys[i], (long long)v[i]);
 			goto out;
 		}
@@ -489,7 +489,7 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 		c.currency = NULL;
 	/* Once per migration, even if this daemon dies and carries again. */
 	if (pwrmig_cgroup_carry_once(pw, st.st_ino, carry_key(s), &c, NULL))
-		pd_log(s->r->pd, 0, "receive: carrying the ledger of %s: %s", s->wl.cgroup,
+		pd_log(0, "receive: carrying the ledger of %s: %s", s->wl.cgroup,
 		       pwrmig_errmsg(pw));
 	p.deferrable = pd_json_int(ledger, "deferrable", -1);
 	p.migratable = pd_json_int(ledger, "migratable", -1);
@@ -497,7 +497,7 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 	p.deadline = pd_json_int(ledger, "deadline", 0);
 	p.priority = pd_json_int(ledger, "priority", 0);
 	if (pwrmig_cgroup_policy_set(pw, st.st_ino, &p, NULL))
-		pd_log(s->r->pd, 0, "receive: policy of %s: %s", s->wl.cgroup,
+		pd_log(0, "receive: policy of %s: %s", s->wl.cgroup,
 		       pwrmig_errmsg(pw));
 out:
 	pwrmig_close(pw);
@@ -523,9 +523,9 @@ static int restore_checked(struct session *s, const char *images, char *e, size_
 		return -1;
 	if (!p || !p->has_uids || !pd_wl_check_uids(&s->wl, p->uid_lo, p->uid_hi, e, len))
 		return 0;
-	pd_log(s->r->pd, 0, "receive %s-%llu: %s", s->cn.peer, (unsigned long long)s->id, e);
+	pd_log(0, "receive %s-%llu: %s", s->cn.peer, (unsigned long long)s->id, e);
 	if (pd_wl_kill(s->r->pd, &s->wl, e2, sizeof(e2)))
-		pd_log(s->r->pd, 0, "receive %s-%llu: killing the refused copy: %s", s->cn.peer,
+		pd_log(0, "receive %s-%llu: killing the refused copy: %s", s->cn.peer,
 		       (unsigned long long)s->id, e2);
 	return -1;
 }
@@ -540,11 +540,11 @@ static int restore_again(struct session *s)
 	if (s->restores >= PD_MAX_RESTORES || !pd_img_round(s->images, strlen(s->images))) {
 		refuse(s, "migration %llu: the copy restored here is gone and cannot be restored again (%d restores); its images stay in %s",
 		       (unsigned long long)s->id, s->restores, s->dir);
-		pd_log(pd, 0, "receive %s-%llu: the copy of %s is lost; images kept in %s for the operator",
+		pd_log(0, "receive %s-%llu: the copy of %s is lost; images kept in %s for the operator",
 		       s->cn.peer, (unsigned long long)s->id, s->wl.cgroup, s->dir);
 		return -1;
 	}
-	pd_log(pd, 0, "receive %s-%llu: the restored copy of %s is gone; restoring it again from %s",
+	pd_log(0, "receive %s-%llu: the restored copy of %s is gone; restoring it again from %s",
 	       s->cn.peer, (unsigned long long)s->id, s->wl.cgroup, s->images);
 	if (pd_wl_rereserve(&s->wl, e, sizeof(e))) {
 		refuse(s, "restoring %s again: %s", s->wl.cgroup, e);
@@ -588,16 +588,16 @@ static void decide(struct session *s, const char *decision, struct json_object *
 		 * not be written let it).
 		 */
 		if (journal(s, "running"))
-			pd_log(s->r->pd, 0, "receive %s-%llu: the ledger stays at %s: no journal",
+			pd_log(0, "receive %s-%llu: the ledger stays at %s: no journal",
 			       s->cn.peer, (unsigned long long)s->id, s->cn.peer);
 		else
 			carry_ledger(s, ledger);
-		pd_log(s->r->pd, 0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
+		pd_log(0, "receive %s-%llu: %s%s%s runs here now", s->cn.peer,
 		       (unsigned long long)s->id, s->wl.cgroup, *s->wl.name ? ", container " : "",
 		       s->wl.name);
-		pd_crash_point(s->r->pd, "dst-resumed");
+		pd_crash_point("dst-resumed");
 	} else {
-		pd_log(s->r->pd, 0, "receive %s-%llu: the sender aborted; dropping the copy",
+		pd_log(0, "receive %s-%llu: the sender aborted; dropping the copy",
 		       s->cn.peer, (unsigned long long)s->id);
 		discard(s);
 	}
@@ -664,7 +664,7 @@ static void apply_decision_locked(struct session *s, const char *decision,
 		 * drop a copy that runs.
 		 */
 		if (strcmp(decision, "commit"))
-			pd_log(s->r->pd, 0, "receive %s-%llu: abort for a copy that was committed and runs; keeping it",
+			pd_log(0, "receive %s-%llu: abort for a copy that was committed and runs; keeping it",
 			       s->cn.peer, (unsigned long long)s->id);
 		json_object_put(j);
 		reply(s, PD_MSG_DONE);
@@ -787,7 +787,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		discard(s);
 		return;
 	}
-	pd_log(s->r->pd, 0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
+	pd_log(0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
 	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
 	/* Ours, so that the sender's WAITs come often enough for us too. */
 	o = json_object_new_object();
@@ -795,11 +795,11 @@ static void new_migration(struct session *s, struct json_object *hello)
 			       json_object_new_int(s->r->pd->cfg.link_timeout_s));
 	pd_send_json(&s->cn, PD_MSG_READY, o);
 	json_object_put(o);
-	pd_crash_point(s->r->pd, "dst-hello");
+	pd_crash_point("dst-hello");
 
 	for (;;) {
 		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
-			pd_log(s->r->pd, 0, "receive %s-%llu: %s; dropping it", s->cn.peer,
+			pd_log(0, "receive %s-%llu: %s; dropping it", s->cn.peer,
 			       (unsigned long long)s->id, s->cn.err);
 			goto drop;
 		}
@@ -808,7 +808,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 		if (!m || (t != PD_MSG_FILE && t != PD_MSG_RESTORE)) {
 			json_object_put(m);
 			if (t == PD_MSG_ERROR || t == PD_MSG_DECIDE) {
-				pd_log(s->r->pd, 0, "receive %s-%llu: the sender gave up",
+				pd_log(0, "receive %s-%llu: the sender gave up",
 				       s->cn.peer, (unsigned long long)s->id);
 				reply(s, PD_MSG_DONE);
 			} else {
@@ -854,7 +854,7 @@ static void new_migration(struct session *s, struct json_object *hello)
 	snprintf(images, sizeof(images), "%s/%s", s->dir, s->images);
 	s->restores = 1;
 	json_object_put(m);
-	pd_crash_point(s->r->pd, "dst-received");
+	pd_crash_point("dst-received");
 	/* WAIT also while another migration's restore holds the lock. */
 	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, s->r->pd->cfg.link_timeout_s));
 	ml = mig_lock(s->r, s->dir);
@@ -891,15 +891,15 @@ static void new_migration(struct session *s, struct json_object *hello)
 		return;
 	}
 	mig_unlock(s->r, ml);
-	pd_crash_point(s->r->pd, "dst-restored");
+	pd_crash_point("dst-restored");
 	reply(s, PD_MSG_RESTORED);
 	m = pd_recv_json(&s->cn, PD_MSG_DECIDE, s->buf, PD_MSG_MAX);
 	if (!m) {
-		pd_log(s->r->pd, 0, "receive %s-%llu: %s; holding the stopped copy for the sender's decision",
+		pd_log(0, "receive %s-%llu: %s; holding the stopped copy for the sender's decision",
 		       s->cn.peer, (unsigned long long)s->id, s->cn.err);
 		return;
 	}
-	pd_crash_point(s->r->pd, "dst-decision");
+	pd_crash_point("dst-decision");
 	apply_decision(s, pd_json_str(m, "decision"), json_object_object_get(m, "ledger"));
 	json_object_put(m);
 	return;
@@ -966,7 +966,7 @@ static void make_room(struct pd_receiver *r, const struct sockaddr_storage *addr
 		cut_pending(r, all);
 	else
 		return;
-	pd_log(r->pd, 1, "receive: the handshake pool is full (%u, %d from one address); cut the oldest",
+	pd_log(1, "receive: the handshake pool is full (%u, %d from one address); cut the oldest",
 	       r->nhs + 1, n);
 }
 
@@ -1005,32 +1005,32 @@ static void *session(void *arg)
 	rc = pd_conn_accept(s->r->ctx, fd, hs_s, &s->cn, err, sizeof(err));
 	leave_pool(s);
 	if (rc) {
-		pd_log(s->r->pd, 0, "receive: refused: %s", err);
+		pd_log(0, "receive: refused: %s", err);
 		goto out;
 	}
 	/* The link's own timeout from now on. */
 	pd_conn_timeouts(&s->cn, s->r->pd->cfg.link_timeout_s);
 	s->buf = malloc(PD_MSG_MAX + 1);
 	if (!s->buf) {
-		pd_log(s->r->pd, 0, "receive from %s: out of memory", s->cn.peer);
+		pd_log(0, "receive from %s: out of memory", s->cn.peer);
 		goto out;
 	}
 	peer = pd_config_peer(&s->r->pd->cfg, s->cn.peer);
 	if (!peer) {
-		pd_log(s->r->pd, 0, "receive: refused: certificate of '%s' is not a configured peer",
+		pd_log(0, "receive: refused: certificate of '%s' is not a configured peer",
 		       s->cn.peer);
 		refuse(s, "site '%s' is not a peer of %s", s->cn.peer, s->r->pd->cfg.site);
 		goto out;
 	}
 	if (peer->has_pin && pd_conn_pinned(&s->cn, peer->pin, err, sizeof(err))) {
-		pd_log(s->r->pd, 0, "receive: refused: %s", err);
+		pd_log(0, "receive: refused: %s", err);
 		refuse(s, "site '%s': its key is not the one %s pinned for it", s->cn.peer,
 		       s->r->pd->cfg.site);
 		goto out;
 	}
 	hello = pd_recv_json(&s->cn, PD_MSG_HELLO, s->buf, PD_MSG_MAX);
 	if (!hello) {
-		pd_log(s->r->pd, 0, "receive from %s: %s", s->cn.peer, s->cn.err);
+		pd_log(0, "receive from %s: %s", s->cn.peer, s->cn.err);
 		goto out;
 	}
 	if (pd_json_int(hello, "proto", 1) < PD_PROTO_MIN ||
@@ -1098,7 +1098,7 @@ static void *acceptor(void *arg)
 			/* Out of descriptors or memory: the backlog waits a moment. */
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
-				pd_log(r->pd, 0, "receive: accept: %s", strerror(errno));
+				pd_log(0, "receive: accept: %s", strerror(errno));
 				poll(NULL, 0, 500);
 			}
 			continue;
@@ -1153,7 +1153,7 @@ static void recover(struct pd_receiver *r)
 		memset(&s.wl, 0, sizeof(s.wl));
 		j = pd_journal_read(s.dir);
 		if (!j && errno != ENOENT) {
-			pd_log(r->pd, 0, "receive: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
+			pd_log(0, "receive: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
 			       s.dir, strerror(errno));
 			continue;
 		}
@@ -1169,10 +1169,10 @@ static void recover(struct pd_receiver *r)
 			    !stat(jpath, &st) && time(NULL) - st.st_mtime > 7 * 86400)
 				pd_rmtree(s.dir);
 		} else if (state && !strcmp(state, "restored")) {
-			pd_log(r->pd, 0, "receive: %s is restored and stopped; waiting for the sender's decision",
+			pd_log(0, "receive: %s is restored and stopped; waiting for the sender's decision",
 			       e->d_name);
 		} else {
-			pd_log(r->pd, 0, "receive: dropping %s (%s when pwrmigd stopped)", e->d_name,
+			pd_log(0, "receive: dropping %s (%s when pwrmigd stopped)", e->d_name,
 			       state ?: "no journal");
 			discard(&s);
 		}
@@ -1224,10 +1224,10 @@ int pd_receiver_start(struct pd *pd, struct pd_receiver **out)
 	recover(r);
 	if (pthread_create(&r->thread, NULL, acceptor, r))
 		goto sys;
-	pd_log(pd, 0, "migration endpoint on %s:%u (TLS 1.3, peers must present a %s certificate)",
+	pd_log(0, "migration endpoint on %s:%u (TLS 1.3, peers must present a %s certificate)",
 	       pd->cfg.migrate_addr, pd->cfg.migrate_port, pd->cfg.tls_ca);
 	if (!strcmp(pd->cfg.migrate_addr, "0.0.0.0") || !strcmp(pd->cfg.migrate_addr, "::"))
-		pd_log(pd, 0, "warning: migrate_listen %s:%u accepts connections on every interface; bind it to the sites' network (Documentation/migration.md, \"Trust model\")",
+		pd_log(0, "warning: migrate_listen %s:%u accepts connections on every interface; bind it to the sites' network (Documentation/migration.md, \"Trust model\")",
 		       pd->cfg.migrate_addr, pd->cfg.migrate_port);
 	*out = r;
 	return 0;

@@ -69,28 +69,6 @@ struct job {
 	char err[512];
 };
 
-int pd_fault(const char *name)
-{
-	const char *f = getenv("PWRMIG_FAULT");
-	size_t n = strlen(name);
-
-	while (f && *f) {
-		if (!strncmp(f, name, n) && (f[n] == ',' || !f[n]))
-			return 1;
-		f = strchr(f, ',');
-		f = f ? f + 1 : NULL;
-	}
-	return 0;
-}
-
-void pd_crash_point(struct pd *pd, const char *name)
-{
-	if (pd_fault(name)) {
-		pd_log(pd, 0, "migrate: test fault %s: exiting now", name);
-		_exit(137);
-	}
-}
-
 /* deliver(): tries with back-off, then one every DELIVER_SLOW_S. */
 #define DELIVER_FAST_TRIES	10
 #define DELIVER_SLOW_S		300
@@ -116,7 +94,7 @@ static void report(struct job *j, uint32_t state, uint32_t phase)
 		r.error_msg = j->err;	/* libpwrmig shortens it to the module's size */
 	}
 	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
-		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
+		pd_log(0, "migrate %u: status to the module: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
 }
 
@@ -129,7 +107,7 @@ static void report_waiting(struct job *j)
 	};
 
 	if (j->pw && pwrmig_migrate_status(j->pw, j->mig.id, &r, NULL))
-		pd_log(j->m->pd, 0, "migrate %u: status to the module: %s", j->mig.id,
+		pd_log(0, "migrate %u: status to the module: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
 }
 
@@ -165,7 +143,7 @@ static int journal(struct job *j, const char *state)
 		json_object_object_add(o, "ledger", json_object_get(j->ledger));
 	rc = pd_journal_write(j->dir, o);
 	if (rc)
-		pd_log(j->m->pd, 0, "migrate %u: journal in %s: %s", j->mig.id, j->dir,
+		pd_log(0, "migrate %u: journal in %s: %s", j->mig.id, j->dir,
 		       strerror(errno));
 	json_object_put(o);
 	return rc;
@@ -250,13 +228,13 @@ retry:
 		disconnect(j);
 		snprintf(e, sizeof(e), "%s", j->err);
 		if (j->m->stopping) {
-			pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; the journal keeps it for the next start",
+			pd_log(0, "migrate %u: telling %s to %s: %s; the journal keeps it for the next start",
 			       j->mig.id, j->mig.site, decision, e);
 			return -1;
 		}
 		if (++tries == DELIVER_FAST_TRIES)
 			delay = DELIVER_SLOW_S;
-		pd_log(j->m->pd, 0, "migrate %u: telling %s to %s: %s; try %u, next in %u s",
+		pd_log(0, "migrate %u: telling %s to %s: %s; try %u, next in %u s",
 		       j->mig.id, j->mig.site, decision, e, tries, delay);
 		if (commit) {
 			snprintf(j->err, sizeof(j->err), "commit not taken by %s (try %u, in %u s): %s",
@@ -296,7 +274,7 @@ static void history(struct job *j, const char *result)
 		j->xfer_ms ? j->bytes * 1000 / j->xfer_ms : 0));
 	if (*j->err)
 		json_object_object_add(o, "error", json_object_new_string(j->err));
-	pd_log(j->m->pd, 0, "migrate %u: %s", j->mig.id,
+	pd_log(0, "migrate %u: %s", j->mig.id,
 	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	snprintf(path, sizeof(path), "%s/migrations.jsonl", j->m->pd->cfg.state_dir);
 	f = fopen(path, "ae");
@@ -422,7 +400,7 @@ static int send_manifest(struct job *j, struct json_object *manifest)
 		json_object_put(o);
 		msgs++;
 	} while (!rc && i < n);
-	pd_log(j->m->pd, 1, "migrate %u: a manifest of %zu files in %u messages", j->mig.id, n,
+	pd_log(1, "migrate %u: a manifest of %zu files in %u messages", j->mig.id, n,
 	       msgs);
 	return rc;
 }
@@ -460,9 +438,9 @@ static void abort_migration(struct job *j, int frozen)
 
 	journal(j, "abort");
 	if (frozen && pd_wl_thaw(j->m->pd, &j->wl, e, sizeof(e)))
-		pd_log(j->m->pd, 0, "migrate %u: thawing %s: %s", j->mig.id, j->wl.cgroup, e);
+		pd_log(0, "migrate %u: thawing %s: %s", j->mig.id, j->wl.cgroup, e);
 	j->t_end = now_ms();
-	pd_log(j->m->pd, 0, "migrate %u failed, %s runs here again: %s", j->mig.id,
+	pd_log(0, "migrate %u failed, %s runs here again: %s", j->mig.id,
 	       *j->wl.name ? j->wl.name : j->wl.cgroup, j->err);
 	history(j, "failed");
 	report(j, PWRMIG_MIGRATE_STATE_FAILED, 0);
@@ -521,7 +499,7 @@ static int kill_source(struct job *j)
 	for (tries = 0;; tries++) {
 		if (!pd_wl_kill(j->m->pd, &j->wl, e, sizeof(e)))
 			return 0;
-		pd_log(j->m->pd, 0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
+		pd_log(0, "migrate %u: stopping the source copy: %s", j->mig.id, e);
 		if (tries == 4 || j->m->stopping)
 			break;
 		sleep(delay);
@@ -553,7 +531,7 @@ static void commit_migration(struct job *j, int recovering)
 		abort_migration(j, 1);
 		return;
 	}
-	pd_crash_point(j->m->pd, "src-commit");
+	pd_crash_point("src-commit");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_CLEANUP);
 	if (kill_source(j)) {
 		j->t_end = now_ms();
@@ -603,9 +581,9 @@ static void run_fresh(struct job *j)
 		    send_round(j, name, manifest))
 			goto fail;
 		report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
-		pd_crash_point(pd, "src-predump");
+		pd_crash_point("src-predump");
 		pages = pages_written(path) / 4096;
-		pd_log(pd, 1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
+		pd_log(1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
 		       (unsigned long long)pages);
 		snprintf(parent, sizeof(parent), "../%s", name);
 		/* P.Haul's rule: small enough, or no longer shrinking. */
@@ -636,18 +614,18 @@ static void run_fresh(struct job *j)
 		snprintf(j->err, sizeof(j->err), "cannot journal the final dump in %s", j->dir);
 		goto fail;
 	}
-	pd_crash_point(pd, "src-frozen");
+	pd_crash_point("src-frozen");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_TRANSFER);
 	if (send_round(j, "final", manifest))
 		goto fail;
 	journal(j, "sent");
-	pd_crash_point(pd, "src-sent");
+	pd_crash_point("src-sent");
 	report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_RESTORE);
 	if (restore_at_peer(j, manifest))
 		goto fail;
 	/* The peer holds a copy: a restart whose source is gone commits to it. */
 	journal(j, "restored");
-	pd_crash_point(pd, "src-restored");
+	pd_crash_point("src-restored");
 	json_object_put(manifest);
 	commit_migration(j, 0);
 	return;
@@ -668,7 +646,7 @@ static int restore_source(struct job *j)
 	struct pd *pd = j->m->pd;
 	char images[PATH_MAX], e[512];
 
-	pd_log(pd, 0, "migrate %u: the source copy of %s is gone; restoring it here from its final images",
+	pd_log(0, "migrate %u: the source copy of %s is gone; restoring it here from its final images",
 	       j->mig.id, j->wl.cgroup);
 	pd_path(images, sizeof(images), "%s/final", j->dir);
 	if (pd_wl_rereserve(&j->wl, e, sizeof(e)) ||
@@ -677,7 +655,7 @@ static int restore_source(struct job *j)
 		snprintf(j->err, sizeof(j->err),
 			 "the source copy is gone and restoring it from %s failed (%s); images and journal kept for the next start",
 			 images, e);
-		pd_log(pd, 0, "migrate %u: %s", j->mig.id, j->err);
+		pd_log(0, "migrate %u: %s", j->mig.id, j->err);
 		return -1;
 	}
 	return 0;
@@ -695,10 +673,10 @@ static void run_recover(struct job *j)
 	if (json_object_object_get_ex(j->journal, "ledger", &ledger))
 		j->ledger = json_object_get(ledger);
 	j->t_start = j->t_end = now_ms();
-	pd_log(j->m->pd, 0, "migrate %u: recovering from journal state '%s'", j->mig.id, state);
+	pd_log(0, "migrate %u: recovering from journal state '%s'", j->mig.id, state);
 	if (*j->wl.name && pd_wl_find(j->m->pd, &j->wl, j->wl.cgroup, j->wl.name, e,
 				      sizeof(e))) {
-		pd_log(j->m->pd, 1, "migrate %u: %s", j->mig.id, e);
+		pd_log(1, "migrate %u: %s", j->mig.id, e);
 		snprintf(j->wl.bundle, sizeof(j->wl.bundle), "%s",
 			 pd_json_str(j->journal, "bundle") ?: "");
 	}
@@ -751,7 +729,7 @@ static void *worker(void *arg)
 
 	j->pw = j->foreign ? NULL : pwrmig_open();
 	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
-		pd_log(m->pd, j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
+		pd_log(j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
 		pwrmig_close(j->pw);
 		j->pw = NULL;
@@ -793,7 +771,7 @@ static int spawn(struct pd_migrator *m, struct job *j)
 		unsigned char r[PD_NONCE_LEN / 2];
 
 		if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
-			pd_log(m->pd, 0, "migrate %u: getrandom: %s", j->mig.id, strerror(errno));
+			pd_log(0, "migrate %u: getrandom: %s", j->mig.id, strerror(errno));
 			json_object_put(j->journal);
 			free(j);
 			return -1;
@@ -811,7 +789,7 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	if (!j->foreign && (i < m->nbusy || m->nbusy == sizeof(m->busy) / sizeof(m->busy[0]))) {
 		/* The same id twice is the same request, seen twice. */
 		if (i == m->nbusy)
-			pd_log(m->pd, 0, "migrate %u: %u migrations in flight already; not now",
+			pd_log(0, "migrate %u: %u migrations in flight already; not now",
 			       j->mig.id, m->nbusy);
 		pthread_mutex_unlock(&m->lock);
 		json_object_put(j->journal);
@@ -827,7 +805,7 @@ static int spawn(struct pd_migrator *m, struct job *j)
 	rc = pthread_create(&t, &attr, worker, j);
 	pthread_attr_destroy(&attr);
 	if (rc) {
-		pd_log(m->pd, 0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
+		pd_log(0, "migrate %u: thread: %s", j->mig.id, strerror(rc));
 		job_gone(m, j);
 		json_object_put(j->journal);
 		free(j);
@@ -844,7 +822,7 @@ void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig
 
 	if (!m)
 		return;
-	pd_log(m->pd, 2, "migrate %u: %s", mig->id, pwrmig_migrate_state_str(mig->state));
+	pd_log(2, "migrate %u: %s", mig->id, pwrmig_migrate_state_str(mig->state));
 	if (mig->state != PWRMIG_MIGRATE_STATE_PENDING)
 		return;
 	c = &m->pd->cfg;
@@ -852,7 +830,7 @@ void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig
 		return;		/* moving here: the sending node claims it */
 	if (pd_cgroup_path(mig->cgroup_id, path, sizeof(path)) || !*path ||
 	    !pd_path_below(path, c->cgroup_root)) {
-		pd_log(m->pd, 1, "migrate %u: cgroup %llu is not below %s here", mig->id,
+		pd_log(1, "migrate %u: cgroup %llu is not below %s here", mig->id,
 		       (unsigned long long)mig->cgroup_id, c->cgroup_root);
 		return;
 	}
@@ -862,7 +840,7 @@ void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig
 	j->mig = *mig;
 	snprintf(j->wl.cgroup, sizeof(j->wl.cgroup), "%s", path);
 	snprintf(j->wl.name, sizeof(j->wl.name), "%s", mig->container);
-	pd_log(m->pd, 0, "migrate %u: %s%s%s to %s (%s)", mig->id, path,
+	pd_log(0, "migrate %u: %s%s%s to %s (%s)", mig->id, path,
 	       *mig->container ? ", container " : "", mig->container, mig->site,
 	       pwrmig_migrate_mode_str(mig->mode));
 	spawn(m, j);
@@ -903,13 +881,13 @@ static void recover_all(struct pd_migrator *m)
 		o = pd_journal_read(path);
 		if (!o && errno == ENOENT) {
 			/* Made, then nothing: no step was taken. */
-			pd_log(m->pd, 0, "migrate: %s has no journal; removing it", path);
+			pd_log(0, "migrate: %s has no journal; removing it", path);
 			pd_rmtree(path);
 			continue;
 		}
 		if (!o) {
 			/* Its state is unknown: deciding either way could lose the job. */
-			pd_log(m->pd, 0, "migrate: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
+			pd_log(0, "migrate: %s/journal cannot be read (%s); left for the operator (Documentation/migration.md)",
 			       path, strerror(errno));
 			continue;
 		}
@@ -931,7 +909,7 @@ static void recover_all(struct pd_migrator *m)
 		j->mig.cgroup_id = pd_json_int(o, "cgroup_id", 0);
 		if (!request_is_ours(pw, j)) {
 			j->foreign = 1;
-			pd_log(m->pd, 0, "migrate %u: the module's request %u is not this migration any more (module reloaded?); finishing it without the module",
+			pd_log(0, "migrate %u: the module's request %u is not this migration any more (module reloaded?); finishing it without the module",
 			       j->mig.id, j->mig.id);
 		}
 		spawn(m, j);
@@ -983,7 +961,7 @@ int pd_migrator_start(struct pd *pd, struct pd_migrator **out)
 	*out = m;
 	/* Requests made while no pwrmigd listened are still pending. */
 	if (pwrmig_migrate_dump(pd->pw, pending_cb, m))
-		pd_log(pd, 0, "migrate: listing pending requests: %s", pwrmig_errmsg(pd->pw));
+		pd_log(0, "migrate: listing pending requests: %s", pwrmig_errmsg(pd->pw));
 	return 0;
 }
 
@@ -1002,7 +980,7 @@ void pd_migrator_stop(struct pd_migrator *m)
 		;
 	pthread_mutex_unlock(&m->lock);
 	if (m->threads) {
-		pd_log(m->pd, 0, "migrate: %u migrations still running; their journals finish them at the next start",
+		pd_log(0, "migrate: %u migrations still running; their journals finish them at the next start",
 		       m->threads);
 		return;	/* the threads still use m */
 	}

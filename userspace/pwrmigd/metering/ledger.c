@@ -30,7 +30,7 @@
 #include "attrib.h"
 #include "pwrmig.h"
 #include "pwrmig_bpf.h"
-#include "pwrmigd.h"
+#include "metering.h"
 
 #define MAX_ZONES 16
 
@@ -386,7 +386,7 @@ static int on_cgev(const struct pwrmig_cgroup_event *e, void *arg)
 	switch (e->type) {
 	case PWRMIG_CGROUP_MKDIR:
 		pd_cgroup_path_add(e->cgid, e->path);
-		pd_log(l->pd, 2, "cgroup %s (id %llu) created", e->path,
+		pd_log(2, "cgroup %s (id %llu) created", e->path,
 		       (unsigned long long)e->cgid);
 		break;
 	case PWRMIG_CGROUP_RMDIR:
@@ -396,11 +396,11 @@ static int on_cgev(const struct pwrmig_cgroup_event *e, void *arg)
 			(*found)->gone_at = mono_ns() / 1000000000ULL;
 		}
 		pd_cgroup_path_forget(e->cgid);
-		pd_log(l->pd, 2, "cgroup %s (id %llu) removed", e->path,
+		pd_log(2, "cgroup %s (id %llu) removed", e->path,
 		       (unsigned long long)e->cgid);
 		break;
 	case PWRMIG_CGROUP_ATTACH:
-		pd_log(l->pd, 3, "pid %u moved to cgroup %s", e->pid, e->path);
+		pd_log(3, "pid %u moved to cgroup %s", e->pid, e->path);
 		break;
 	}
 	return 0;
@@ -506,7 +506,7 @@ int pd_ledger_sample(struct pd_ledger *l)
 		poll_gone(l, now);
 	} else if (pwrmig_cgroup_events_lost(l->cgev) != l->cgev_lost) {
 		l->cgev_lost = pwrmig_cgroup_events_lost(l->cgev);
-		pd_log(l->pd, 0, "cgroup events lost (%llu so far): checking by polling",
+		pd_log(0, "cgroup events lost (%llu so far): checking by polling",
 		       (unsigned long long)l->cgev_lost);
 		poll_gone(l, now);
 	}
@@ -523,6 +523,20 @@ int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj)
 	cg->energy_uj[PD_DOM_GPU] += uj;
 	if (c->price && uj)
 		pwrmig_cost_add(&cg->cost, uj, c->price, c->pue_milli);
+	return 0;
+}
+
+static int snapshot_reserve(struct pd_snapshot *s, size_t n)
+{
+	struct pd_cgroup *p;
+
+	if (n <= s->cap)
+		return 0;
+	p = realloc(s->cg, n * sizeof(*s->cg));
+	if (!p)
+		return -1;
+	s->cg = p;
+	s->cap = n;
 	return 0;
 }
 
@@ -544,7 +558,7 @@ void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 	memcpy(s->idle_uj, l->idle_uj, sizeof(s->idle_uj));
 	memcpy(s->other_uj, l->other_uj, sizeof(s->other_uj));
 	s->ncg = 0;
-	if (pd_snapshot_reserve(s, l->nall))
+	if (snapshot_reserve(s, l->nall))
 		return;
 	for (i = 0; i < l->nall; i++) {
 		const struct lcg *cg = l->all[i];
@@ -635,7 +649,7 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	err = pwrmig_cgroup_events_open(&l->cgev, on_cgev, l);
 	if (err) {
 		l->cgev = NULL;
-		pd_log(pd, 0, "no cgroup events (%s): removed cgroups are found by polling",
+		pd_log(0, "no cgroup events (%s): removed cgroups are found by polling",
 		       strerror(-err));
 	}
 	*out = l;

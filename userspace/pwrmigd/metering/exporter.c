@@ -17,7 +17,7 @@
 
 #include <microhttpd.h>
 
-#include "pwrmigd.h"
+#include "metering.h"
 #include "text.h"
 
 /* One rendering of the snapshot, shared by the replies that send it. */

@@ -35,7 +35,7 @@
 #include "attrib.h"
 #include "gpu_drm.h"
 #include "pwrmig_bpf.h"
-#include "pwrmigd.h"
+#include "metering.h"
 
 #define MAX_DEV		16
 #define MAX_PROCS	256
@@ -166,11 +166,11 @@ static void use_open(struct pd_gpu *g)
 	o.nmajors = n;
 	if (pwrmig_gpu_open(&g->use, &o, err, sizeof(err))) {
 		g->use = NULL;
-		pd_log(g->pd, 0, "no per-cgroup GPU device use (%s): where a device gives no per-process figure, its processes share equally",
+		pd_log(0, "no per-cgroup GPU device use (%s): where a device gives no per-process figure, its processes share equally",
 		       err);
 		return;
 	}
-	pd_log(g->pd, 1, "gpu eBPF: ioctls on %u device major(s) counted per cgroup (%s)", n,
+	pd_log(1, "gpu eBPF: ioctls on %u device major(s) counted per cgroup (%s)", n,
 	       pwrmig_gpu_attach_kind(g->use));
 }
 
@@ -192,7 +192,7 @@ static int nvml_open(struct pd_gpu *g)
 				lib, dlerror() ?: "missing symbols");
 			return -ENOENT;
 		}
-		pd_log(pd, 1, "no NVML (%s)", lib);
+		pd_log(1, "no NVML (%s)", lib);
 		return 0;
 	}
 	r = g->nv.init();
@@ -204,7 +204,7 @@ static int nvml_open(struct pd_gpu *g)
 			fprintf(stderr, "pwrmigd: NVML: %s\n",
 				r != NV_SUCCESS ? nverr(g, r) : "no GPU");
 		else
-			pd_log(pd, 1, "NVML: %s", r != NV_SUCCESS ? nverr(g, r) : "no GPU");
+			pd_log(1, "NVML: %s", r != NV_SUCCESS ? nverr(g, r) : "no GPU");
 		if (g->nv_up)
 			g->nv.shutdown();
 		g->nv_up = 0;
@@ -231,7 +231,7 @@ static int nvml_open(struct pd_gpu *g)
 		g->ndev++;
 	}
 	g->nnvml = g->ndev;
-	pd_log(pd, 1, "NVML: %u device(s)", g->nnvml);
+	pd_log(1, "NVML: %u device(s)", g->nnvml);
 	return 0;
 }
 
@@ -255,7 +255,7 @@ static int drm_open(struct pd_gpu *g)
 				pd->cfg.sysfs_root);
 			return -ENODEV;
 		}
-		pd_log(pd, 1, "no hwmon-metered DRM device");
+		pd_log(1, "no hwmon-metered DRM device");
 		return 0;
 	}
 	for (i = 0; i < n && g->ndev < MAX_DEV; i++) {
@@ -264,7 +264,7 @@ static int drm_open(struct pd_gpu *g)
 
 		if (x->apu) {
 			/* Its hwmon power is the whole chip's, CPU cores included. */
-			pd_log(pd, 0, "GPU %s: an APU (CPU cores beside it, says KFD): its power includes the CPU's, which the CPU meter already counts; not metered",
+			pd_log(0, "GPU %s: an APU (CPU cores beside it, says KFD): its power includes the CPU's, which the CPU meter already counts; not metered",
 			       x->name);
 			continue;
 		}
@@ -273,7 +273,7 @@ static int drm_open(struct pd_gpu *g)
 		snprintf(d->name, sizeof(d->name), "%s", x->name);
 		d->idle_mw = pd->cfg.gpu_idle_mw;
 		d->minor = -1;
-		pd_log(pd, 1, "GPU %s: %s (%s)%s", d->name, x->meter_path, pd_drm_meter_name(x),
+		pd_log(1, "GPU %s: %s (%s)%s", d->name, x->meter_path, pd_drm_meter_name(x),
 		       x->kfd_gpu_id >= 0 ? ", KFD" : "");
 	}
 	return 0;
@@ -298,7 +298,7 @@ int pd_gpu_open(struct pd *pd, struct pd_gpu **out)
 		err = drm_open(g);
 	if (err || !g->ndev) {
 		if (!err)
-			pd_log(pd, 1, "no GPU: GPU energy off");
+			pd_log(1, "no GPU: GPU energy off");
 		g->pd = NULL;
 		pd_gpu_close(g);
 		return err;
@@ -534,7 +534,7 @@ int pd_gpu_sample(struct pd_gpu *g,
 	g->last_ns = now;
 	g->nrows = 0;
 	if (g->use && pwrmig_gpu_read(g->use, use_cb, g))
-		pd_log(g->pd, 1, "gpu eBPF: reading the device-use counts failed");
+		pd_log(1, "gpu eBPF: reading the device-use counts failed");
 	if (g->drm)
 		drm_usage(g, now);
 	for (i = 0; i < g->ndev; i++) {

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pwrmigd's metering: where the ledger comes from (a source: pwrmig.ko
+ * in source_module.c, or this process's eBPF collector and meters in
+ * ledger.c and source_bpf.c), GPU energy (gpu.c, gpu_drm.c) and the Prometheus exporter
+ * (exporter.c).  Each fills or reads struct pd_snapshot (pwrmigd.h).
+ */
+#ifndef _PWRMIGD_METERING_H
+#define _PWRMIGD_METERING_H
+
+#include "pwrmigd.h"
+
+/* ---- sources of the ledger -------------------------------------------------- */
+struct pd_source {
+	const char *mode;		/* "module", "bpf" */
+	/* Set up; -1 with a message when it cannot run here. */
+	int (*open)(struct pd *pd);
+	/* One interval: GPU energy in, the ledger out to pd->snap (gen bumped). */
+	int (*tick)(struct pd *pd);
+	void (*close)(struct pd *pd);
+};
+
+extern const struct pd_source pd_source_module;	/* source_module.c */
+extern const struct pd_source pd_source_bpf;		/* source_bpf.c */
+
+/* ---- module-less ledger (ledger.c) --------------------------------------- */
+struct pd_ledger;
+int pd_ledger_open(struct pd *pd, struct pd_ledger **out);
+void pd_ledger_close(struct pd_ledger *l);
+/* Sample: runtime from eBPF, energy from the meter, split and cost. */
+int pd_ledger_sample(struct pd_ledger *l);
+/* GPU energy of a cgroup (bpf mode's energy-report). */
+int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj);
+void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s);
+const char *pd_ledger_attach_kind(struct pd_ledger *l);
+const char *pd_ledger_meter(struct pd_ledger *l);
+
+/* ---- GPU sampler (gpu.c) --------------------------------------------------- */
+struct pd_gpu;
+/* NULL when there is no GPU to meter (and gpu = auto). */
+int pd_gpu_open(struct pd *pd, struct pd_gpu **out);
+void pd_gpu_close(struct pd_gpu *g);
+/*
+ * Read every device's energy and split the active part over the cgroups
+ * of the processes using it; REPORT gets each cgroup's share.
+ */
+int pd_gpu_sample(struct pd_gpu *g,
+		  int (*report)(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj),
+		  void *arg);
+void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s);
+
+/* ---- Prometheus exporter (exporter.c) --------------------------------------- */
+struct pd_exporter;
+int pd_exporter_start(struct pd *pd, struct pd_exporter **out);
+void pd_exporter_stop(struct pd_exporter *e);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger from pwrmig.ko (module mode): every interval pwrmigd hands
+ * the module each cgroup's GPU energy (energy-report), then dumps the
+ * meter, the cgroups and the sites into the snapshot the exporter serves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pwrmig.h"
+#include "metering.h"
+
+struct dump_ctx {
+	struct pd_cgroup *cg;
+	size_t n, cap;
+};
+
+static int cg_cb(const struct pwrmig_cgroup *c, void *arg)
+{
+	struct dump_ctx *d = arg;
+	struct pd_cgroup *o;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		void *p = realloc(d->cg, cap * sizeof(*d->cg));
+
+		if (!p)
+			return -1;
+		d->cg = p;
+		d->cap = cap;
+	}
+	o = &d->cg[d->n++];
+	memset(o, 0, sizeof(*o));
+	o->id = c->id;
+	snprintf(o->path, sizeof(o->path), "%s", c->path);
+	o->runtime_ns = c->runtime_ns;
+	o->energy_uj[PD_DOM_PKG] = c->cpu_uj;
+	o->energy_uj[PD_DOM_DRAM] = c->dram_uj;
+	o->energy_uj[PD_DOM_GPU] = c->gpu_uj;
+	o->cost_uunits = c->cost_uunits;
+	o->estimated = !!(c->flags & PWRMIG_CGROUP_FLAGS_ESTIMATED);
+	o->gone = !!(c->flags & PWRMIG_CGROUP_FLAGS_GONE);
+	return 0;
+}
+
+struct site_ctx {
+	struct pd_site sites[16];
+	size_t n;
+};
+
+static int site_cb(const struct pwrmig_site *s, void *arg)
+{
+	struct site_ctx *c = arg;
+	struct pd_site *o;
+
+	if (c->n == sizeof(c->sites) / sizeof(c->sites[0]))
+		return 0;
+	o = &c->sites[c->n++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", s->name);
+	o->local = s->local;
+	o->price = s->price;
+	memcpy(o->currency, s->currency, sizeof(o->currency));
+	o->pue_milli = s->pue_milli;
+	o->has_carbon = s->has_carbon;
+	o->carbon_g_per_kwh = s->carbon_g_per_kwh;
+	return 0;
+}
+
+static int module_refresh(struct pd *pd)
+{
+	static struct pwrmig_meter m;
+	struct dump_ctx d = { 0 };
+	struct site_ctx sc = { .n = 0 };
+	struct pd_snapshot *s = &pd->snap;
+	uint64_t before[PD_NR_DOMS], elapsed_ns;
+	static uint64_t last_ns;
+	struct timespec ts;
+	unsigned int i;
+	int dom;
+
+	if (pwrmig_meter_get(pd->pw, &m) || pwrmig_cgroup_dump(pd->pw, cg_cb, &d) ||
+	    pwrmig_site_dump(pd->pw, site_cb, &sc)) {
+		pd_log(0, "reading the module's ledger: %s", pwrmig_errmsg(pd->pw));
+		free(d.cg);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	elapsed_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec - last_ns;
+	last_ns += elapsed_ns;
+
+	pthread_mutex_lock(&pd->lock);
+	memcpy(before, s->total_uj, sizeof(before));
+	s->mode = "module";
+	s->meter = pwrmig_meter_kind_str(m.kind);
+	s->estimated = m.estimated;
+	memset(s->total_uj, 0, sizeof(s->total_uj));
+	memset(s->idle_uj, 0, sizeof(s->idle_uj));
+	memset(s->other_uj, 0, sizeof(s->other_uj));
+	s->domains = 0;
+	for (i = 0; i < m.n_domains; i++) {
+		dom = m.domains[i].domain == PWRMIG_DOMAIN_DRAM ? PD_DOM_DRAM : PD_DOM_PKG;
+		s->domains |= 1 << dom;
+		s->total_uj[dom] += m.domains[i].energy_uj;
+		s->idle_uj[dom] += m.domains[i].idle_uj;
+		s->other_uj[dom] += m.domains[i].other_uj;
+	}
+	for (dom = 0; dom < PD_NR_DOMS; dom++)
+		s->power_mw[dom] = s->samples && elapsed_ns && s->total_uj[dom] >= before[dom] ?
+			(s->total_uj[dom] - before[dom]) * 1000000ULL / elapsed_ns : 0;
+	s->samples++;
+	free(s->cg);
+	s->cg = d.cg;
+	s->ncg = d.n;
+	s->cap = d.cap;
+	memcpy(s->sites, sc.sites, sizeof(sc.sites));
+	s->nsites = sc.n;
+	pd_gpu_fill(pd->gpu, s);
+	s->gen++;
+	pthread_mutex_unlock(&pd->lock);
+	return 0;
+}
+
+static int report_module(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj)
+{
+	struct pd *pd = arg;
+
+	if (!pwrmig_energy_report(pd->pw, cgid, dev, uj)) {
+		pd->snap.gpu_reports++;
+		return 0;
+	}
+	pd->snap.gpu_report_errors++;
+	pd_log(1, "energy-report cgroup %llu device %u: %s",
+	       (unsigned long long)cgid, dev, pwrmig_errmsg(pd->pw));
+	return -1;
+}
+
+static int module_open(struct pd *pd)
+{
+	pd->pw = pwrmig_open();
+	if (!pd->pw)
+		return -1;
+	pd_log(0, "module mode: the ledger of pwrmig.ko");
+	return 0;
+}
+
+static int module_tick(struct pd *pd)
+{
+	if (pd->gpu)
+		pd_gpu_sample(pd->gpu, report_module, pd);
+	return module_refresh(pd);
+}
+
+static void module_close(struct pd *pd)
+{
+	pwrmig_close(pd->pw);
+	pd->pw = NULL;
+}
+
+const struct pd_source pd_source_module = {
+	.mode	= "module",
+	.open	= module_open,
+	.tick	= module_tick,
+	.close	= module_close,
+};
