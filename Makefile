@@ -318,7 +318,8 @@ FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
 FUZZ_INC_config   := -Iuserspace/pwrmigd
 FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
-FUZZ_SRC_wire     := userspace/pwrmigd/migration/wire.c userspace/pwrmigd/migration/journal.c \
+FUZZ_SRC_wire     := $(addprefix userspace/pwrmigd/migration/,receive.c rx_files.c rx_decide.c \
+		     wire.c journal.c) \
 		     userspace/pwrmigd/migration/imgpath.c \
 		     userspace/pwrmigd/config.c userspace/pwrmigd/log.c -lssl -lcrypto -lpthread
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
@@ -328,7 +329,7 @@ FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
 # A parser with a harness of its own (tests/fuzz/NAME.c) builds from that.
-$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch] common/*.[ch]) $(BUILD)/gen/specnames.c Makefile
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch] userspace/*/*/*.[ch] common/*.[ch]) $(BUILD)/gen/specnames.c Makefile
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \

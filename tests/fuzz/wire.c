@@ -3,8 +3,8 @@
  * libFuzzer harness of pwrmigd's migration receiver: each input is what an
  * authenticated peer ("east") sends on one link, as the wire frames it
  * (type and length, 32 bits each in network order, then the bytes), and
- * runs through the receiver's own session code (receive.c, included for
- * its static functions): HELLO, FILE / DATA / FILE_END with the image-path
+ * runs through the receiver's own session code (receive.c and the files
+ * it uses, linked in; receive.h declares what is shared inside it): HELLO, FILE / DATA / FILE_END with the image-path
  * rules, RESTORE with its manifest, DECIDE with a ledger, a decision
  * resent on a new link.  What is outside the parsers is a stand-in here:
  * the TLS link reads the input and discards what is sent; CRIU, runc and
@@ -15,7 +15,15 @@
  * Built by "make fuzz-parsers" as build/fuzz/parse-wire; the seed corpus
  * (tests/fuzz/corpus/wire) comes from scripts in tests/fuzz/wire-seeds.
  */
-#include "receive.c"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "receive.h"
 
 #define BUNDLES "/dev/shm/pwrmig-wire-bundles"
 
@@ -266,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = data;
 	in_left = size;
 	copy_lost = size & 1;
-	session(s);		/* frees s */
+	rx_session(s);		/* frees s */
 	if (fuzz_r.sessions || fuzz_r.migs)
 		abort();	/* a session must leave nothing behind */
 	return 0;

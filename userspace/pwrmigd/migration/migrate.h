@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pwrmigd's migration endpoint: the TLS link (link.c), the messages on it
- * (wire.c), checkpoints through CRIU and runc (checkpoint.c), the journal
- * (journal.c), the sending side (send.c), the receiving side (receive.c)
- * and what a peer may name on disk (imgpath.c).
+ * (wire.c), checkpoints through CRIU and runc (checkpoint.c, with
+ * tools.c and wl_cgroup.c behind checkpoint.h), the journal (journal.c),
+ * the sending side (migrator.c, send.c, tx_deliver.c behind send.h), the
+ * receiving side (listener.c, receive.c, rx_files.c, rx_decide.c behind
+ * receive.h), what a peer may name on disk (imgpath.c) and the test
+ * build's fault points (fault.c).
  * Documentation/migration.md describes the protocol.
  */
 #ifndef _PWRMIGD_MIGRATE_H
