@@ -433,12 +433,88 @@ static int restore_bundle(struct pd_workload *w, const char *dir, char *out, siz
 	return 0;
 }
 
+/* A container from DIR through runc, held stopped, then paused (frozen). */
+static int restore_container(struct pd *pd, struct pd_workload *w, const char *dir,
+			     const char *log, const char *pidfile, char *err, size_t len)
+{
+	char parent[PATH_MAX], bundle[PATH_MAX], e2[256];
+	int rc;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	*strrchr(parent, '/') = 0;
+	if (restore_bundle(w, parent, bundle, sizeof(bundle), err, len))
+		return -1;
+	/*
+	 * runc drives CRIU over RPC, where CRIU takes no action script:
+	 * the copy is held stopped, then frozen by runc pause.
+	 */
+	if (pd_tool_runc(pd, w, log, err, len, "restore", "--detach", "--image-path", dir,
+			 "--bundle", bundle, "--pid-file", pidfile))
+		return -1;
+	rc = pd_tool_runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
+			  NULL);
+	/* This copy, by its creation time: the journal keeps it. */
+	w->created[0] = 0;
+	if (!rc && pd_tool_runc_state(pd, w, err, len))
+		rc = -1;
+	if (!rc && pd_wl_frozen(w) != 1) {
+		snprintf(err, len, "container %s: its cgroup %s is not frozen after runc pause",
+			 w->name, w->cgroup);
+		rc = -1;
+	}
+	if (rc)
+		pd_tool_runc(pd, w, log, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
+			     NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * A process tree from DIR through CRIU, into the cgroup reserved for it
+ * (pd_wl_reserve()), which must be empty; frozen by pd_criu_hook().
+ */
+static int restore_tree(struct pd *pd, struct pd_workload *w, const char *dir,
+			const char *log, const char *pidfile, char *err, size_t len)
+{
+	char procs[PATH_MAX], cgdir[PATH_MAX], hook[64];
+	char *argv[] = { pd->cfg.criu, "restore", "-D", (char *)dir, "--restore-detached",
+			 "--leave-stopped", "--manage-cgroups=ignore", "--pidfile",
+			 (char *)pidfile, "--action-script", hook, "-o", (char *)log, NULL };
+	int rc;
+
+	if (pd_cg_same(w) != 1 || !w->cg_id) {
+		snprintf(err, len, "cgroup %s is not the one reserved for this migration",
+			 w->cgroup);
+		return -1;
+	}
+	if (pd_wl_nprocs(w) > 0) {
+		snprintf(err, len, "cgroup %s already has processes", w->cgroup);
+		return -1;
+	}
+	pd_cg_file(w, "", cgdir, sizeof(cgdir));
+	cgdir[strlen(cgdir) - 1] = 0;
+	if (pd_path(hook, sizeof(hook), "/proc/%d/exe", getpid())) {
+		snprintf(err, len, "no path for the action script");
+		return -1;
+	}
+	pd_cg_file(w, "cgroup.procs", procs, sizeof(procs));
+	rc = pd_tool_run(pd, argv, log, procs, cgdir, err, len);
+	if (!rc && pd_cg_event(w, "frozen") != 1) {
+		snprintf(err, len, "cgroup %s: the restored copy is not frozen", w->cgroup);
+		rc = -1;
+	}
+	if (rc) {
+		/* Nothing half-restored may stay behind. */
+		pd_cg_write(w, "cgroup.kill", "1");
+		pd_cg_wait_empty(w, 5000);
+		pd_cg_freeze(w, 0, 0);
+	}
+	return rc;
+}
+
 int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		  char *err, size_t len)
 {
-	char log[PATH_MAX], pidfile[PATH_MAX], procs[PATH_MAX], cgdir[PATH_MAX];
-	char bundle[PATH_MAX], hook[64], e2[256], *argv[24];
-	int n = 0, rc;
+	char log[PATH_MAX], pidfile[PATH_MAX];
 	FILE *f;
 
 	pd_tool_step_log(dir, "restore", log, sizeof(log));
@@ -451,81 +527,9 @@ int pd_wl_restore(struct pd *pd, struct pd_workload *w, const char *dir,
 		snprintf(err, len, "restore failed (test fault restore-fail)");
 		return -1;
 	}
-	if (w->container) {
-		char parent[PATH_MAX];
-
-		snprintf(parent, sizeof(parent), "%s", dir);
-		*strrchr(parent, '/') = 0;
-		if (restore_bundle(w, parent, bundle, sizeof(bundle), err, len))
-			return -1;
-		/*
-		 * runc drives CRIU over RPC, where CRIU takes no action script:
-		 * the copy is held stopped, then frozen by runc pause.
-		 */
-		if (pd_tool_runc(pd, w, log, err, len, "restore", "--detach", "--image-path", dir,
-			 "--bundle", bundle, "--pid-file", pidfile))
-			return -1;
-		rc = pd_tool_runc(pd, w, log, err, len, "pause", NULL, NULL, NULL, NULL, NULL, NULL,
-			  NULL);
-		/* This copy, by its creation time: the journal keeps it. */
-		w->created[0] = 0;
-		if (!rc && pd_tool_runc_state(pd, w, err, len))
-			rc = -1;
-		if (!rc && pd_wl_frozen(w) != 1) {
-			snprintf(err, len, "container %s: its cgroup %s is not frozen after runc pause",
-				 w->name, w->cgroup);
-			rc = -1;
-		}
-		if (rc) {
-			pd_tool_runc(pd, w, log, e2, sizeof(e2), "delete", "--force", NULL, NULL, NULL,
-			     NULL, NULL, NULL);
-			return -1;
-		}
-	} else {
-		/* Into the cgroup reserved for it (pd_wl_reserve()), empty. */
-		if (pd_cg_same(w) != 1 || !w->cg_id) {
-			snprintf(err, len, "cgroup %s is not the one reserved for this migration",
-				 w->cgroup);
-			return -1;
-		}
-		if (pd_wl_nprocs(w) > 0) {
-			snprintf(err, len, "cgroup %s already has processes", w->cgroup);
-			return -1;
-		}
-		pd_cg_file(w, "", cgdir, sizeof(cgdir));
-		cgdir[strlen(cgdir) - 1] = 0;
-		if (pd_path(hook, sizeof(hook), "/proc/%d/exe", getpid())) {
-			snprintf(err, len, "no path for the action script");
-			return -1;
-		}
-		pd_cg_file(w, "cgroup.procs", procs, sizeof(procs));
-		argv[n++] = pd->cfg.criu;
-		argv[n++] = "restore";
-		argv[n++] = "-D";
-		argv[n++] = (char *)dir;
-		argv[n++] = "--restore-detached";
-		argv[n++] = "--leave-stopped";
-		argv[n++] = "--manage-cgroups=ignore";
-		argv[n++] = "--pidfile";
-		argv[n++] = pidfile;
-		argv[n++] = "--action-script";
-		argv[n++] = hook;
-		argv[n++] = "-o";
-		argv[n++] = log;
-		argv[n] = NULL;
-		rc = pd_tool_run(pd, argv, log, procs, cgdir, err, len);
-		if (!rc && pd_cg_event(w, "frozen") != 1) {
-			snprintf(err, len, "cgroup %s: the restored copy is not frozen", w->cgroup);
-			rc = -1;
-		}
-		if (rc) {
-			/* Nothing half-restored may stay behind. */
-			pd_cg_write(w, "cgroup.kill", "1");
-			pd_cg_wait_empty(w, 5000);
-			pd_cg_freeze(w, 0, 0);
-			return -1;
-		}
-	}
+	if (w->container ? restore_container(pd, w, dir, log, pidfile, err, len) :
+			   restore_tree(pd, w, dir, log, pidfile, err, len))
+		return -1;
 	f = fopen(pidfile, "re");
 	if (!f || fscanf(f, "%d", &w->root_pid) != 1)
 		w->root_pid = 0;

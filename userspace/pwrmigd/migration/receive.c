@@ -125,70 +125,76 @@ int rx_journal(struct session *s, const char *state)
 	return rc;
 }
 
-static void new_migration(struct session *s, struct json_object *hello)
+/*
+ * A container's bundle (config.json, rootfs) must be here at the sender's
+ * path, below this site's bundle_root: images carry memory, not the file
+ * system.  -1 after refusing.
+ */
+static int accept_container(struct session *s, const char *container, const char *bundle)
+{
+	struct pd_config *c = &s->r->pd->cfg;
+	char path[PATH_MAX];
+
+	if (!*c->bundle_root) {
+		rx_refuse(s, "container %s: %s restores no containers (no bundle_root set)",
+			  container, c->site);
+		return -1;
+	}
+	if (!bundle || bundle[0] != '/' || !pd_img_safe(bundle + 1) ||
+	    pd_path(path, sizeof(path), "%s/config.json", bundle) || access(path, R_OK)) {
+		rx_refuse(s, "container %s: no bundle here at '%s' (config.json and rootfs must be at the same path at both sites)",
+			  container, bundle ?: "");
+		return -1;
+	}
+	/* The peer names the path: only where this site keeps bundles. */
+	if (!rx_below_resolved(bundle, c->bundle_root)) {
+		rx_refuse(s, "container %s: bundle '%s' is outside bundle_root %s",
+			  container, bundle, c->bundle_root);
+		return -1;
+	}
+	s->wl.container = 1;
+	snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
+	snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle);
+	return 0;
+}
+
+/*
+ * HELLO of a new migration: its names checked, its directory made, its
+ * cgroup reserved, "receiving" journalled, READY sent.  -1 after refusing
+ * (and removing what it made).
+ */
+static int accept_hello(struct session *s, struct json_object *hello)
 {
 	const char *name = pd_json_str(hello, "name"), *container = pd_json_str(hello, "container");
-	const char *bundle = pd_json_str(hello, "bundle");
 	struct pd_config *c = &s->r->pd->cfg;
-	struct json_object *m, *d, *o;
-	size_t listed = 0, slice;
-	struct pd_busy busy;
-	struct mig *ml;
-	uint32_t t, n;
-	int rc;
-	char e[512], images[PATH_MAX];
+	struct json_object *m, *o;
+	char e[512], path[PATH_MAX];
 
 	if (!pd_img_name(name) ||
 	    (container && *container && (!pd_img_name(container) || !pwrmig_container_id_ok(container)))) {
 		rx_refuse(s, "bad workload name in hello");
-		return;
+		return -1;
 	}
 	m = pd_journal_read(s->dir);
 	/* The same id and nonce again: a second HELLO, not a new migration. */
 	if (m || errno != ENOENT) {
 		rx_refuse(s, "migration %llu from %s is already here%s", (unsigned long long)s->id,
-		       s->cn.peer, m ? "" : " (its journal cannot be read)");
+			  s->cn.peer, m ? "" : " (its journal cannot be read)");
 		json_object_put(m);
-		return;
+		return -1;
 	}
-	json_object_put(m);
 	pd_rmtree(s->dir);
 	if (mkdir(s->dir, 0700)) {
 		rx_refuse(s, "%s: %s", s->dir, strerror(errno));
-		return;
+		return -1;
 	}
 	snprintf(s->wl.cgroup, sizeof(s->wl.cgroup), "%s%s%s",
 		 strcmp(c->cgroup_root, "/") ? c->cgroup_root : "", "/",
 		 container && *container ? container : name);
-	if (container && *container) {
-		/*
-		 * The container's bundle (config.json, rootfs) must be here at
-		 * the sender's path: images carry memory, not the file system.
-		 */
-		if (!*c->bundle_root) {
-			rx_refuse(s, "container %s: %s restores no containers (no bundle_root set)",
-			       container, c->site);
-			pd_rmtree(s->dir);
-			return;
-		}
-		if (!bundle || bundle[0] != '/' || !pd_img_safe(bundle + 1) ||
-		    pd_path(images, sizeof(images), "%s/config.json", bundle) ||
-		    access(images, R_OK)) {
-			rx_refuse(s, "container %s: no bundle here at '%s' (config.json and rootfs must be at the same path at both sites)",
-			       container, bundle ?: "");
-			pd_rmtree(s->dir);
-			return;
-		}
-		/* The peer names the path: only where this site keeps bundles. */
-		if (!rx_below_resolved(bundle, c->bundle_root)) {
-			rx_refuse(s, "container %s: bundle '%s' is outside bundle_root %s",
-			       container, bundle, c->bundle_root);
-			pd_rmtree(s->dir);
-			return;
-		}
-		s->wl.container = 1;
-		snprintf(s->wl.name, sizeof(s->wl.name), "%s", container);
-		snprintf(s->wl.bundle, sizeof(s->wl.bundle), "%s", bundle);
+	if (container && *container &&
+	    accept_container(s, container, pd_json_str(hello, "bundle"))) {
+		pd_rmtree(s->dir);
+		return -1;
 	}
 	/*
 	 * Never restore over something that runs here, nor into a name
@@ -196,39 +202,49 @@ static void new_migration(struct session *s, struct json_object *hello)
 	 * the cgroup now reserves it (of two HELLOs, one makes it).  A failure
 	 * later drops only that cgroup, by its inode.
 	 */
-	if (s->wl.container && (pd_path(images, sizeof(images), "%s/%s", c->runc_root,
-					s->wl.name) || !access(images, F_OK))) {
+	if (s->wl.container && (pd_path(path, sizeof(path), "%s/%s", c->runc_root,
+					s->wl.name) || !access(path, F_OK))) {
 		rx_refuse(s, "container %s already exists here", s->wl.name);
-		memset(&s->wl, 0, sizeof(s->wl));
-		pd_rmtree(s->dir);
-		return;
+		goto unmade;
 	}
 	if (pd_wl_reserve(&s->wl, e, sizeof(e))) {
 		rx_refuse(s, "%s", e);
-		memset(&s->wl, 0, sizeof(s->wl));
-		pd_rmtree(s->dir);
-		return;
+		goto unmade;
 	}
 	if (rx_journal(s, "receiving")) {
 		rx_refuse(s, "cannot journal migration %llu in %s", (unsigned long long)s->id, s->dir);
 		rx_discard(s);
-		return;
+		return -1;
 	}
 	pd_log(0, "receive %s-%llu: %s into %s", s->cn.peer, (unsigned long long)s->id,
 	       pd_json_str(hello, "mode") ?: "?", s->wl.cgroup);
 	/* Ours, so that the sender's WAITs come often enough for us too. */
 	o = json_object_new_object();
-	json_object_object_add(o, "link_timeout_s",
-			       json_object_new_int(s->r->pd->cfg.link_timeout_s));
+	json_object_object_add(o, "link_timeout_s", json_object_new_int(c->link_timeout_s));
 	pd_send_json(&s->cn, PD_MSG_READY, o);
 	json_object_put(o);
-	pd_crash_point("dst-hello");
+	return 0;
+unmade:
+	memset(&s->wl, 0, sizeof(s->wl));
+	pd_rmtree(s->dir);
+	return -1;
+}
+
+/*
+ * FILEs and manifest slices until the last RESTORE, which is returned;
+ * NULL when the migration is to be dropped (the sender told why, or was).
+ */
+static struct json_object *receive_images(struct session *s)
+{
+	struct json_object *m, *d;
+	size_t listed = 0, slice;
+	uint32_t t, n;
 
 	for (;;) {
 		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
 			pd_log(0, "receive %s-%llu: %s; dropping it", s->cn.peer,
 			       (unsigned long long)s->id, s->cn.err);
-			goto drop;
+			return NULL;
 		}
 		s->buf[n] = 0;
 		m = json_tokener_parse(s->buf);
@@ -241,36 +257,93 @@ static void new_migration(struct session *s, struct json_object *hello)
 			} else {
 				rx_refuse(s, "unexpected message %u", t);
 			}
-			goto drop;
+			return NULL;
 		}
+		if (t == PD_MSG_RESTORE && !pd_json_int(m, "more", 0))
+			return m;
 		if (t == PD_MSG_FILE) {
-			if (rx_receive_file(s, m)) {
-				json_object_put(m);
-				goto drop;
-			}
+			if (rx_receive_file(s, m))
+				break;
 			json_object_put(m);
 			continue;
 		}
 		/* A slice of a long manifest: checked now, the rest to come. */
-		if (t == PD_MSG_RESTORE && pd_json_int(m, "more", 0)) {
-			if (!json_object_object_get_ex(m, "manifest", &d))
-				d = NULL;
-			if (rx_check_manifest(s, d)) {
-				json_object_put(m);
-				goto drop;
-			}
-			slice = json_object_array_length(d);
-			listed += slice;
-			json_object_put(m);
-			if (!slice || listed > PD_MAX_FILES) {
-				rx_refuse(s, slice ? "a manifest of more than %d files" :
-				       "an empty slice of a manifest", PD_MAX_FILES);
-				goto drop;
-			}
-			continue;
+		if (!json_object_object_get_ex(m, "manifest", &d))
+			d = NULL;
+		if (rx_check_manifest(s, d))
+			break;
+		slice = json_object_array_length(d);
+		listed += slice;
+		json_object_put(m);
+		if (!slice || listed > PD_MAX_FILES) {
+			rx_refuse(s, slice ? "a manifest of more than %d files" :
+				  "an empty slice of a manifest", PD_MAX_FILES);
+			return NULL;
 		}
-		break;
 	}
+	json_object_put(m);
+	return NULL;
+}
+
+/*
+ * Restore the copy from IMAGES, one restore at a time on this node, with
+ * WAITs to the sender meanwhile; "restored" journalled.  -1 after
+ * refusing and dropping the copy.
+ */
+static int restore_copy(struct session *s, const char *images)
+{
+	struct pd_busy busy;
+	struct mig *ml;
+	char e[512];
+	int rc;
+
+	/* WAIT also while another migration's restore holds the lock. */
+	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, s->r->pd->cfg.link_timeout_s));
+	ml = rx_mig_lock(s->r, s->dir);
+	if (!ml) {
+		pd_busy_stop(&busy);
+		rx_refuse(s, "migration %llu: out of memory", (unsigned long long)s->id);
+		rx_discard(s);
+		return -1;
+	}
+	pthread_mutex_lock(&s->r->lock);
+	s->restoring = 1;
+	if (rx_journal(s, "restoring")) {
+		pthread_mutex_unlock(&s->r->lock);
+		pd_busy_stop(&busy);
+		rx_refuse(s, "cannot journal the restore in %s", s->dir);
+		rx_discard(s);
+		rx_mig_unlock(s->r, ml);
+		return -1;
+	}
+	rc = rx_restore_checked(s, images, e, sizeof(e));
+	pthread_mutex_unlock(&s->r->lock);
+	pd_busy_stop(&busy);
+	if (rc) {
+		rx_refuse(s, "restore: %s", e);
+	} else if (rx_journal(s, "restored")) {
+		/* A restart would not know this copy waits: don't offer it. */
+		rx_refuse(s, "cannot journal the restored copy in %s", s->dir);
+		rc = -1;
+	}
+	/* A failed copy goes under the lock: a resent abort must not race it. */
+	if (rc)
+		rx_discard(s);
+	rx_mig_unlock(s->r, ml);
+	return rc ? -1 : 0;
+}
+
+static void new_migration(struct session *s, struct json_object *hello)
+{
+	struct json_object *m, *d;
+	char images[PATH_MAX];
+
+	if (accept_hello(s, hello))
+		return;
+	pd_crash_point("dst-hello");
+	m = receive_images(s);
+	if (!m)
+		goto drop;
 	if (!json_object_object_get_ex(m, "manifest", &d) || rx_check_manifest(s, d) ||
 	    !pd_img_round(pd_json_str(m, "dir") ?: "", strlen(pd_json_str(m, "dir") ?: ""))) {
 		json_object_put(m);
@@ -282,42 +355,8 @@ static void new_migration(struct session *s, struct json_object *hello)
 	s->restores = 1;
 	json_object_put(m);
 	pd_crash_point("dst-received");
-	/* WAIT also while another migration's restore holds the lock. */
-	pd_busy_start(&busy, &s->cn, pd_wait_every(&s->cn, s->r->pd->cfg.link_timeout_s));
-	ml = rx_mig_lock(s->r, s->dir);
-	if (!ml) {
-		pd_busy_stop(&busy);
-		rx_refuse(s, "migration %llu: out of memory", (unsigned long long)s->id);
-		goto drop;
-	}
-	pthread_mutex_lock(&s->r->lock);
-	s->restoring = 1;
-	if (rx_journal(s, "restoring")) {
-		pthread_mutex_unlock(&s->r->lock);
-		pd_busy_stop(&busy);
-		rx_refuse(s, "cannot journal the restore in %s", s->dir);
-		rx_discard(s);
-		rx_mig_unlock(s->r, ml);
+	if (restore_copy(s, images))
 		return;
-	}
-	rc = rx_restore_checked(s, images, e, sizeof(e));
-	pthread_mutex_unlock(&s->r->lock);
-	pd_busy_stop(&busy);
-	/* A failed copy goes under the lock: a resent abort must not race it. */
-	if (rc) {
-		rx_refuse(s, "restore: %s", e);
-		rx_discard(s);
-		rx_mig_unlock(s->r, ml);
-		return;
-	}
-	if (rx_journal(s, "restored")) {
-		/* A restart would not know this copy waits: don't offer it. */
-		rx_refuse(s, "cannot journal the restored copy in %s", s->dir);
-		rx_discard(s);
-		rx_mig_unlock(s->r, ml);
-		return;
-	}
-	rx_mig_unlock(s->r, ml);
 	pd_crash_point("dst-restored");
 	rx_reply(s, PD_MSG_RESTORED);
 	m = pd_recv_json(&s->cn, PD_MSG_DECIDE, s->buf, PD_MSG_MAX);
@@ -365,10 +404,30 @@ void rx_leave_pool(struct session *s)
 	s->hfd = -1;
 }
 
+/* Is the authenticated site a configured peer, with the key pinned for it?  */
+static int peer_ok(struct session *s)
+{
+	const struct pd_peer *peer = pd_config_peer(&s->r->pd->cfg, s->cn.peer);
+	char err[512];
+
+	if (!peer) {
+		pd_log(0, "receive: refused: certificate of '%s' is not a configured peer",
+		       s->cn.peer);
+		rx_refuse(s, "site '%s' is not a peer of %s", s->cn.peer, s->r->pd->cfg.site);
+		return -1;
+	}
+	if (peer->has_pin && pd_conn_pinned(&s->cn, peer->pin, err, sizeof(err))) {
+		pd_log(0, "receive: refused: %s", err);
+		rx_refuse(s, "site '%s': its key is not the one %s pinned for it", s->cn.peer,
+			  s->r->pd->cfg.site);
+		return -1;
+	}
+	return 0;
+}
+
 void *rx_session(void *arg)
 {
 	struct session *s = arg;
-	const struct pd_peer *peer;
 	struct json_object *hello;
 	const char *nonce;
 	char err[512];
@@ -390,19 +449,8 @@ void *rx_session(void *arg)
 		pd_log(0, "receive from %s: out of memory", s->cn.peer);
 		goto out;
 	}
-	peer = pd_config_peer(&s->r->pd->cfg, s->cn.peer);
-	if (!peer) {
-		pd_log(0, "receive: refused: certificate of '%s' is not a configured peer",
-		       s->cn.peer);
-		rx_refuse(s, "site '%s' is not a peer of %s", s->cn.peer, s->r->pd->cfg.site);
+	if (peer_ok(s))
 		goto out;
-	}
-	if (peer->has_pin && pd_conn_pinned(&s->cn, peer->pin, err, sizeof(err))) {
-		pd_log(0, "receive: refused: %s", err);
-		rx_refuse(s, "site '%s': its key is not the one %s pinned for it", s->cn.peer,
-		       s->r->pd->cfg.site);
-		goto out;
-	}
 	hello = pd_recv_json(&s->cn, PD_MSG_HELLO, s->buf, PD_MSG_MAX);
 	if (!hello) {
 		pd_log(0, "receive from %s: %s", s->cn.peer, s->cn.err);

@@ -71,17 +71,61 @@ static int write_full(int fd, const char *buf, size_t n)
 	return 0;
 }
 
+/* A link of the images (CRIU's), its target inside the migration. */
+static int receive_link(struct session *s, const char *rel, const char *path,
+			const char *target)
+{
+	if (!target || !pd_img_link(rel, target)) {
+		rx_refuse(s, "link %s: target '%s' points outside the migration", rel,
+			  target ?: "");
+		return -1;
+	}
+	if (symlink(target, path)) {
+		rx_refuse(s, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* SIZE bytes of DATA into FD and the digest CTX, then on disk. */
+static int receive_data(struct session *s, const char *rel, const char *path, int fd,
+			EVP_MD_CTX *ctx, int64_t size)
+{
+	int64_t left;
+	uint32_t t, n;
+
+	for (left = size; left > 0; left -= n) {
+		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
+			pd_log(0, "receive %s: %s", rel, s->cn.err);
+			return -1;
+		}
+		if (t != PD_MSG_DATA || n > left) {
+			rx_refuse(s, "%s: unexpected message in the file data", rel);
+			return -1;
+		}
+		if (write_full(fd, s->buf, n)) {
+			rx_refuse(s, "%s: %s", path, errno == ENOSPC ?
+				  "no space left on the destination's state_dir" : strerror(errno));
+			return -1;
+		}
+		EVP_DigestUpdate(ctx, s->buf, n);
+	}
+	if (fsync(fd)) {
+		rx_refuse(s, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* One FILE: its DATA and FILE_END.  -1 after telling the sender why. */
 int rx_receive_file(struct session *s, struct json_object *f)
 {
-	const char *rel = pd_json_str(f, "path"), *type = pd_json_str(f, "type");
-	const char *target = pd_json_str(f, "target"), *sha;
-	int64_t size = pd_json_int(f, "size", -1), left;
+	const char *rel = pd_json_str(f, "path"), *type = pd_json_str(f, "type"), *sha;
+	int64_t size = pd_json_int(f, "size", -1);
 	char path[PATH_MAX], hex[65];
 	struct json_object *end;
 	struct statvfs vfs;
 	EVP_MD_CTX *ctx;
-	uint32_t t, n;
 	int fd, rc = -1;
 
 	if (!rel || !type || !pd_img_path(rel, !strcmp(type, "link"))) {
@@ -94,18 +138,8 @@ int rx_receive_file(struct session *s, struct json_object *f)
 		rx_refuse(s, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!strcmp(type, "link")) {
-		if (!target || !pd_img_link(rel, target)) {
-			rx_refuse(s, "link %s: target '%s' points outside the migration", rel,
-			       target ?: "");
-			return -1;
-		}
-		if (symlink(target, path)) {
-			rx_refuse(s, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(type, "link"))
+		return receive_link(s, rel, path, pd_json_str(f, "target"));
 	if (strcmp(type, "file") || size < 0) {
 		rx_refuse(s, "bad file entry '%s'", rel);
 		return -1;
@@ -131,26 +165,8 @@ int rx_receive_file(struct session *s, struct json_object *f)
 		rx_refuse(s, "%s: cannot start SHA-256", rel);
 		goto out;
 	}
-	for (left = size; left > 0; left -= n) {
-		if (pd_conn_recv(&s->cn, &t, s->buf, PD_MSG_MAX, &n)) {
-			pd_log(0, "receive %s: %s", rel, s->cn.err);
-			goto out;
-		}
-		if (t != PD_MSG_DATA || n > left) {
-			rx_refuse(s, "%s: unexpected message in the file data", rel);
-			goto out;
-		}
-		if (write_full(fd, s->buf, n)) {
-			rx_refuse(s, "%s: %s", path, errno == ENOSPC ?
-			       "no space left on the destination's state_dir" : strerror(errno));
-			goto out;
-		}
-		EVP_DigestUpdate(ctx, s->buf, n);
-	}
-	if (fsync(fd)) {
-		rx_refuse(s, "%s: %s", path, strerror(errno));
+	if (receive_data(s, rel, path, fd, ctx, size))
 		goto out;
-	}
 	end = pd_recv_json(&s->cn, PD_MSG_FILE_END, s->buf, PD_MSG_MAX);
 	if (!end) {
 		pd_log(0, "receive %s: %s", rel, s->cn.err);

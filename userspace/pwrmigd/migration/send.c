@@ -297,15 +297,48 @@ static void commit_migration(struct job *j, int recovering)
 	pd_rmtree(j->dir);
 }
 
+/*
+ * Pre-dump rounds while the job runs, each sent at once, until P.Haul's
+ * rule stops them: predump_rounds, or a round small enough, or one no
+ * longer shrinking.  PARENT: the last round, for the final dump.
+ */
+static int precopy(struct job *j, struct json_object *manifest, char *parent, size_t plen)
+{
+	const struct pd_config *c = &j->m->pd->cfg;
+	char path[PATH_MAX], name[32];
+	uint64_t pages, last = 0;
+	unsigned int r;
+
+	for (r = 0; r < c->predump_rounds; r++) {
+		if (j->m->stopping) {
+			snprintf(j->err, sizeof(j->err), "pwrmigd is stopping");
+			return -1;
+		}
+		snprintf(name, sizeof(name), "r%u", r);
+		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
+		if (dump_round(j, 1, path, *parent ? parent : NULL) ||
+		    send_round(j, name, manifest))
+			return -1;
+		tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
+		pd_crash_point("src-predump");
+		pages = pages_written(path) / 4096;
+		pd_log(1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
+		       (unsigned long long)pages);
+		snprintf(parent, plen, "../%s", name);
+		if (pages < c->predump_min_pages ||
+		    (r && pages >= last + c->predump_grow_pages))
+			break;
+		last = pages;
+	}
+	return 0;
+}
+
 void tx_run_fresh(struct job *j)
 {
 	struct pd *pd = j->m->pd;
-	struct pd_config *c = &pd->cfg;
 	struct json_object *manifest = json_object_new_array();
-	char path[PATH_MAX], parent[32] = "", name[32];
-	uint64_t pages, last = 0;
+	char path[PATH_MAX], parent[32] = "";
 	int live = j->mig.mode != PWRMIG_MIGRATE_MODE_COLD, frozen = 0;
-	unsigned int r;
 
 	j->t_start = tx_now_ms();
 	if (pd_wl_find(pd, &j->wl, j->wl.cgroup, j->wl.name, j->err, sizeof(j->err)))
@@ -320,28 +353,8 @@ void tx_run_fresh(struct job *j)
 	       live ? PWRMIG_MIGRATE_PHASE_PREDUMP : PWRMIG_MIGRATE_PHASE_DUMP);
 	if (tx_peer_connect(j) || hello(j))
 		goto fail;
-	for (r = 0; live && r < c->predump_rounds; r++) {
-		if (j->m->stopping) {
-			snprintf(j->err, sizeof(j->err), "pwrmigd is stopping");
-			goto fail;
-		}
-		snprintf(name, sizeof(name), "r%u", r);
-		snprintf(path, sizeof(path), "%s/%s", j->dir, name);
-		if (dump_round(j, 1, path, *parent ? parent : NULL) ||
-		    send_round(j, name, manifest))
-			goto fail;
-		tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
-		pd_crash_point("src-predump");
-		pages = pages_written(path) / 4096;
-		pd_log(1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
-		       (unsigned long long)pages);
-		snprintf(parent, sizeof(parent), "../%s", name);
-		/* P.Haul's rule: small enough, or no longer shrinking. */
-		if (pages < c->predump_min_pages ||
-		    (r && pages >= last + c->predump_grow_pages))
-			break;
-		last = pages;
-	}
+	if (live && precopy(j, manifest, parent, sizeof(parent)))
+		goto fail;
 	tx_journal(j, "dumping");
 	tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_DUMP);
 	j->t_freeze = tx_now_ms();

@@ -354,6 +354,48 @@ int pd_tool_runc(struct pd *pd, const struct pd_workload *w, const char *log, ch
 }
 
 /*
+ * Read both pipes of P into BUF (at most CAP - 1 bytes each, the rest
+ * read and dropped; N: what was kept) until both end or TIMEOUT_S
+ * passes: 1 when it passed.
+ */
+static int drain(struct pollfd p[2], char *const buf[2], const size_t cap[2], size_t n[2],
+		 unsigned int timeout_s)
+{
+	struct timespec t0, now;
+	char sink[256];
+	long left;
+	ssize_t r;
+	int rc, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_s * 1000L -
+		       ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000);
+		rc = left > 0 ? poll(p, 2, left) : 0;
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return 1;
+		for (i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (n[i] + 1 < cap[i])
+				r = read(p[i].fd, buf[i] + n[i], cap[i] - 1 - n[i]);
+			else
+				r = read(p[i].fd, sink, sizeof(sink));
+			if (r <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			} else if (n[i] + 1 < cap[i]) {
+				n[i] += r;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * Run ARGV (a query: runc state) with its stdout into OUT (NUL-ended) and
  * its stderr into ERROUT; 0 with *STATUS once it ends, -1 (ERR) if it
  * could not run or took longer than checkpoint_timeout_s.
@@ -361,11 +403,12 @@ int pd_tool_runc(struct pd *pd, const struct pd_workload *w, const char *log, ch
 static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, char *errout,
 		   size_t errlen, int *status, char *err, size_t len)
 {
-	int po[2], pe[2], rc, fd, late = 0;
+	char *const buf[2] = { out, errout };
+	const size_t cap[2] = { outlen, errlen };
 	size_t n[2] = { 0, 0 };
+	int po[2], pe[2], fd, late;
 	pid_t pid, parent = getpid();
 	struct pollfd p[2];
-	struct timespec t0, now;
 
 	if (pipe2(po, O_CLOEXEC)) {
 		snprintf(err, len, "pipe: %s", strerror(errno));
@@ -399,39 +442,7 @@ static int capture(struct pd *pd, char *const argv[], char *out, size_t outlen, 
 	}
 	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		long left;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = pd->cfg.checkpoint_timeout_s * 1000L -
-		       ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000);
-		rc = left > 0 ? poll(p, 2, left) : 0;
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0) {
-			late = 1;
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			char *buf = i ? errout : out, sink[256];
-			size_t cap = i ? errlen : outlen;
-			ssize_t r;
-
-			if (p[i].fd < 0 || !p[i].revents)
-				continue;
-			if (n[i] + 1 < cap)
-				r = read(p[i].fd, buf + n[i], cap - 1 - n[i]);
-			else
-				r = read(p[i].fd, sink, sizeof(sink));
-			if (r <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-			} else if (n[i] + 1 < cap) {
-				n[i] += r;
-			}
-		}
-	}
+	late = drain(p, buf, cap, n, pd->cfg.checkpoint_timeout_s);
 	out[n[0]] = 0;
 	errout[n[1]] = 0;
 	for (int i = 0; i < 2; i++)
