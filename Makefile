@@ -243,6 +243,15 @@ $(BUILD)/tests/host/imgpath: tests/host/imgpath.c $(BUILD)/obj/userspace/pwrmigd
 	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmigd/migration -o $@ $< \
 		$(BUILD)/obj/userspace/pwrmigd/migration/imgpath.o
 
+# pwrmigd's configuration keys, alone.
+$(BUILD)/tests/host/config_keys: tests/host/config_keys.c $(BUILD)/obj/userspace/pwrmigd/config.o \
+		$(BUILD)/obj/userspace/pwrmigd/log.o $(BUILD)/lib/libcommon.a $(KSRC)/.stamp Makefile
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -iquote userspace/pwrmigd -o $@ $< \
+		$(BUILD)/obj/userspace/pwrmigd/config.o $(BUILD)/obj/userspace/pwrmigd/log.o \
+		$(BUILD)/lib/libcommon.a
+
 # The netlink fuzzer builds its messages from the spec's generated tables.
 $(BUILD)/tests/fuzz/nlfuzz: tests/fuzz/nlfuzz.c $(BUILD)/obj/gen/specnames.o Makefile
 	$(call msg,CC,$@)

@@ -34,7 +34,7 @@ int fixed_parse(const char *s, unsigned int decimals, uint64_t max_whole, uint64
 			frac += (*p - '0') * scale;
 		}
 	}
-	if (*p)
+	if (*p || (whole == max_whole && frac))
 		return -1;
 	*out = whole * one + frac;
 	return 0;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /*
- * "12.345" with at most DECIMALS decimals and a whole part of at most
+ * "12.345" with at most DECIMALS decimals and a value of at most
  * MAX_WHOLE, as an integer of 10^-DECIMALS units (no rounding, no float).
  */
 int fixed_parse(const char *s, unsigned int decimals, uint64_t max_whole, uint64_t *out);

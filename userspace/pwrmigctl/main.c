@@ -131,7 +131,7 @@ int arg_u64(const char *what, const char *s, uint64_t *v)
 	return 0;
 }
 
-/* "1.2195" with DECIMALS 6 -> 1219500; at most MAX_WHOLE before the point. */
+/* "1.2195" with DECIMALS 6 -> 1219500; at most MAX_WHOLE. */
 int arg_fixed(const char *what, const char *s, unsigned int decimals,
 	      uint64_t max_whole, uint64_t *out)
 {

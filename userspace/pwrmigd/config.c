@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +97,6 @@ static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_por
 	snprintf(out, outlen, "%s", addr);
 	*out_port = port;
 	return 0;
-}
-
-static const char *pick(const char *v, const char *const *names, int n, int *out)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(v, names[i])) {
-			*out = i;
-			return names[i];
-		}
-	return NULL;
 }
 
 static char *trim(char *s)
@@ -208,169 +197,192 @@ static int parse_peer(struct pd_config *c, const char *v, const char **why)
 	return 0;
 }
 
+static int set_listen(struct pd_config *c, const char *v, const char **why)
+{
+	*why = "listen must be ADDRESS:PORT (IPv4, or [IPv6])";
+	return parse_addr(v, c->listen_addr, sizeof(c->listen_addr), &c->listen_port);
+}
+
+static int set_migrate_listen(struct pd_config *c, const char *v, const char **why)
+{
+	*why = "migrate_listen must be ADDRESS:PORT (IPv4, or [IPv6])";
+	return parse_addr(v, c->migrate_addr, sizeof(c->migrate_addr), &c->migrate_port);
+}
+
+static int set_price(struct pd_config *c, const char *v, const char **why)
+{
+	*why = "price must be 0-1000 per kWh with at most 6 decimals";
+	return fixed_parse(v, 6, 1000, &c->price);
+}
+
+static int set_currency(struct pd_config *c, const char *v, const char **why)
+{
+	*why = "currency must be an ISO 4217 code (three capital letters)";
+	if (strlen(v) != 3 || !isupper((unsigned char)v[0]) ||
+	    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
+		return -1;
+	memcpy(c->currency, v, 4);
+	return 0;
+}
+
+static int set_pue(struct pd_config *c, const char *v, const char **why)
+{
+	uint64_t u;
+
+	*why = "pue must be 1-5 with at most 3 decimals";
+	if (fixed_parse(v, 3, 5, &u) || u < 1000)
+		return -1;
+	c->pue_milli = u;
+	return 0;
+}
+
+static int set_gpu_idle(struct pd_config *c, const char *v, const char **why)
+{
+	uint64_t u;
+
+	*why = "gpu_idle_mw must be auto or 0-10000000";
+	if (!strcmp(v, "auto")) {
+		c->gpu_idle_mw = -1;
+		return 0;
+	}
+	if (parse_u64(v, 0, 10000000, &u))
+		return -1;
+	c->gpu_idle_mw = u;
+	return 0;
+}
+
+static int set_cgroup_root(struct pd_config *c, const char *v, const char **why)
+{
+	*why = "cgroup_root must be a path below the cgroup root, e.g. /east";
+	if (*v != '/' || strstr(v, "..") || strlen(v) >= sizeof(c->cgroup_root))
+		return -1;
+	snprintf(c->cgroup_root, sizeof(c->cgroup_root), "%s", v);
+	return 0;
+}
+
+/* ---- every key, in one table ------------------------------------------------- */
+
+enum key_kind {
+	KEY_U32,	/* a number MIN-MAX into a uint32_t */
+	KEY_CHOICE,	/* one of CHOICES, its index into an int (or enum) */
+	KEY_PATH,	/* an absolute path, into a char array */
+	KEY_TEXT,	/* any non-empty text that fits, into a char array */
+	KEY_FN,		/* PARSE sets the field(s) and WHY */
+};
+
+struct key {
+	const char *name;
+	enum key_kind kind;
+	size_t off, size;	/* the field in struct pd_config, and its size */
+	uint32_t min, max;
+	const char *const *choices;	/* NULL-ended */
+	int (*parse)(struct pd_config *c, const char *v, const char **why);
+	const char *why;	/* what a bad value is told */
+};
+
+#define FIELD(f)	.off = offsetof(struct pd_config, f), \
+			.size = sizeof(((struct pd_config *)0)->f)
+#define U32(k, f, lo, hi, w) \
+	{ .name = k, .kind = KEY_U32, FIELD(f), .min = lo, .max = hi, .why = w }
+#define CHOICE(k, f, c, w) \
+	{ .name = k, .kind = KEY_CHOICE, FIELD(f), .choices = c, .why = w }
+#define PATH(k, f, w)	{ .name = k, .kind = KEY_PATH, FIELD(f), .why = w }
+#define TEXT(k, f, w)	{ .name = k, .kind = KEY_TEXT, FIELD(f), .why = w }
+#define FN(k, fn)	{ .name = k, .kind = KEY_FN, .parse = fn }
+
+static const char *const modes[] = { "auto", "module", "bpf", NULL };
+static const char *const meters[] = { "auto", "powercap", "model", NULL };
+static const char *const gpus[] = { "auto", "nvml", "hwmon", "off", NULL };
+static const char *const onoff[] = { "off", "on", NULL };
+
+_Static_assert(sizeof(enum pd_mode) == sizeof(int) && sizeof(enum pd_meter) == sizeof(int) &&
+	       sizeof(enum pd_gpu_mode) == sizeof(int), "choices are stored as int");
+
+#define ABSOLUTE	"the path must be absolute"
+
+static const struct key keys[] = {
+	CHOICE("mode", mode, modes, "mode must be auto, module or bpf"),
+	FN("listen", set_listen),
+	U32("interval_ms", interval_ms, 10, 60000, "interval_ms must be 10-60000"),
+	CHOICE("meter", meter, meters, "meter must be auto, powercap or model"),
+	U32("model_idle_mw", model_idle_mw, 0, 1000000, "model power must be 0-1000000 mW"),
+	U32("model_active_mw", model_active_mw, 0, 1000000, "model power must be 0-1000000 mW"),
+	PATH("powercap_root", powercap_root, "powercap_root must be an absolute path"),
+	TEXT("site", site, "site must be 1-31 characters"),
+	FN("price", set_price),
+	FN("currency", set_currency),
+	FN("pue", set_pue),
+	CHOICE("gpu", gpu, gpus, "gpu must be auto, nvml, hwmon or off"),
+	TEXT("nvml_library", nvml_library, "nvml_library must be a file name or path"),
+	FN("gpu_idle_mw", set_gpu_idle),
+	U32("gpu_device_major", gpu_device_major, 1, 4095, "gpu_device_major must be 1-4095"),
+	PATH("sysfs_root", sysfs_root, "sysfs_root must be an absolute path"),
+	PATH("proc_root", proc_root, "proc_root must be an absolute path"),
+	U32("max_cgroups", max_cgroups, 16, 1000000, "max_cgroups must be 16-1000000"),
+	U32("retention_s", retention_s, 0, 31536000, "retention_s must be 0-31536000"),
+	CHOICE("migrate", migrate, onoff, "migrate must be on or off"),
+	FN("migrate_listen", set_migrate_listen),
+	FN("peer", parse_peer),
+	PATH("tls_ca", tls_ca, ABSOLUTE),
+	PATH("tls_cert", tls_cert, ABSOLUTE),
+	PATH("tls_key", tls_key, ABSOLUTE),
+	PATH("tls_crl", tls_crl, ABSOLUTE),
+	PATH("state_dir", state_dir, ABSOLUTE),
+	FN("cgroup_root", set_cgroup_root),
+	TEXT("criu", criu, "the program must be a name or a path"),
+	TEXT("runc", runc, "the program must be a name or a path"),
+	PATH("runc_root", runc_root, ABSOLUTE),
+	PATH("bundle_root", bundle_root, ABSOLUTE),
+	U32("predump_rounds", predump_rounds, 1, 64, "predump_rounds must be 1-64"),
+	U32("predump_min_pages", predump_min_pages, 0, 1000000000, "pages must be 0-1000000000"),
+	U32("predump_grow_pages", predump_grow_pages, 0, 1000000000, "pages must be 0-1000000000"),
+	U32("checkpoint_timeout_s", checkpoint_timeout_s, 10, 86400,
+	    "checkpoint_timeout_s must be 10-86400"),
+	U32("link_timeout_s", link_timeout_s, 1, 3600, "link_timeout_s must be 1-3600"),
+};
+
+/* Set key K to V; -1 with WHY (NULL: no such key) when it cannot be. */
 static int set_key(struct pd_config *c, const char *k, const char *v, const char **why)
 {
-	static const char *const modes[] = { "auto", "module", "bpf" };
-	static const char *const meters[] = { "auto", "powercap", "model" };
-	static const char *const gpus[] = { "auto", "nvml", "hwmon", "off" };
+	const struct key *key = NULL;
+	char *field;
 	uint64_t u;
-	int i;
+	size_t i;
 
-	if (!strcmp(k, "mode")) {
-		*why = "mode must be auto, module or bpf";
-		if (!pick(v, modes, 3, &i))
-			return -1;
-		c->mode = i;
-	} else if (!strcmp(k, "listen")) {
-		*why = "listen must be ADDRESS:PORT (IPv4, or [IPv6])";
-		return parse_addr(v, c->listen_addr, sizeof(c->listen_addr), &c->listen_port);
-	} else if (!strcmp(k, "interval_ms")) {
-		*why = "interval_ms must be 10-60000";
-		if (parse_u64(v, 10, 60000, &u))
-			return -1;
-		c->interval_ms = u;
-	} else if (!strcmp(k, "meter")) {
-		*why = "meter must be auto, powercap or model";
-		if (!pick(v, meters, 3, &i))
-			return -1;
-		c->meter = i;
-	} else if (!strcmp(k, "model_idle_mw") || !strcmp(k, "model_active_mw")) {
-		*why = "model power must be 0-1000000 mW";
-		if (parse_u64(v, 0, 1000000, &u))
-			return -1;
-		if (k[6] == 'i')
-			c->model_idle_mw = u;
-		else
-			c->model_active_mw = u;
-	} else if (!strcmp(k, "powercap_root")) {
-		*why = "powercap_root must be an absolute path";
-		if (*v != '/' || strlen(v) >= sizeof(c->powercap_root))
-			return -1;
-		snprintf(c->powercap_root, sizeof(c->powercap_root), "%s", v);
-	} else if (!strcmp(k, "site")) {
-		*why = "site must be 1-31 characters";
-		if (!*v || strlen(v) >= sizeof(c->site))
-			return -1;
-		snprintf(c->site, sizeof(c->site), "%s", v);
-	} else if (!strcmp(k, "price")) {
-		*why = "price must be 0-1000 per kWh with at most 6 decimals";
-		return fixed_parse(v, 6, 1000, &c->price);
-	} else if (!strcmp(k, "currency")) {
-		*why = "currency must be an ISO 4217 code (three capital letters)";
-		if (strlen(v) != 3 || !isupper((unsigned char)v[0]) ||
-		    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
-			return -1;
-		memcpy(c->currency, v, 4);
-	} else if (!strcmp(k, "pue")) {
-		*why = "pue must be 1-5 with at most 3 decimals";
-		if (fixed_parse(v, 3, 5, &u) || u < 1000)
-			return -1;
-		c->pue_milli = u;
-	} else if (!strcmp(k, "gpu")) {
-		*why = "gpu must be auto, nvml, hwmon or off";
-		if (!pick(v, gpus, 4, &i))
-			return -1;
-		c->gpu = i;
-	} else if (!strcmp(k, "nvml_library")) {
-		*why = "nvml_library must be a file name or path";
-		if (!*v || strlen(v) >= sizeof(c->nvml_library))
-			return -1;
-		snprintf(c->nvml_library, sizeof(c->nvml_library), "%s", v);
-	} else if (!strcmp(k, "gpu_idle_mw")) {
-		*why = "gpu_idle_mw must be auto or 0-10000000";
-		if (!strcmp(v, "auto")) {
-			c->gpu_idle_mw = -1;
-			return 0;
-		}
-		if (parse_u64(v, 0, 10000000, &u))
-			return -1;
-		c->gpu_idle_mw = u;
-	} else if (!strcmp(k, "gpu_device_major")) {
-		*why = "gpu_device_major must be 1-4095";
-		if (parse_u64(v, 1, 4095, &u))
-			return -1;
-		c->gpu_device_major = u;
-	} else if (!strcmp(k, "sysfs_root") || !strcmp(k, "proc_root")) {
-		char *dst = k[0] == 's' ? c->sysfs_root : c->proc_root;
-
-		*why = k[0] == 's' ? "sysfs_root must be an absolute path" :
-				     "proc_root must be an absolute path";
-		if (*v != '/' || strlen(v) >= sizeof(c->sysfs_root))
-			return -1;
-		snprintf(dst, sizeof(c->sysfs_root), "%s", v);
-	} else if (!strcmp(k, "max_cgroups")) {
-		*why = "max_cgroups must be 16-1000000";
-		if (parse_u64(v, 16, 1000000, &u))
-			return -1;
-		c->max_cgroups = u;
-	} else if (!strcmp(k, "retention_s")) {
-		*why = "retention_s must be 0-31536000";
-		if (parse_u64(v, 0, 31536000, &u))
-			return -1;
-		c->retention_s = u;
-	} else if (!strcmp(k, "migrate")) {
-		static const char *const onoff[] = { "off", "on" };
-
-		*why = "migrate must be on or off";
-		if (!pick(v, onoff, 2, &i))
-			return -1;
-		c->migrate = i;
-	} else if (!strcmp(k, "migrate_listen")) {
-		*why = "migrate_listen must be ADDRESS:PORT (IPv4, or [IPv6])";
-		return parse_addr(v, c->migrate_addr, sizeof(c->migrate_addr), &c->migrate_port);
-	} else if (!strcmp(k, "peer")) {
-		return parse_peer(c, v, why);
-	} else if (!strcmp(k, "tls_ca") || !strcmp(k, "tls_cert") || !strcmp(k, "tls_key") ||
-		   !strcmp(k, "tls_crl") || !strcmp(k, "state_dir") || !strcmp(k, "runc_root") ||
-		   !strcmp(k, "bundle_root")) {
-		char *dst = !strcmp(k, "tls_ca") ? c->tls_ca : !strcmp(k, "tls_cert") ?
-			    c->tls_cert : !strcmp(k, "tls_key") ? c->tls_key :
-			    !strcmp(k, "tls_crl") ? c->tls_crl :
-			    !strcmp(k, "state_dir") ? c->state_dir :
-			    !strcmp(k, "runc_root") ? c->runc_root : c->bundle_root;
-
-		*why = "the path must be absolute";
-		if (*v != '/' || strlen(v) >= sizeof(c->tls_ca))
-			return -1;
-		snprintf(dst, sizeof(c->tls_ca), "%s", v);
-	} else if (!strcmp(k, "cgroup_root")) {
-		*why = "cgroup_root must be a path below the cgroup root, e.g. /east";
-		if (*v != '/' || strstr(v, "..") || strlen(v) >= sizeof(c->cgroup_root))
-			return -1;
-		snprintf(c->cgroup_root, sizeof(c->cgroup_root), "%s", v);
-	} else if (!strcmp(k, "criu") || !strcmp(k, "runc")) {
-		*why = "the program must be a name or a path";
-		if (!*v || strlen(v) >= sizeof(c->criu))
-			return -1;
-		snprintf(!strcmp(k, "criu") ? c->criu : c->runc, sizeof(c->criu), "%s", v);
-	} else if (!strcmp(k, "predump_rounds")) {
-		*why = "predump_rounds must be 1-64";
-		if (parse_u64(v, 1, 64, &u))
-			return -1;
-		c->predump_rounds = u;
-	} else if (!strcmp(k, "predump_min_pages") || !strcmp(k, "predump_grow_pages")) {
-		*why = "pages must be 0-1000000000";
-		if (parse_u64(v, 0, 1000000000, &u))
-			return -1;
-		if (!strcmp(k, "predump_min_pages"))
-			c->predump_min_pages = u;
-		else
-			c->predump_grow_pages = u;
-	} else if (!strcmp(k, "checkpoint_timeout_s")) {
-		*why = "checkpoint_timeout_s must be 10-86400";
-		if (parse_u64(v, 10, 86400, &u))
-			return -1;
-		c->checkpoint_timeout_s = u;
-	} else if (!strcmp(k, "link_timeout_s")) {
-		*why = "link_timeout_s must be 1-3600";
-		if (parse_u64(v, 1, 3600, &u))
-			return -1;
-		c->link_timeout_s = u;
-	} else {
-		*why = NULL;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !key; i++)
+		if (!strcmp(k, keys[i].name))
+			key = &keys[i];
+	*why = key ? key->why : NULL;
+	if (!key)
 		return -1;
+	field = (char *)c + key->off;
+	switch (key->kind) {
+	case KEY_U32:
+		if (parse_u64(v, key->min, key->max, &u))
+			return -1;
+		*(uint32_t *)field = u;
+		return 0;
+	case KEY_CHOICE:
+		for (i = 0; key->choices[i]; i++)
+			if (!strcmp(v, key->choices[i])) {
+				*(int *)field = i;
+				return 0;
+			}
+		return -1;
+	case KEY_PATH:
+		if (*v != '/' || strlen(v) >= key->size)
+			return -1;
+		snprintf(field, key->size, "%s", v);
+		return 0;
+	case KEY_TEXT:
+		if (!*v || strlen(v) >= key->size)
+			return -1;
+		snprintf(field, key->size, "%s", v);
+		return 0;
+	case KEY_FN:
+		return key->parse(c, v, why);
 	}
-	return 0;
+	return -1;
 }
 
 int pd_config_load(struct pd_config *c, const char *file)

@@ -43,7 +43,11 @@ static void usage(FILE *f)
 		"See pwrmigd(8) and Documentation/metrics.md.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * Options into CONFIG, CHECK and VERBOSE: -1 to go on, else the exit
+ * status (--help, --version, a bad option).
+ */
+static int parse_args(int argc, char **argv, const char **config, int *check, int *verbose)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -53,30 +57,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct pd pd;
-	const char *config = NULL;
-	struct pd_exporter *exp = NULL;
-	struct itimerspec its = { 0 };
-	struct signalfd_siginfo si;
-	struct pollfd pfd[3];
-	struct pwrmig_event ev;
-	int c, check = 0, rc = 1, sfd = -1, tfd = -1, verbose = 0;
-	uint64_t ticks;
-	sigset_t mask;
+	int c;
 
-	/* Run by CRIU as its action script during a restore (checkpoint.c). */
-	if (getenv("CRTOOLS_SCRIPT_ACTION") && getenv("PWRMIG_HOOK_FREEZE"))
-		return pd_criu_hook();
 	while ((c = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			*config = optarg;
 			break;
 		case 'v':
-			verbose++;
+			(*verbose)++;
 			break;
 		case 'C':
-			check = 1;
+			*check = 1;
 			break;
 		case 'V':
 			printf("pwrmigd %s\n", PWRMIG_VERSION);
@@ -94,6 +86,106 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* The source of the ledger the configuration asks for, or finds. */
+static int open_source(struct pd *pd)
+{
+	if (pd->cfg.mode != PD_MODE_BPF && !pd_source_module.open(pd)) {
+		pd->source = &pd_source_module;
+		return 0;
+	}
+	if (pd->cfg.mode == PD_MODE_MODULE) {
+		fprintf(stderr, "pwrmigd: mode = module but the pwrmig module is not "
+			"loaded (modprobe pwrmig)\n");
+		return -1;
+	}
+	if (pd_source_bpf.open(pd))
+		return -1;
+	pd->source = &pd_source_bpf;
+	return 0;
+}
+
+/* The migration endpoint: receiver always, sender where the module is. */
+static int start_migration(struct pd *pd)
+{
+	/* Before any journal is recovered: no old CRIU acts behind it. */
+	pd_tools_reap(pd);
+	if (pd_receiver_start(pd, &pd->receiver))
+		return -1;
+	/* Requests come from the module: without it this node only receives. */
+	if (!pd->pw) {
+		pd_log(0, "module-less: this node receives migrations but "
+		       "sends none (requests come from pwrmig.ko)");
+		return 0;
+	}
+	if (pwrmig_subscribe(pd->pw, PWRMIG_MCGRP_MIGRATE)) {
+		fprintf(stderr, "pwrmigd: migrate group: %s\n", pwrmig_errmsg(pd->pw));
+		return -1;
+	}
+	return pd_migrator_start(pd, &pd->migrator);
+}
+
+/* The loop: signals (SFD), the sampling timer (TFD), migrate requests. */
+static int serve(struct pd *pd, int sfd, int tfd)
+{
+	struct itimerspec its = { 0 };
+	struct signalfd_siginfo si;
+	struct pwrmig_event ev;
+	struct pollfd pfd[3];
+	uint64_t ticks;
+
+	its.it_interval.tv_sec = pd->cfg.interval_ms / 1000;
+	its.it_interval.tv_nsec = pd->cfg.interval_ms % 1000 * 1000000L;
+	its.it_value = its.it_interval;
+	timerfd_settime(tfd, 0, &its, NULL);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = pd->migrator ? pwrmig_event_fd(pd->pw) : -1,
+				  .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "pwrmigd: poll: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				pd_log(0, "SIGHUP: the configuration is read at start; "
+				       "restart pwrmigd to apply changes");
+				continue;
+			}
+			pd_log(0, "%s: stopping", strsignal(si.ssi_signo));
+			return 0;
+		}
+		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0)
+			pd->source->tick(pd);
+		if (pfd[2].revents & POLLIN)
+			while (pwrmig_event_next(pd->pw, 0, &ev) == 1)
+				if (ev.cmd == PWRMIG_CMD_MIGRATE_NTF)
+					pd_migrator_event(pd->migrator, &ev.migration);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct pd pd;
+	const char *config = NULL;
+	struct pd_exporter *exp = NULL;
+	int check = 0, rc = 1, sfd = -1, tfd = -1, verbose = 0;
+	sigset_t mask;
+
+	/* Run by CRIU as its action script during a restore (checkpoint.c). */
+	if (getenv("CRTOOLS_SCRIPT_ACTION") && getenv("PWRMIG_HOOK_FREEZE"))
+		return pd_criu_hook();
+	rc = parse_args(argc, argv, &config, &check, &verbose);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
 	pd_log_init(verbose);
 	pd_config_defaults(&pd.cfg);
 	if (config || !access(DEFAULT_CONFIG, F_OK)) {
@@ -118,83 +210,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pwrmigd: signalfd/timerfd: %s\n", strerror(errno));
 		goto out;
 	}
-
-	if (pd.cfg.mode != PD_MODE_BPF && !pd_source_module.open(&pd)) {
-		pd.source = &pd_source_module;
-	} else if (pd.cfg.mode == PD_MODE_MODULE) {
-		fprintf(stderr, "pwrmigd: mode = module but the pwrmig module is not "
-			"loaded (modprobe pwrmig)\n");
-		goto out;
-	} else {
-		if (pd_source_bpf.open(&pd))
-			goto out;
-		pd.source = &pd_source_bpf;
-	}
-	if (pd_gpu_open(&pd, &pd.gpu))
+	if (open_source(&pd) || pd_gpu_open(&pd, &pd.gpu))
 		goto out;
 	if (pd.source->tick(&pd) && pd.pw)
 		goto out;
 	if (pd_exporter_start(&pd, &exp))
 		goto out;
-	if (pd.cfg.migrate) {
-		/* Before any journal is recovered: no old CRIU acts behind it. */
-		pd_tools_reap(&pd);
-		if (pd_receiver_start(&pd, &pd.receiver))
-			goto out;
-		/* Requests come from the module: without it this node only receives. */
-		if (pd.pw) {
-			if (pwrmig_subscribe(pd.pw, PWRMIG_MCGRP_MIGRATE)) {
-				fprintf(stderr, "pwrmigd: migrate group: %s\n",
-					pwrmig_errmsg(pd.pw));
-				goto out;
-			}
-			if (pd_migrator_start(&pd, &pd.migrator))
-				goto out;
-		} else {
-			pd_log(0, "module-less: this node receives migrations but "
-			       "sends none (requests come from pwrmig.ko)");
-		}
-	}
+	if (pd.cfg.migrate && start_migration(&pd))
+		goto out;
 	pd_log(0, "serving http://%s%s%s:%u/metrics every %u ms",
 	       strchr(pd.cfg.listen_addr, ':') ? "[" : "", pd.cfg.listen_addr,
 	       strchr(pd.cfg.listen_addr, ':') ? "]" : "", pd.cfg.listen_port,
 	       pd.cfg.interval_ms);
-
-	its.it_interval.tv_sec = pd.cfg.interval_ms / 1000;
-	its.it_interval.tv_nsec = pd.cfg.interval_ms % 1000 * 1000000L;
-	its.it_value = its.it_interval;
-	timerfd_settime(tfd, 0, &its, NULL);
-	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = pd.migrator ? pwrmig_event_fd(pd.pw) : -1,
-				  .events = POLLIN };
-	rc = 0;
-	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "pwrmigd: poll: %s\n", strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (pfd[0].revents & POLLIN) {
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGHUP) {
-				pd_log(0, "SIGHUP: the configuration is read at start; "
-				       "restart pwrmigd to apply changes");
-				continue;
-			}
-			pd_log(0, "%s: stopping", strsignal(si.ssi_signo));
-			break;
-		}
-		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0)
-			pd.source->tick(&pd);
-		if (pfd[2].revents & POLLIN)
-			while (pwrmig_event_next(pd.pw, 0, &ev) == 1)
-				if (ev.cmd == PWRMIG_CMD_MIGRATE_NTF)
-					pd_migrator_event(pd.migrator, &ev.migration);
-	}
+	rc = serve(&pd, sfd, tfd);
 out:
 	pd_migrator_stop(pd.migrator);
 	pd_receiver_stop(pd.receiver);
