@@ -57,81 +57,80 @@ static void micro(struct text *b, uint64_t v)
 const char *const pd_dom_names[PD_NR_DOMS] = { "pkg", "dram", "gpu" };
 
 /* The snapshot as exposition text; the caller holds pd->lock. */
-static char *render(struct pd *pd, size_t *len)
+/* The node: meter, samples, energy and power by domain. */
+static void render_node(struct text *b, const struct pd_snapshot *s)
 {
-	struct pd_snapshot *s = &pd->snap;
-	char path[600], name[200];
-	struct text b = { 0 };
-	size_t i;
 	int d;
 
-	b.cap = 4096 + s->ncg * 600;
-	b.p = malloc(b.cap);
-	if (!b.p)
-		return NULL;
-	b.p[0] = 0;
-
-	head(&b, "pwrmig_meter_info", "gauge",
+	head(b, "pwrmig_meter_info", "gauge",
 	     "Where the figures come from: mode (module or bpf) and meter; "
 	     "estimated=\"true\" when a power model stands in for a meter.");
-	text_printf(&b, "pwrmig_meter_info{mode=\"%s\",meter=\"%s\",estimated=\"%s\"} 1\n",
+	text_printf(b, "pwrmig_meter_info{mode=\"%s\",meter=\"%s\",estimated=\"%s\"} 1\n",
 		s->mode ?: "none", s->meter ?: "none", s->estimated ? "true" : "false");
-	head(&b, "pwrmig_samples_total", "counter", "Samples the ledger has taken.");
-	text_printf(&b, "pwrmig_samples_total %llu\n", (unsigned long long)s->samples);
+	head(b, "pwrmig_samples_total", "counter", "Samples the ledger has taken.");
+	text_printf(b, "pwrmig_samples_total %llu\n", (unsigned long long)s->samples);
 
-	head(&b, "pwrmig_node_energy_joules_total", "counter",
+	head(b, "pwrmig_node_energy_joules_total", "counter",
 	     "Energy the meter measured on this node since the ledger started, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if ((s->domains & (1 << d)) || (d == PD_DOM_GPU && s->ngpu)) {
-			text_printf(&b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
+			text_printf(b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
 				pd_dom_names[d], s->estimated && d != PD_DOM_GPU ? "true" : "false");
-			micro(&b, s->total_uj[d]);
+			micro(b, s->total_uj[d]);
 		}
-	head(&b, "pwrmig_node_power_watts", "gauge",
+	head(b, "pwrmig_node_power_watts", "gauge",
 	     "Node power over the last sample, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			text_printf(&b, "pwrmig_node_power_watts{domain=\"%s\"} ", pd_dom_names[d]);
-			text_printf(&b, "%llu.%03llu\n", (unsigned long long)(s->power_mw[d] / 1000),
+			text_printf(b, "pwrmig_node_power_watts{domain=\"%s\"} ", pd_dom_names[d]);
+			text_printf(b, "%llu.%03llu\n", (unsigned long long)(s->power_mw[d] / 1000),
 				(unsigned long long)(s->power_mw[d] % 1000));
 		}
-	head(&b, "pwrmig_idle_energy_joules_total", "counter",
+	head(b, "pwrmig_idle_energy_joules_total", "counter",
 	     "Energy charged to idle CPUs, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			text_printf(&b, "pwrmig_idle_energy_joules_total{domain=\"%s\"} ",
+			text_printf(b, "pwrmig_idle_energy_joules_total{domain=\"%s\"} ",
 				pd_dom_names[d]);
-			micro(&b, s->idle_uj[d]);
+			micro(b, s->idle_uj[d]);
 		}
-	head(&b, "pwrmig_other_energy_joules_total", "counter",
+	head(b, "pwrmig_other_energy_joules_total", "counter",
 	     "Energy of cgroups the ledger had no room for, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
 		if (d != PD_DOM_GPU && (s->domains & (1 << d))) {
-			text_printf(&b, "pwrmig_other_energy_joules_total{domain=\"%s\"} ",
+			text_printf(b, "pwrmig_other_energy_joules_total{domain=\"%s\"} ",
 				pd_dom_names[d]);
-			micro(&b, s->other_uj[d]);
+			micro(b, s->other_uj[d]);
 		}
+}
 
-	head(&b, "pwrmig_cgroup_energy_joules_total", "counter",
+/* Every cgroup: energy by domain, CPU time, cost, removal. */
+static void render_cgroups(struct text *b, const struct pd_snapshot *s)
+{
+	char path[600];
+	size_t i;
+	int d;
+
+	head(b, "pwrmig_cgroup_energy_joules_total", "counter",
 	     "Energy charged to a cgroup, by domain (pkg: CPU package, dram, gpu).");
 	for (i = 0; i < s->ncg; i++) {
 		const struct pd_cgroup *c = &s->cg[i];
 
 		prom_label(c->path, path, sizeof(path));
 		for (d = 0; d < PD_NR_DOMS; d++) {
-			text_printf(&b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
+			text_printf(b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
 				"domain=\"%s\",estimated=\"%s\"} ", path,
 				(unsigned long long)c->id, pd_dom_names[d],
 				c->estimated && d != PD_DOM_GPU ? "true" : "false");
-			micro(&b, c->energy_uj[d]);
+			micro(b, c->energy_uj[d]);
 		}
 	}
-	head(&b, "pwrmig_cgroup_cpu_seconds_total", "counter",
+	head(b, "pwrmig_cgroup_cpu_seconds_total", "counter",
 	     "CPU time of a cgroup, measured at every context switch.");
 	for (i = 0; i < s->ncg; i++) {
 		const struct pd_cgroup *c = &s->cg[i];
 
-		text_printf(&b, "pwrmig_cgroup_cpu_seconds_total{cgroup=\"%s\",id=\"%llu\"} "
+		text_printf(b, "pwrmig_cgroup_cpu_seconds_total{cgroup=\"%s\",id=\"%llu\"} "
 			"%llu.%09llu\n", prom_label(c->path, path, sizeof(path)),
 			(unsigned long long)c->id,
 			(unsigned long long)(c->runtime_ns / 1000000000ULL),
@@ -143,93 +142,123 @@ static char *render(struct pd *pd, size_t *len)
 		for (i = 0; i < s->nsites; i++)
 			if (s->sites[i].local)
 				cur = s->sites[i].currency;
-		head(&b, "pwrmig_cgroup_cost_total", "counter",
+		head(b, "pwrmig_cgroup_cost_total", "counter",
 		     "Electricity cost of a cgroup at the local site's price and PUE, "
 		     "in units of the currency label.");
 		for (i = 0; i < s->ncg; i++) {
 			const struct pd_cgroup *c = &s->cg[i];
 
-			text_printf(&b, "pwrmig_cgroup_cost_total{cgroup=\"%s\",id=\"%llu\","
+			text_printf(b, "pwrmig_cgroup_cost_total{cgroup=\"%s\",id=\"%llu\","
 				"currency=\"%s\"} ", prom_label(c->path, path, sizeof(path)),
 				(unsigned long long)c->id, cur);
-			micro(&b, c->cost_uunits);
+			micro(b, c->cost_uunits);
 		}
 	}
-	head(&b, "pwrmig_cgroup_removed", "gauge",
+	head(b, "pwrmig_cgroup_removed", "gauge",
 	     "1 for a cgroup that was removed; its figures are kept for a while.");
 	for (i = 0; i < s->ncg; i++)
 		if (s->cg[i].gone)
-			text_printf(&b, "pwrmig_cgroup_removed{cgroup=\"%s\",id=\"%llu\"} 1\n",
+			text_printf(b, "pwrmig_cgroup_removed{cgroup=\"%s\",id=\"%llu\"} 1\n",
 				prom_label(s->cg[i].path, path, sizeof(path)),
 				(unsigned long long)s->cg[i].id);
+}
 
-	if (s->nsites) {
-		head(&b, "pwrmig_site_price_per_kwh", "gauge",
-		     "A site's current grid price, in units of the currency label per kWh.");
-		for (i = 0; i < s->nsites; i++) {
-			const struct pd_site *st = &s->sites[i];
+/* The sites: price, PUE, carbon intensity. */
+static void render_sites(struct text *b, const struct pd_snapshot *s)
+{
+	char name[200];
+	size_t i;
 
-			text_printf(&b, "pwrmig_site_price_per_kwh{site=\"%s\",currency=\"%s\","
-				"local=\"%s\"} ", prom_label(st->name, name, sizeof(name)),
-				st->currency, st->local ? "true" : "false");
-			micro(&b, st->price);
-		}
-		head(&b, "pwrmig_site_pue_ratio", "gauge",
-		     "A site's power usage effectiveness.");
-		for (i = 0; i < s->nsites; i++)
-			text_printf(&b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
+	if (!s->nsites)
+		return;
+	head(b, "pwrmig_site_price_per_kwh", "gauge",
+	     "A site's current grid price, in units of the currency label per kWh.");
+	for (i = 0; i < s->nsites; i++) {
+		const struct pd_site *st = &s->sites[i];
+
+		text_printf(b, "pwrmig_site_price_per_kwh{site=\"%s\",currency=\"%s\","
+			"local=\"%s\"} ", prom_label(st->name, name, sizeof(name)),
+			st->currency, st->local ? "true" : "false");
+		micro(b, st->price);
+	}
+	head(b, "pwrmig_site_pue_ratio", "gauge",
+	     "A site's power usage effectiveness.");
+	for (i = 0; i < s->nsites; i++)
+		text_printf(b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
+			prom_label(s->sites[i].name, name, sizeof(name)),
+			s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
+	head(b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
+	     "A site's grid carbon intensity, where known.");
+	for (i = 0; i < s->nsites; i++)
+		if (s->sites[i].has_carbon)
+			text_printf(b, "pwrmig_site_carbon_grams_per_kwh{site=\"%s\"} %u\n",
 				prom_label(s->sites[i].name, name, sizeof(name)),
-				s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
-		head(&b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
-		     "A site's grid carbon intensity, where known.");
-		for (i = 0; i < s->nsites; i++)
-			if (s->sites[i].has_carbon)
-				text_printf(&b, "pwrmig_site_carbon_grams_per_kwh{site=\"%s\"} %u\n",
-					prom_label(s->sites[i].name, name, sizeof(name)),
-					s->sites[i].carbon_g_per_kwh);
-	}
+				s->sites[i].carbon_g_per_kwh);
+}
 
-	if (s->ngpu) {
-		head(&b, "pwrmig_gpu_info", "gauge",
-		     "A GPU pwrmigd meters, and what meters it (nvml, hwmon_energy, hwmon_power_average, hwmon_power_input).");
-		for (i = 0; i < s->ngpu; i++)
-			text_printf(&b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
-				s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)),
-				s->gpu[i].meter);
-		head(&b, "pwrmig_gpu_energy_joules_total", "counter",
-		     "Energy a GPU used since pwrmigd started (NVML's counter, hwmon's counter, or hwmon's power integrated).");
-		for (i = 0; i < s->ngpu; i++) {
-			text_printf(&b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
-				s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)));
-			micro(&b, s->gpu[i].energy_uj);
-		}
-		head(&b, "pwrmig_gpu_idle_energy_joules_total", "counter",
-		     "GPU energy not charged to any cgroup: idle power, or nobody to charge.");
-		for (i = 0; i < s->ngpu; i++) {
-			text_printf(&b, "pwrmig_gpu_idle_energy_joules_total{device=\"%u\"} ",
-				s->gpu[i].index);
-			micro(&b, s->gpu[i].idle_uj);
-		}
-		head(&b, "pwrmig_gpu_power_watts", "gauge", "GPU power as its meter reports it.");
-		for (i = 0; i < s->ngpu; i++)
-			text_printf(&b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
-				s->gpu[i].index, (unsigned long long)(s->gpu[i].power_mw / 1000),
-				(unsigned long long)(s->gpu[i].power_mw % 1000));
-		head(&b, "pwrmig_gpu_energy_resets_total", "counter",
-		     "Times a GPU's energy counter restarted (driver reload).");
-		for (i = 0; i < s->ngpu; i++)
-			text_printf(&b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
-				s->gpu[i].index, (unsigned long long)s->gpu[i].resets);
-		head(&b, "pwrmig_gpu_read_errors_total", "counter",
-		     "GPU energy or power readings that failed (hwmon: taken as 0 W, e.g. a suspended GPU).");
-		for (i = 0; i < s->ngpu; i++)
-			text_printf(&b, "pwrmig_gpu_read_errors_total{device=\"%u\"} %llu\n",
-				s->gpu[i].index, (unsigned long long)s->gpu[i].read_errors);
-		head(&b, "pwrmig_gpu_report_errors_total", "counter",
-		     "GPU energy reports the module refused (the energy stays idle).");
-		text_printf(&b, "pwrmig_gpu_report_errors_total %llu\n",
-			(unsigned long long)s->gpu_report_errors);
+/* The GPUs pwrmigd meters. */
+static void render_gpus(struct text *b, const struct pd_snapshot *s)
+{
+	char name[200];
+	size_t i;
+
+	if (!s->ngpu)
+		return;
+	head(b, "pwrmig_gpu_info", "gauge",
+	     "A GPU pwrmigd meters, and what meters it (nvml, hwmon_energy, hwmon_power_average, hwmon_power_input).");
+	for (i = 0; i < s->ngpu; i++)
+		text_printf(b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
+			s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)),
+			s->gpu[i].meter);
+	head(b, "pwrmig_gpu_energy_joules_total", "counter",
+	     "Energy a GPU used since pwrmigd started (NVML's counter, hwmon's counter, or hwmon's power integrated).");
+	for (i = 0; i < s->ngpu; i++) {
+		text_printf(b, "pwrmig_gpu_energy_joules_total{device=\"%u\",name=\"%s\"} ",
+			s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)));
+		micro(b, s->gpu[i].energy_uj);
 	}
+	head(b, "pwrmig_gpu_idle_energy_joules_total", "counter",
+	     "GPU energy not charged to any cgroup: idle power, or nobody to charge.");
+	for (i = 0; i < s->ngpu; i++) {
+		text_printf(b, "pwrmig_gpu_idle_energy_joules_total{device=\"%u\"} ",
+			s->gpu[i].index);
+		micro(b, s->gpu[i].idle_uj);
+	}
+	head(b, "pwrmig_gpu_power_watts", "gauge", "GPU power as its meter reports it.");
+	for (i = 0; i < s->ngpu; i++)
+		text_printf(b, "pwrmig_gpu_power_watts{device=\"%u\"} %llu.%03llu\n",
+			s->gpu[i].index, (unsigned long long)(s->gpu[i].power_mw / 1000),
+			(unsigned long long)(s->gpu[i].power_mw % 1000));
+	head(b, "pwrmig_gpu_energy_resets_total", "counter",
+	     "Times a GPU's energy counter restarted (driver reload).");
+	for (i = 0; i < s->ngpu; i++)
+		text_printf(b, "pwrmig_gpu_energy_resets_total{device=\"%u\"} %llu\n",
+			s->gpu[i].index, (unsigned long long)s->gpu[i].resets);
+	head(b, "pwrmig_gpu_read_errors_total", "counter",
+	     "GPU energy or power readings that failed (hwmon: taken as 0 W, e.g. a suspended GPU).");
+	for (i = 0; i < s->ngpu; i++)
+		text_printf(b, "pwrmig_gpu_read_errors_total{device=\"%u\"} %llu\n",
+			s->gpu[i].index, (unsigned long long)s->gpu[i].read_errors);
+	head(b, "pwrmig_gpu_report_errors_total", "counter",
+	     "GPU energy reports the module refused (the energy stays idle).");
+	text_printf(b, "pwrmig_gpu_report_errors_total %llu\n",
+		(unsigned long long)s->gpu_report_errors);
+}
+
+static char *render(struct pd *pd, size_t *len)
+{
+	struct pd_snapshot *s = &pd->snap;
+	struct text b = { 0 };
+
+	b.cap = 4096 + s->ncg * 600;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return NULL;
+	b.p[0] = 0;
+	render_node(&b, s);
+	render_cgroups(&b, s);
+	render_sites(&b, s);
+	render_gpus(&b, s);
 	if (b.oom) {
 		free(b.p);
 		return NULL;

@@ -362,15 +362,53 @@ static int fdinfo_dev(struct pd_drm *d, const char *pdev, const char *target)
 }
 
 /* One open DRM fd: read its fdinfo into the client table. */
+/* What a DRM fd's fdinfo says: its device, client and engine time. */
+struct fdinfo {
+	char pdev[32];
+	uint64_t client_id, busy;
+	int have_id, engines;
+	unsigned int nengines;
+};
+
+static void parse_fdinfo(struct pd_drm *d, char *buf, struct fdinfo *fi)
+{
+	char *line, *save;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, ':'), *end;
+		unsigned long long x;
+
+		if (!v)
+			continue;
+		*v++ = 0;
+		v += strspn(v, " \t");
+		if (!strcmp(line, "drm-pdev")) {
+			snprintf(fi->pdev, sizeof(fi->pdev), "%.*s", (int)strcspn(v, " \t"), v);
+		} else if (!strcmp(line, "drm-client-id")) {
+			fi->client_id = strtoull(v, &end, 10);
+			fi->have_id = end != v;
+		} else if (!strncmp(line, "drm-engine-", 11) &&
+			   strncmp(line, "drm-engine-capacity-", 20)) {
+			errno = 0;
+			x = strtoull(v, &end, 10);
+			if (end == v || errno) {
+				d->fdinfo_errors++;
+				continue;
+			}
+			fi->busy += x;
+			fi->engines = 1;
+			fi->nengines++;
+		}
+	}
+}
+
 static void visit(struct pd_drm *d, int pid, int fd)
 {
-	char path[PATH_MAX], target[PATH_MAX], buf[8192], pdev[32] = "";
-	uint64_t client_id = 0, busy = 0;
-	int have_id = 0, engines = 0, dev, f;
-	unsigned int nengines = 0;
+	char path[PATH_MAX], target[PATH_MAX], buf[8192];
+	struct fdinfo fi = { .client_id = 0 };
 	struct pd_drm_client *c;
-	char *line, *save;
 	unsigned int i;
+	int dev, f;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%d/fd/%d", d->proc, pid, fd);
@@ -389,40 +427,15 @@ static void visit(struct pd_drm *d, int pid, int fd)
 	if (n <= 0)
 		return;
 	buf[n] = 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *v = strchr(line, ':'), *end;
-		unsigned long long x;
-
-		if (!v)
-			continue;
-		*v++ = 0;
-		v += strspn(v, " \t");
-		if (!strcmp(line, "drm-pdev")) {
-			snprintf(pdev, sizeof(pdev), "%.*s", (int)strcspn(v, " \t"), v);
-		} else if (!strcmp(line, "drm-client-id")) {
-			client_id = strtoull(v, &end, 10);
-			have_id = end != v;
-		} else if (!strncmp(line, "drm-engine-", 11) &&
-			   strncmp(line, "drm-engine-capacity-", 20)) {
-			errno = 0;
-			x = strtoull(v, &end, 10);
-			if (end == v || errno) {
-				d->fdinfo_errors++;
-				continue;
-			}
-			busy += x;
-			engines = 1;
-			nengines++;
-		}
-	}
-	dev = fdinfo_dev(d, pdev, target);
+	parse_fdinfo(d, buf, &fi);
+	dev = fdinfo_dev(d, fi.pdev, target);
 	if (dev < 0)
 		return;		/* a device we do not meter */
-	if (!have_id)		/* drivers before drm-client-id: one client per fd */
-		client_id = 1ULL << 63 | (uint64_t)pid << 24 | (unsigned int)fd;
+	if (!fi.have_id)	/* drivers before drm-client-id: one client per fd */
+		fi.client_id = 1ULL << 63 | (uint64_t)pid << 24 | (unsigned int)fd;
 	for (i = 0; i < d->nclient; i++) {
 		c = &d->client[i];
-		if (c->dev == (unsigned int)dev && c->client_id == client_id)
+		if (c->dev == (unsigned int)dev && c->client_id == fi.client_id)
 			break;
 	}
 	if (i == d->nclient) {
@@ -436,20 +449,20 @@ static void visit(struct pd_drm *d, int pid, int fd)
 		 */
 		c = &d->client[d->nclient++];
 		*c = (struct pd_drm_client){
-			.dev = dev, .client_id = client_id, .busy_ns = busy,
-			.delta_ns = busy < d->window_ns * nengines ? busy :
-				    d->window_ns * nengines,
+			.dev = dev, .client_id = fi.client_id, .busy_ns = fi.busy,
+			.delta_ns = fi.busy < d->window_ns * fi.nengines ? fi.busy :
+				    d->window_ns * fi.nengines,
 		};
 	} else if (c->gen == d->gen) {
 		return;		/* another fd of the same client */
 	} else {
-		c->delta_ns = busy > c->busy_ns ? busy - c->busy_ns : 0;
-		if (busy > c->busy_ns)
-			c->busy_ns = busy;
+		c->delta_ns = fi.busy > c->busy_ns ? fi.busy - c->busy_ns : 0;
+		if (fi.busy > c->busy_ns)
+			c->busy_ns = fi.busy;
 	}
 	c->pid = pid;
 	c->fd = fd;
-	c->engines = engines;
+	c->engines = fi.engines;
 	c->gen = d->gen;
 }
 

@@ -426,12 +426,46 @@ static void poll_gone(struct pd_ledger *l, uint64_t now)
 	}
 }
 
-int pd_ledger_sample(struct pd_ledger *l)
+/*
+ * Split UJ of domain DOM over idle (weight IDLE), the cgroups the ledger
+ * has no room for (OVER) and the active cgroups (their runtime), with
+ * each one's carry; cost at the configured price.
+ */
+static void split_domain(struct pd_ledger *l, int dom, uint64_t uj, uint64_t idle, uint64_t over)
 {
 	const struct pd_config *c = &l->pd->cfg;
+	struct pwrmig_share *sh = l->shares;
+	size_t i, n = l->nactive + 2;
+
+	sh[0] = (struct pwrmig_share){ .weight = idle, .carry = l->idle_carry[dom] };
+	sh[1] = (struct pwrmig_share){ .weight = over, .carry = l->other_carry[dom] };
+	for (i = 0; i < l->nactive; i++)
+		sh[i + 2] = (struct pwrmig_share){
+			.weight = l->active[i]->delta_rt,
+			.carry = l->active[i]->carry[dom],
+		};
+	pwrmig_split(uj, sh, n);
+	l->idle_carry[dom] = sh[0].carry;
+	l->other_carry[dom] = sh[1].carry;
+	l->idle_uj[dom] += sh[0].out;
+	l->other_uj[dom] += sh[1].out;
+	for (i = 0; i < l->nactive; i++) {
+		struct lcg *cg = l->active[i];
+
+		cg->carry[dom] = sh[i + 2].carry;
+		cg->energy_uj[dom] += sh[i + 2].out;
+		if (c->price && sh[i + 2].out)
+			pwrmig_cost_add(&cg->cost, sh[i + 2].out, c->price, c->pue_milli);
+		if (l->estimated && sh[i + 2].out)
+			cg->estimated = 1;
+	}
+}
+
+int pd_ledger_sample(struct pd_ledger *l)
+{
 	uint64_t now, elapsed, busy, idle, over, wall;
 	uint64_t uj[PD_NR_DOMS];
-	size_t i, n;
+	size_t i;
 	int dom, err;
 	long cpus;
 
@@ -452,38 +486,11 @@ int pd_ledger_sample(struct pd_ledger *l)
 	idle = pwrmig_idle(&l->idle_bal, wall, busy);
 
 	meter_read(l, busy, idle, elapsed, uj);
-	n = l->nactive + 2;
-	if (grow((void **)&l->shares, &l->capshares, n, sizeof(*l->shares)))
+	if (grow((void **)&l->shares, &l->capshares, l->nactive + 2, sizeof(*l->shares)))
 		return -ENOMEM;
-	for (dom = PD_DOM_PKG; dom <= PD_DOM_DRAM; dom++) {
-		struct pwrmig_share *sh = l->shares;
-
-		if (!uj[dom] && dom == PD_DOM_DRAM)
-			continue;
-		sh[0] = (struct pwrmig_share){ .weight = idle, .carry = l->idle_carry[dom] };
-		sh[1] = (struct pwrmig_share){ .weight = over, .carry = l->other_carry[dom] };
-		for (i = 0; i < l->nactive; i++)
-			sh[i + 2] = (struct pwrmig_share){
-				.weight = l->active[i]->delta_rt,
-				.carry = l->active[i]->carry[dom],
-			};
-		pwrmig_split(uj[dom], sh, n);
-		l->idle_carry[dom] = sh[0].carry;
-		l->other_carry[dom] = sh[1].carry;
-		l->idle_uj[dom] += sh[0].out;
-		l->other_uj[dom] += sh[1].out;
-		for (i = 0; i < l->nactive; i++) {
-			struct lcg *cg = l->active[i];
-
-			cg->carry[dom] = sh[i + 2].carry;
-			cg->energy_uj[dom] += sh[i + 2].out;
-			if (c->price && sh[i + 2].out)
-				pwrmig_cost_add(&cg->cost, sh[i + 2].out, c->price,
-						c->pue_milli);
-			if (l->estimated && sh[i + 2].out)
-				cg->estimated = 1;
-		}
-	}
+	for (dom = PD_DOM_PKG; dom <= PD_DOM_DRAM; dom++)
+		if (uj[dom] || dom != PD_DOM_DRAM)
+			split_domain(l, dom, uj[dom], idle, over);
 	for (dom = 0; dom < PD_NR_DOMS; dom++) {
 		if (dom == PD_DOM_GPU)
 			continue;
