@@ -197,20 +197,17 @@ static bool migrate_make_room(void)
 	return false;
 }
 
-int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
+/* The request's cgroup exists and its container id is one runc takes. */
+static int migrate_request_check(struct genl_info *info, u64 *cgid)
 {
 	struct nlattr **tb = info->attrs;
-	struct pwrmig_migrate *m, *old;
-	struct pwrmig_site *site, *local;
 	struct cgroup *cgrp;
-	u64 cgid;
-	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_CGROUP_ID) ||
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_SITE))
 		return -EINVAL;
-	cgid = nla_get_u64(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
-	cgrp = cgroup_get_from_id(cgid);
+	*cgid = nla_get_u64(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
+	cgrp = cgroup_get_from_id(*cgid);
 	if (IS_ERR_OR_NULL(cgrp)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_CGROUP_ID],
 				    "no cgroup with this id");
@@ -223,40 +220,67 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 				    "container must be an OCI container id: letters, digits and _+.-");
 		return -EINVAL;
 	}
+	return 0;
+}
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return -ENOMEM;
-	mutex_lock(&pwrmig.lock);
+/*
+ * The target site exists and is not this one, the cgroup has no request
+ * in progress, and there is room for one more: the target, or an
+ * ERR_PTR.  (pwrmig.lock held)
+ */
+static struct pwrmig_site *migrate_target(struct genl_info *info, u64 cgid)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_migrate *old;
+	struct pwrmig_site *site;
+
 	site = pwrmig_site_find(nla_data(tb[PWRMIG_A_MIGRATE_SITE]));
-	local = pwrmig_site_local();
-	err = -ENOENT;
 	if (!site) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_SITE],
 				    "no such site (add it with site-set)");
-		goto err_unlock;
+		return ERR_PTR(-ENOENT);
 	}
-	err = -EINVAL;
-	if (site == local) {
+	if (site == pwrmig_site_local()) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_MIGRATE_SITE],
 				    "the target is the local site: nothing to move");
-		goto err_unlock;
+		return ERR_PTR(-EINVAL);
 	}
-	err = -EBUSY;
 	list_for_each_entry(old, &pwrmig.migrations, node) {
 		if (old->cgroup_id == cgid && !migrate_final(old)) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    tb[PWRMIG_A_MIGRATE_CGROUP_ID],
 					    "this cgroup already has a migration in progress");
-			goto err_unlock;
+			return ERR_PTR(-EBUSY);
 		}
 	}
-	err = -ENOSPC;
 	if (!migrate_make_room()) {
 		NL_SET_ERR_MSG(info->extack, "too many unfinished migration requests");
-		goto err_unlock;
+		return ERR_PTR(-ENOSPC);
 	}
+	return site;
+}
 
+int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_migrate *m;
+	struct pwrmig_site *site;
+	u64 cgid;
+	int err;
+
+	err = migrate_request_check(info, &cgid);
+	if (err)
+		return err;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	mutex_lock(&pwrmig.lock);
+	site = migrate_target(info, cgid);
+	if (IS_ERR(site)) {
+		mutex_unlock(&pwrmig.lock);
+		kfree(m);
+		return PTR_ERR(site);
+	}
 	m->id = ++pwrmig.next_migrate_id;
 	m->cgroup_id = cgid;
 	strscpy(m->site, site->name, sizeof(m->site));
@@ -279,11 +303,6 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 	migrate_changed(m);
 	err = migrate_reply(info, m);
 	mutex_unlock(&pwrmig.lock);
-	return err;
-
-err_unlock:
-	mutex_unlock(&pwrmig.lock);
-	kfree(m);
 	return err;
 }
 

@@ -224,7 +224,11 @@ void pwrmig_broker_expire(void);
 
 /* ---- netlink.c ---- */
 struct sk_buff;
+struct genl_info;
 bool pwrmig_nl_listening(unsigned int group);
+/* Reply to INFO with one object built by FILL (SIZE: its message size). */
+int pwrmig_nl_reply(struct genl_info *info, size_t size,
+		    int (*fill)(struct sk_buff *skb, void *arg), void *arg);
 void pwrmig_nl_multicast(struct sk_buff *msg, unsigned int group);
 void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 				unsigned int cgroups);

@@ -244,13 +244,72 @@ static bool has_forecast(struct genl_info *info)
 }
 
 /* Shared by site-set and price-set: apply the attributes present. */
+/*
+ * A free slot for a new site NAME, which needs a price and a currency:
+ * the site, or an ERR_PTR.  (pwrmig.lock held)
+ */
+static struct pwrmig_site *site_new(struct genl_info *info, const char *name)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_site *s;
+	unsigned int i;
+
+	if (!tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] || !tb[PWRMIG_A_SITE_CURRENCY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_SITE_NAME],
+				    "a new site needs price-uunits-per-kwh and currency");
+		return ERR_PTR(-EINVAL);
+	}
+	for (i = 0; i < PWRMIG_MAX_SITES && pwrmig.sites[i].name[0]; i++)
+		;
+	if (i == PWRMIG_MAX_SITES) {
+		NL_SET_ERR_MSG(info->extack, "at most " __stringify(PWRMIG_MAX_SITES) " sites");
+		return ERR_PTR(-ENOSPC);
+	}
+	s = &pwrmig.sites[i];
+	memset(s, 0, sizeof(*s));
+	strscpy(s->name, name, sizeof(s->name));
+	s->pue_milli = 1000;
+	return s;
+}
+
+/* The request's attributes into S; a new local site demotes the old. */
+static void site_set(struct genl_info *info, struct pwrmig_site *s)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_site *other;
+	unsigned int i;
+
+	if (tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH])
+		s->price = nla_get_u64(tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH]);
+	if (tb[PWRMIG_A_SITE_CURRENCY])
+		strscpy(s->currency, nla_data(tb[PWRMIG_A_SITE_CURRENCY]),
+			sizeof(s->currency));
+	if (tb[PWRMIG_A_SITE_PUE_MILLI])
+		s->pue_milli = nla_get_u32(tb[PWRMIG_A_SITE_PUE_MILLI]);
+	if (tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]) {
+		s->carbon = nla_get_u32(tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]);
+		s->has_carbon = true;
+	}
+	if (!tb[PWRMIG_A_SITE_LOCAL])
+		return;
+	for (i = 0; i < PWRMIG_MAX_SITES; i++) {
+		other = &pwrmig.sites[i];
+		if (other != s && other->name[0] && other->local) {
+			other->local = false;
+			other->changed = ktime_get_real_seconds();
+			pwrmig_nl_notify_site(other, false);
+		}
+	}
+	s->local = true;
+}
+
 static int site_apply(struct genl_info *info, bool may_create)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_forecast *fc = NULL;
-	struct pwrmig_site *s, *other;
-	unsigned int i, n_fc = 0;
 	bool created = false, fc_given;
+	unsigned int n_fc = 0;
+	struct pwrmig_site *s;
 	const char *name;
 	int err;
 
@@ -274,57 +333,21 @@ static int site_apply(struct genl_info *info, bool may_create)
 
 	mutex_lock(&pwrmig.lock);
 	s = pwrmig_site_find(name);
-	if (!s) {
+	if (!s && !may_create) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_SITE_NAME],
+				    "no such site (create it with site-set)");
 		err = -ENOENT;
-		if (!may_create) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_SITE_NAME],
-					    "no such site (create it with site-set)");
+		goto out;
+	}
+	if (!s) {
+		s = site_new(info, name);
+		if (IS_ERR(s)) {
+			err = PTR_ERR(s);
 			goto out;
 		}
-		if (!tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] ||
-		    !tb[PWRMIG_A_SITE_CURRENCY]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_SITE_NAME],
-					    "a new site needs price-uunits-per-kwh and currency");
-			err = -EINVAL;
-			goto out;
-		}
-		for (i = 0; i < PWRMIG_MAX_SITES && pwrmig.sites[i].name[0]; i++)
-			;
-		if (i == PWRMIG_MAX_SITES) {
-			NL_SET_ERR_MSG(info->extack,
-				       "at most " __stringify(PWRMIG_MAX_SITES) " sites");
-			err = -ENOSPC;
-			goto out;
-		}
-		s = &pwrmig.sites[i];
-		memset(s, 0, sizeof(*s));
-		strscpy(s->name, name, sizeof(s->name));
-		s->pue_milli = 1000;
 		created = true;
 	}
-
-	if (tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH])
-		s->price = nla_get_u64(tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH]);
-	if (tb[PWRMIG_A_SITE_CURRENCY])
-		strscpy(s->currency, nla_data(tb[PWRMIG_A_SITE_CURRENCY]),
-			sizeof(s->currency));
-	if (tb[PWRMIG_A_SITE_PUE_MILLI])
-		s->pue_milli = nla_get_u32(tb[PWRMIG_A_SITE_PUE_MILLI]);
-	if (tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]) {
-		s->carbon = nla_get_u32(tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]);
-		s->has_carbon = true;
-	}
-	if (tb[PWRMIG_A_SITE_LOCAL]) {
-		for (i = 0; i < PWRMIG_MAX_SITES; i++) {
-			other = &pwrmig.sites[i];
-			if (other != s && other->name[0] && other->local) {
-				other->local = false;
-				other->changed = ktime_get_real_seconds();
-				pwrmig_nl_notify_site(other, false);
-			}
-		}
-		s->local = true;
-	}
+	site_set(info, s);
 	if (fc_given) {
 		kfree(s->forecast);
 		s->forecast = fc;

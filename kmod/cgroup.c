@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger's cgroups over netlink: get and dump (with the reader's
+ * scope: its own cgroup namespace), policy-set, carry (a migrated job's
+ * bill handed over to this node) and energy-report (GPU energy from
+ * pwrmigd).
+ */
+#include <linux/capability.h>
+#include <linux/cgroup.h>
+#include <linux/slab.h>
+#include <linux/stringify.h>
+#include <linux/rcupdate.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "genl.h"
+#include "pwrmig.h"
+
+/* A cgroup's reply: its figures and a path of up to PATH_MAX. */
+#define PWRMIG_CG_REPLY_SIZE	(NLMSG_GOODSIZE + PATH_MAX)
+
+/* -ENOENT: the caller may not see CG (see below). */
+static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
+{
+	struct pwrmig_site *local = pwrmig_site_local();
+	struct cgroup *cgrp;
+	u32 flags = cg->flags;
+	char *path;
+
+	/*
+	 * cgroup_get_from_id() looks from the caller's cgroup namespace: a
+	 * reader inside one sees the live cgroups under its root, with paths
+	 * from there, and nothing else (not even as gone).
+	 */
+	cgrp = cg->removed_ns ? NULL : cgroup_get_from_id(cg->id);
+	if (IS_ERR_OR_NULL(cgrp) && !pwrmig_cgns_is_root())
+		return -ENOENT;
+	path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!path) {
+		if (!IS_ERR_OR_NULL(cgrp))
+			cgroup_put(cgrp);
+		return -ENOMEM;
+	}
+	if (IS_ERR_OR_NULL(cgrp)) {
+		flags |= PWRMIG_CGROUP_FLAGS_GONE;
+		path[0] = '\0';
+	} else {
+		if (cgroup_path_ns(cgrp, path, PATH_MAX,
+				   current->nsproxy->cgroup_ns) < 0)
+			path[0] = '\0';
+		cgroup_put(cgrp);
+	}
+
+	if (nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_ID,
+			      cg->id, PWRMIG_A_CGROUP_PAD) ||
+	    (path[0] && nla_put_string(skb, PWRMIG_A_CGROUP_PATH, path)) ||
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_FLAGS, flags) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_RUNTIME_NS,
+			      cg->runtime_ns, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CPU_UJ,
+			      cg->energy_uj[PWRMIG_MDOM_PKG], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DRAM_UJ,
+			      cg->energy_uj[PWRMIG_MDOM_DRAM], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_GPU_UJ,
+			      cg->gpu_uj, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_COST_UUNITS,
+			      cg->cost.uunits, PWRMIG_A_CGROUP_PAD) ||
+	    (local && nla_put_string(skb, PWRMIG_A_CGROUP_CURRENCY, local->currency)) ||
+	    nla_put_u8(skb, PWRMIG_A_CGROUP_DEFERRABLE,
+		       !!(flags & PWRMIG_CGROUP_FLAGS_DEFERRABLE)) ||
+	    nla_put_u8(skb, PWRMIG_A_CGROUP_MIGRATABLE,
+		       !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE,
+			      cg->deadline, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS,
+			      cg->carried_runtime_ns, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
+			      cg->carried_uj[PWRMIG_MDOM_PKG], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_DRAM_UJ,
+			      cg->carried_uj[PWRMIG_MDOM_DRAM], PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
+			      cg->carried_gpu_uj, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
+			      cg->carried_cost_uunits, PWRMIG_A_CGROUP_PAD)) {
+		kfree(path);
+		return -EMSGSIZE;
+	}
+	kfree(path);
+	return 0;
+}
+
+static int cg_fill_cb(struct sk_buff *skb, void *arg)
+{
+	return pwrmig_cg_fill(skb, arg);
+}
+
+/* The cgroup must exist in the kernel; its ledger entry may be new. */
+static struct pwrmig_cg *cg_lookup(struct genl_info *info, struct nlattr *attr,
+				   bool create, int *err)
+{
+	u64 id = nla_get_u64(attr);
+	struct pwrmig_cg *cg = pwrmig_cg_find(id);
+	struct cgroup *cgrp;
+
+	/*
+	 * A removed cgroup keeps its entry; one outside the caller's cgroup
+	 * namespace is not there for it.
+	 */
+	if (cg && pwrmig_cgns_is_root())
+		return cg;
+	cgrp = cgroup_get_from_id(id);
+	if (IS_ERR_OR_NULL(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no cgroup with this id");
+		*err = -ENOENT;
+		return NULL;
+	}
+	cgroup_put(cgrp);
+	if (cg)
+		return cg;
+	if (!create) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "cgroup has not been charged yet");
+		*err = -ENOENT;
+		return NULL;
+	}
+	cg = pwrmig_cg_get_or_add(id);
+	if (!cg) {
+		NL_SET_ERR_MSG(info->extack,
+			       "the ledger is full of live cgroups (max_cgroups)");
+		*err = -ENOSPC;
+	}
+	return cg;
+}
+
+int pwrmig_nl_cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pwrmig_cg *cg;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	mutex_lock(&pwrmig.lock);
+	cg = cg_lookup(info, info->attrs[PWRMIG_A_CGROUP_ID], false, &err);
+	if (cg)
+		err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+/*
+ * Dumps go in cgroup id order and resume at the id after the last one
+ * sent (cb->args[0]): entries added or freed meanwhile never make another
+ * entry appear twice or go missing.
+ */
+int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct pwrmig_cg *cg;
+	unsigned long id;
+	int err = 0;
+	void *hdr;
+
+	mutex_lock(&pwrmig.lock);
+	xa_for_each_start(&pwrmig.cgroups, id, cg, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &pwrmig_nl_family,
+				  NLM_F_MULTI, PWRMIG_CMD_CGROUP_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		err = pwrmig_cg_fill(skb, cg);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			if (err != -ENOENT)	/* -ENOENT: not the caller's to see */
+				break;
+			err = 0;
+		} else {
+			genlmsg_end(skb, hdr);
+		}
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&pwrmig.lock);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ?: skb->len;
+}
+
+int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_cg *cg;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	if (!tb[PWRMIG_A_CGROUP_DEFERRABLE] && !tb[PWRMIG_A_CGROUP_MIGRATABLE] &&
+	    !tb[PWRMIG_A_CGROUP_DEADLINE] && !tb[PWRMIG_A_CGROUP_PRIORITY]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give deferrable, migratable, deadline or priority");
+		return -EINVAL;
+	}
+	mutex_lock(&pwrmig.lock);
+	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
+	if (cg) {
+		if (tb[PWRMIG_A_CGROUP_DEFERRABLE]) {
+			cg->flags &= ~PWRMIG_CGROUP_FLAGS_DEFERRABLE;
+			if (nla_get_u8(tb[PWRMIG_A_CGROUP_DEFERRABLE]))
+				cg->flags |= PWRMIG_CGROUP_FLAGS_DEFERRABLE;
+		}
+		if (tb[PWRMIG_A_CGROUP_MIGRATABLE]) {
+			cg->flags &= ~PWRMIG_CGROUP_FLAGS_MIGRATABLE;
+			if (nla_get_u8(tb[PWRMIG_A_CGROUP_MIGRATABLE]))
+				cg->flags |= PWRMIG_CGROUP_FLAGS_MIGRATABLE;
+		}
+		if (tb[PWRMIG_A_CGROUP_DEADLINE])
+			cg->deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
+		if (tb[PWRMIG_A_CGROUP_PRIORITY])
+			cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+		err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
+	}
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+static bool carry_taken(const struct pwrmig_cg *cg, u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; id && i < PWRMIG_CARRY_IDS; i++)
+		if (cg->carry_ids[i] == id)
+			return true;
+	return false;
+}
+
+/* A migrated job's ledger from its earlier sites, kept apart from ours. */
+int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int carried[] = {
+		PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
+		PWRMIG_A_CGROUP_CARRIED_DRAM_UJ, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
+		PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
+	};
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_site *local;
+	struct pwrmig_cg *cg;
+	u64 v[ARRAY_SIZE(carried)] = { 0 }, sum[ARRAY_SIZE(carried)];
+	u64 *to[ARRAY_SIZE(carried)];
+	u64 id = 0;
+	unsigned int i;
+	bool any = false;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(carried); i++) {
+		if (!tb[carried[i]])
+			continue;
+		v[i] = nla_get_u64(tb[carried[i]]);
+		any = true;
+	}
+	if (!any) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to carry: give carried runtime, energy or cost");
+		return -EINVAL;
+	}
+	if (v[4] && !tb[PWRMIG_A_CGROUP_CURRENCY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
+				    "carried cost needs its currency");
+		return -EINVAL;
+	}
+	if (tb[PWRMIG_A_CGROUP_CARRY_ID])
+		id = nla_get_u64(tb[PWRMIG_A_CGROUP_CARRY_ID]);
+	mutex_lock(&pwrmig.lock);
+	local = pwrmig_site_local();
+	if (v[4] && !local) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
+				    "carried cost needs a local site to be in its currency");
+		err = -EINVAL;
+		goto out;
+	}
+	if (v[4] && strcmp(nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]), local->currency)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CURRENCY],
+				    "carried cost is in another currency than the local site's");
+		err = -EINVAL;
+		goto out;
+	}
+	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
+	if (!cg)
+		goto out;
+	/* A hand-over this cgroup already took: answer, add nothing. */
+	if (carry_taken(cg, id))
+		goto reply;
+	to[0] = &cg->carried_runtime_ns;
+	to[1] = &cg->carried_uj[PWRMIG_MDOM_PKG];
+	to[2] = &cg->carried_uj[PWRMIG_MDOM_DRAM];
+	to[3] = &cg->carried_gpu_uj;
+	to[4] = &cg->carried_cost_uunits;
+	/* All or nothing: a total that would wrap refuses the whole carry. */
+	for (i = 0; i < ARRAY_SIZE(carried); i++) {
+		if (check_add_overflow(*to[i], v[i], &sum[i])) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[carried[i]],
+					    "the cgroup's carried total would overflow");
+			err = -EOVERFLOW;
+			goto out;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(carried); i++)
+		*to[i] = sum[i];
+	if (id) {
+		cg->carry_ids[cg->carry_next] = id;
+		cg->carry_next = (cg->carry_next + 1) % PWRMIG_CARRY_IDS;
+	}
+reply:
+	err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
+out:
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
+
+int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct pwrmig_cg *cg;
+	u64 uj, sum;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_CGROUP_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_DEVICE) ||
+	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_ENERGY_UJ))
+		return -EINVAL;
+	if (nla_get_u32(tb[PWRMIG_A_ENERGY_DEVICE]) >= PWRMIG_MAX_DEVICES) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DEVICE],
+				    "device index out of range (max-devices is "
+				    __stringify(PWRMIG_MAX_DEVICES) ")");
+		return -ERANGE;
+	}
+	if (tb[PWRMIG_A_ENERGY_DOMAIN] &&
+	    nla_get_u32(tb[PWRMIG_A_ENERGY_DOMAIN]) != PWRMIG_DOMAIN_GPU) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DOMAIN],
+				    "only gpu energy is reported from user space; the module meters pkg and dram");
+		return -EINVAL;
+	}
+	uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+
+	mutex_lock(&pwrmig.lock);
+	cg = cg_lookup(info, tb[PWRMIG_A_ENERGY_CGROUP_ID], true, &err);
+	if (cg && check_add_overflow(cg->gpu_uj, uj, &sum)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_ENERGY_UJ],
+				    "the cgroup's gpu energy would overflow");
+		err = -EOVERFLOW;
+	} else if (cg) {
+		cg->gpu_uj = sum;
+		pwrmig_cg_charge_cost(cg, uj);
+	}
+	mutex_unlock(&pwrmig.lock);
+	return err;
+}
