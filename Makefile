@@ -325,7 +325,8 @@ FUZZ_SRC_feed     := $(SHP)/feed.c $(SHP)/reader.c
 FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
 		     $(SHP)/reader.c $(SHP)/model.c $(SHP)/config.c
 FUZZ_INC_config   := -Iuserspace/pwrmigd
-FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/output.c \
+FUZZ_SRC_capture  := userspace/pwrmigctl/capture.c userspace/pwrmigctl/capture_decode.c \
+		     userspace/pwrmigctl/output.c \
 		     $(BUILD)/gen/specnames.c -lpcap -lnl-route-3
 FUZZ_SRC_wire     := $(addprefix userspace/pwrmigd/migration/,receive.c rx_files.c rx_decide.c \
 		     wire.c journal.c) \

@@ -255,46 +255,69 @@ struct entry {
 	bool drop;		/* unused for an interval: remove from the map */
 };
 
+/*
+ * Every (cgroup, device) pair in the map, with its counts summed over
+ * the CPUs and the previous read's counts: into *OUT (N of them), each
+ * marked to drop when it was not used since.  VALS: room for one value
+ * per CPU.
+ */
+static int walk(struct pwrmig_gpu *g, struct pwrmig_gpu_val *vals, struct entry **out,
+		size_t *n)
+{
+	int fd = bpf_map__fd(g->skel->maps.uses);
+	struct pwrmig_gpu_key key, next, *prevkey = NULL;
+	struct entry *e = NULL, *p;
+	struct pwrmig_gpu_val t;
+	struct snap *old;
+	size_t cap = 0;
+
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
+		key = next;
+		prevkey = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;	/* removed meanwhile */
+		if (*n == cap) {
+			p = realloc(e, (cap ? cap * 2 : 64) * sizeof(*e));
+			if (!p) {
+				free(e);
+				return -ENOMEM;
+			}
+			e = p;
+			cap = cap ? cap * 2 : 64;
+		}
+		sum(vals, g->ncpus, &t);
+		e[*n] = (struct entry){
+			.s = { .key = key, .opens = t.opens, .ioctls = t.ioctls },
+			.last_ioctl_ns = t.last_ioctl_ns,
+		};
+		old = g->prev ? bsearch(&key, g->prev, g->nprev, sizeof(*g->prev), key_cmp) : NULL;
+		e[*n].old = old;
+		if (old && old->opens == t.opens && old->ioctls == t.ioctls)
+			e[*n].drop = true;
+		(*n)++;
+	}
+	*out = e;
+	return 0;
+}
+
 int pwrmig_gpu_read(struct pwrmig_gpu *g,
 		    int (*fn)(const struct pwrmig_gpu_use *u, void *arg), void *arg)
 {
 	int fd = bpf_map__fd(g->skel->maps.uses);
-	struct pwrmig_gpu_key key, next, *prevkey = NULL;
 	struct pwrmig_gpu_val *vals, t;
-	struct entry *e = NULL, *p;
 	struct snap *old, *snap = NULL;
-	size_t n = 0, cap = 0, j, nsnap = 0;
+	struct entry *e = NULL;
+	size_t n = 0, j, nsnap = 0;
 	struct pwrmig_gpu_use u;
 	int err = 0;
 
 	vals = calloc(g->ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prevkey, &next)) {
-		key = next;
-		prevkey = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;	/* removed meanwhile */
-		if (n == cap) {
-			p = realloc(e, (cap ? cap * 2 : 64) * sizeof(*e));
-			if (!p) {
-				err = -ENOMEM;
-				goto out;
-			}
-			e = p;
-			cap = cap ? cap * 2 : 64;
-		}
-		sum(vals, g->ncpus, &t);
-		e[n] = (struct entry){
-			.s = { .key = key, .opens = t.opens, .ioctls = t.ioctls },
-			.last_ioctl_ns = t.last_ioctl_ns,
-		};
-		old = g->prev ? bsearch(&key, g->prev, g->nprev, sizeof(*g->prev), key_cmp) : NULL;
-		e[n].old = old;
-		if (old && old->opens == t.opens && old->ioctls == t.ioctls)
-			e[n].drop = true;
-		n++;
-	}
+	err = walk(g, vals, &e, &n);
+	if (err)
+		goto out;
 
 	/*
 	 * Remove the pairs unused since the previous read.  Lookup and delete

@@ -351,6 +351,26 @@ static const char run_usage[] =
 	"module, pause, resume and move deferrable jobs.  --once plans one slot\n"
 	"and exits.  SIGTERM or SIGINT stop it; its state stays in state_dir.\n";
 
+/* Sleep until the clock reaches NEXT (or a signal), reading the feed as it grows. */
+static void wait_slot(struct live *lv, int64_t next)
+{
+	const struct shp_scenario *sc = lv->sc;
+	char err[600];
+
+	while (!stop_signal && live_clock(lv) < next) {
+		struct pollfd pfd = { .fd = feed_fd(sc->world.feed), .events = POLLIN };
+		double left = (next - live_clock(lv)) / sc->lv.speed;
+		int ms = (int)fmin(1000, fmax(10, left * 1000));
+
+		if (pfd.fd >= 0 && sc->lv.feed[0] && !strcmp(sc->lv.feed, "-"))
+			poll(&pfd, 1, ms);
+		else
+			poll(NULL, 0, ms);
+		if (sc->lv.feed[0] && feed_poll(sc->world.feed, err, sizeof(err)) < 0)
+			live_log(lv, "feed: %s", err);
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -416,20 +436,8 @@ int cmd_run(int argc, char **argv)
 			live_log(&lv, "%s", err);
 		if (once)
 			break;
-		/* Sleep to the next slot, reading the feed as it grows. */
 		next = lv.now + sc.slot_s;
-		while (!stop_signal && live_clock(&lv) < next) {
-			struct pollfd pfd = { .fd = feed_fd(sc.world.feed), .events = POLLIN };
-			double left = (next - live_clock(&lv)) / sc.lv.speed;
-			int ms = (int)fmin(1000, fmax(10, left * 1000));
-
-			if (pfd.fd >= 0 && sc.lv.feed[0] && !strcmp(sc.lv.feed, "-"))
-				poll(&pfd, 1, ms);
-			else
-				poll(NULL, 0, ms);
-			if (sc.lv.feed[0] && feed_poll(sc.world.feed, err, sizeof(err)) < 0)
-				live_log(&lv, "feed: %s", err);
-		}
+		wait_slot(&lv, next);
 		lv.now = next;
 	}
 	if (stop_signal)

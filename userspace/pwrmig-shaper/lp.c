@@ -252,13 +252,88 @@ static int block_of(const struct shp_problem *p, const struct shp_lp *lp, int k)
  * arrival a[b][s] >= z[b][s] - z[b-1][s] is a move, paid and losing work,
  * so that going somewhere and coming back costs two moves.
  */
+/* What build_located() builds for job J: its rows, by block and site. */
+struct located {
+	const struct shp_pjob *job;
+	int j, nb, work_row;
+	int *sum_row, *arr_row, *link, *used;	/* -1: no such row */
+	double in_cost[SHP_MAX_SITES], in_loss[SHP_MAX_SITES];
+};
+
+/* The rows, before any column: work, one location per block, arrivals, links. */
+static int located_rows(const struct shp_problem *p, struct shp_lp *lp, struct located *L)
+{
+	const struct shp_pjob *job = L->job;
+	int b, s, k, prev, fail, S = SHP_MAX_SITES;
+
+	L->work_row = add_row(lp, job->work, INFINITY);
+	fail = L->work_row < 0;
+	for (b = 0, prev = -1; b < L->nb; b++) {
+		L->sum_row[b] = -1;
+		for (s = 0; s < S; s++)
+			L->arr_row[b * S + s] = -1;
+		if (!L->used[b])
+			continue;
+		L->sum_row[b] = add_row(lp, 1, 1);
+		fail |= L->sum_row[b] < 0;
+		for (s = 0; s < p->nsites; s++) {
+			/* The first block starts where the job is: no arrival there. */
+			if (!(job->sites & (1u << s)) || (prev < 0 && s == job->loc))
+				continue;
+			L->arr_row[b * S + s] = add_row(lp, 0, INFINITY);
+			fail |= L->arr_row[b * S + s] < 0;
+		}
+		prev = b;
+	}
+	for (k = 0; k < lp->nperiods; k++)
+		for (s = 0; s < p->nsites; s++) {
+			int *r = &L->link[k * S + s];
+
+			*r = -1;
+			if (lp_job_slots(p, lp, L->j, k) && (job->sites & (1u << s))) {
+				*r = add_row(lp, -INFINITY, 0);
+				fail |= *r < 0;
+			}
+		}
+	return fail ? -ENOMEM : 0;
+}
+
+/* z: located at S in block B (linked to its slots); a: arrives there. */
+static int located_cols(const struct shp_problem *p, struct shp_lp *lp, struct located *L,
+			int b, int s)
+{
+	int next, k, c, S = SHP_MAX_SITES, *arr = L->arr_row;
+
+	for (next = b + 1; next < L->nb && !L->used[next]; next++)
+		;
+	c = add_col(lp, LP_LOC, L->j, s, b, 0, 0, 1);
+	if (c < 0 || add_entry(lp, L->sum_row[b], 1) ||
+	    (arr[b * S + s] >= 0 && add_entry(lp, arr[b * S + s], -1)) ||
+	    (next < L->nb && arr[next * S + s] >= 0 && add_entry(lp, arr[next * S + s], 1)))
+		return -ENOMEM;
+	for (k = 0; k < lp->nperiods; k++) {
+		int r = L->link[k * S + s];
+
+		if (r >= 0 && block_of(p, lp, k) == b &&
+		    add_entry(lp, r, -lp_job_slots(p, lp, L->j, k)))
+			return -ENOMEM;
+	}
+	if (arr[b * S + s] < 0)
+		return 0;
+	c = add_col(lp, LP_MOVE, L->j, s, b, L->in_cost[s], 0, 1);
+	if (c < 0 || add_entry(lp, arr[b * S + s], 1) ||
+	    add_entry(lp, L->work_row, -L->in_loss[s]))
+		return -ENOMEM;
+	return 0;
+}
+
 static int build_located(const struct shp_problem *p, struct shp_lp *lp, int j, int cap_row,
 			 int kw_row)
 {
-	const struct shp_pjob *job = &p->job[j];
-	double in_cost[SHP_MAX_SITES], in_loss[SHP_MAX_SITES], back_cost = 0, back_loss = 0;
-	int *sum_row = NULL, *arr_row = NULL, *link = NULL, *used = NULL;
-	int nb = 0, b, s, k, n, c, work_row, fail, prev, S = SHP_MAX_SITES;
+	struct located L = { .job = &p->job[j], .j = j };
+	const struct shp_pjob *job = L.job;
+	double back_cost = 0, back_loss = 0;
+	int b, s, k, n, c, err = -ENOMEM, S = SHP_MAX_SITES;
 
 	for (s = 0; s < p->nsites; s++)
 		if (s != job->loc && (job->sites & (1u << s))) {
@@ -266,106 +341,46 @@ static int build_located(const struct shp_problem *p, struct shp_lp *lp, int j, 
 			back_loss = fmax(back_loss, job->move_loss[s]);
 		}
 	for (s = 0; s < p->nsites; s++) {
-		in_cost[s] = s == job->loc ? back_cost : job->move_cost[s];
-		in_loss[s] = s == job->loc ? back_loss : job->move_loss[s];
+		L.in_cost[s] = s == job->loc ? back_cost : job->move_cost[s];
+		L.in_loss[s] = s == job->loc ? back_loss : job->move_loss[s];
 	}
 	for (k = 0; k < lp->nperiods; k++)
-		if (block_of(p, lp, k) + 1 > nb)
-			nb = block_of(p, lp, k) + 1;
-	sum_row = malloc(nb * sizeof(int));
-	arr_row = malloc((size_t)nb * S * sizeof(int));
-	used = calloc(nb, sizeof(int));
-	link = malloc((size_t)lp->nperiods * S * sizeof(int));
-	if (!sum_row || !arr_row || !used || !link)
-		goto nomem;
+		if (block_of(p, lp, k) + 1 > L.nb)
+			L.nb = block_of(p, lp, k) + 1;
+	L.sum_row = malloc(L.nb * sizeof(int));
+	L.arr_row = malloc((size_t)L.nb * S * sizeof(int));
+	L.used = calloc(L.nb, sizeof(int));
+	L.link = malloc((size_t)lp->nperiods * S * sizeof(int));
+	if (!L.sum_row || !L.arr_row || !L.used || !L.link)
+		goto out;
 	for (k = 0; k < lp->nperiods; k++)
 		if (lp_job_slots(p, lp, j, k))
-			used[block_of(p, lp, k)] = 1;
-	/* Rows first (the matrix is built column by column); -1 for none. */
-	work_row = add_row(lp, job->work, INFINITY);
-	fail = work_row < 0;
-	for (b = 0, prev = -1; b < nb; b++) {
-		sum_row[b] = -1;
-		for (s = 0; s < S; s++)
-			arr_row[b * S + s] = -1;
-		if (!used[b])
-			continue;
-		sum_row[b] = add_row(lp, 1, 1);
-		fail |= sum_row[b] < 0;
-		for (s = 0; s < p->nsites; s++) {
-			/* The first block starts where the job is: no arrival there. */
-			if (!(job->sites & (1u << s)) || (prev < 0 && s == job->loc))
-				continue;
-			arr_row[b * S + s] = add_row(lp, 0, INFINITY);
-			fail |= arr_row[b * S + s] < 0;
-		}
-		prev = b;
-	}
-	for (k = 0; k < lp->nperiods; k++)
-		for (s = 0; s < p->nsites; s++) {
-			int *r = &link[k * S + s];
-
-			*r = -1;
-			if (lp_job_slots(p, lp, j, k) && (job->sites & (1u << s))) {
-				*r = add_row(lp, -INFINITY, 0);
-				fail |= *r < 0;
-			}
-		}
-	if (fail)
-		goto nomem;
-	/* z: located at s in block b; a: arrives at s in block b. */
-	for (b = 0; b < nb; b++) {
-		int next;
-
-		if (!used[b])
-			continue;
-		for (next = b + 1; next < nb && !used[next]; next++)
-			;
-		for (s = 0; s < p->nsites; s++) {
-			if (!(job->sites & (1u << s)))
-				continue;
-			c = add_col(lp, LP_LOC, j, s, b, 0, 0, 1);
-			if (c < 0 || add_entry(lp, sum_row[b], 1) ||
-			    (arr_row[b * S + s] >= 0 && add_entry(lp, arr_row[b * S + s], -1)) ||
-			    (next < nb && arr_row[next * S + s] >= 0 &&
-			     add_entry(lp, arr_row[next * S + s], 1)))
-				goto nomem;
-			for (k = 0; k < lp->nperiods; k++) {
-				int r = link[k * S + s];
-
-				if (r >= 0 && block_of(p, lp, k) == b &&
-				    add_entry(lp, r, -lp_job_slots(p, lp, j, k)))
-					goto nomem;
-			}
-			if (arr_row[b * S + s] < 0)
-				continue;
-			c = add_col(lp, LP_MOVE, j, s, b, in_cost[s], 0, 1);
-			if (c < 0 || add_entry(lp, arr_row[b * S + s], 1) ||
-			    add_entry(lp, work_row, -in_loss[s]))
-				goto nomem;
-		}
-	}
+			L.used[block_of(p, lp, k)] = 1;
+	/* Rows first (the matrix is built column by column). */
+	if (located_rows(p, lp, &L))
+		goto out;
+	for (b = 0; b < L.nb; b++)
+		for (s = 0; L.used[b] && s < p->nsites; s++)
+			if ((job->sites & (1u << s)) && located_cols(p, lp, &L, b, s))
+				goto out;
 	for (k = 0; k < lp->nperiods; k++) {
 		n = lp_job_slots(p, lp, j, k);
 		for (s = 0; n && s < p->nsites; s++) {
 			if (!(job->sites & (1u << s)))
 				continue;
 			c = add_x(p, lp, j, s, k, n, cap_row, kw_row);
-			if (c < 0 || add_entry(lp, work_row, 1) || add_entry(lp, link[k * S + s], 1))
-				goto nomem;
+			if (c < 0 || add_entry(lp, L.work_row, 1) ||
+			    add_entry(lp, L.link[k * S + s], 1))
+				goto out;
 		}
 	}
-	free(sum_row);
-	free(arr_row);
-	free(used);
-	free(link);
-	return add_tail_miss(p, lp, j, work_row);
-nomem:
-	free(sum_row);
-	free(arr_row);
-	free(used);
-	free(link);
-	return -ENOMEM;
+	err = 0;
+out:
+	free(L.sum_row);
+	free(L.arr_row);
+	free(L.used);
+	free(L.link);
+	return err ? err : add_tail_miss(p, lp, j, L.work_row);
 }
 
 static int build_job(const struct shp_problem *p, struct shp_lp *lp, int j, int cap_row,

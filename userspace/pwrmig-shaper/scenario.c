@@ -254,13 +254,122 @@ static int job_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
 	return 0;
 }
 
-static int top_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
+/* link SITE SITE GBIT */
+static int link_line(struct reader *r, struct shp_world *w, char **f, int nf)
+{
+	int a = nf == 4 ? world_site(w, f[1]) : -1, b = nf == 4 ? world_site(w, f[2]) : -1;
+	double v;
+
+	if (a < 0 || b < 0 || a == b)
+		return bad(r, "want link SITE SITE GBIT (two defined sites)");
+	if (num(r, "link (Gbit/s)", f[3], 0.001, 1e4, &v))
+		return -1;
+	w->site[a].link_gbit[b] = w->site[b].link_gbit[a] = v;
+	return 0;
+}
+
+/* slack TEXT...: documentation of the scenario's deadlines, for the report. */
+static int slack_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
+{
+	size_t off = 0;
+	int i, n;
+
+	for (i = 1; i < nf; i++) {
+		n = snprintf(sc->slack + off, sizeof(sc->slack) - off, "%s%s",
+			     i > 1 ? " " : "", f[i]);
+		if (n < 0 || (size_t)n >= sizeof(sc->slack) - off)
+			return bad(r, "'slack' is longer than %zu characters",
+				   sizeof(sc->slack) - 1);
+		off += n;
+	}
+	return 0;
+}
+
+/* feed FILE: a scenario reads it whole now; live follows it from the start. */
+static int feed_keyword(struct reader *r, struct shp_scenario *sc, const char *v)
 {
 	struct shp_world *w = &sc->world;
-	const char *k = f[0];
-	uint64_t t;
+	char path[600], why[400];
+
+	snprintf(path, sizeof(path), "%s%s%s", v[0] == '/' ? "" : r->dir,
+		 v[0] == '/' ? "" : "/", v);
+	if (!w->feed)
+		w->feed = feed_new();
+	if (!w->feed)
+		return bad(r, "out of memory");
+	if (sc->live)
+		snprintf(sc->lv.feed, sizeof(sc->lv.feed), "%s", strcmp(v, "-") ? path : "-");
+	else if (feed_load(w->feed, path, why, sizeof(why)))
+		return bad(r, "feed: %s", why);
+	return 0;
+}
+
+/* The scenario's keywords that take one value V. */
+static int value_line(struct reader *r, struct shp_scenario *sc, const char *k, const char *v)
+{
+	struct shp_world *w = &sc->world;
 	int64_t d = 0;
-	double v;
+	uint64_t t;
+	double x;
+
+	if (!strcmp(k, "name")) {
+		snprintf(sc->name, sizeof(sc->name), "%s", v);
+	} else if (!strcmp(k, "start")) {
+		if (time_parse(v, &t))
+			return bad(r, "start '%s' is not ISO 8601 with a zone", v);
+		sc->start = t;
+	} else if (!strcmp(k, "timezone")) {
+		int h, m, n = 0;
+
+		if (sscanf(v, "%*[+-]%2d:%2d%n", &h, &m, &n) != 2 || v[n])
+			return bad(r, "timezone '%s' is not +HH:MM", v);
+		r->tz_s = (h * 3600 + m * 60) * (v[0] == '-' ? -1 : 1);
+	} else if (!strcmp(k, "days")) {
+		if (num(r, "days", v, 1, 366, &x))
+			return -1;
+		sc->days = (int)x;
+	} else if (!strcmp(k, "slot") || !strcmp(k, "horizon") || !strcmp(k, "max_horizon") ||
+		   !strcmp(k, "move_overhead") || !strcmp(k, "min_dwell")) {
+		if (dur(r, k, v, &d))
+			return -1;
+		if (!strcmp(k, "slot"))
+			sc->slot_s = (int)d;
+		else if (!strcmp(k, "horizon"))
+			sc->horizon_s = (int)d;
+		else if (!strcmp(k, "max_horizon"))
+			sc->max_horizon_s = (int)d;
+		else if (!strcmp(k, "move_overhead"))
+			w->move.overhead_s = d;
+		else
+			w->move.min_dwell_h = d / 3600.0;
+	} else if (!strcmp(k, "seed")) {
+		if (num(r, "seed", v, 0, 4e9, &x))
+			return -1;
+		sc->seed = (unsigned int)x;
+	} else if (!strcmp(k, "forecast_error")) {
+		return num(r, "forecast_error", v, 0, 0.9, &sc->forecast_error);
+	} else if (!strcmp(k, "currency")) {
+		snprintf(w->currency, sizeof(w->currency), "%s", v);
+	} else if (!strcmp(k, "tariffs")) {
+		snprintf(r->tariffs, sizeof(r->tariffs), "%s%s%s", v[0] == '/' ? "" : r->dir,
+			 v[0] == '/' ? "" : "/", v);
+	} else if (!strcmp(k, "feed")) {
+		return feed_keyword(r, sc, v);
+	} else if (!strcmp(k, "move_kwh_per_gb")) {
+		return num(r, k, v, 0, 10, &w->move.kwh_per_gb);
+	} else if (!strcmp(k, "move_penalty")) {
+		return num(r, k, v, 0, 1e6, &w->move.penalty);
+	} else if (!strcmp(k, "hysteresis")) {
+		return num(r, k, v, 1, 100, &w->move.hysteresis);
+	} else {
+		return bad(r, "unknown keyword '%s'", k);
+	}
+	return 0;
+}
+
+static int top_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
+{
+	const char *k = f[0];
 
 	if (!strcmp(k, "site"))
 		return site_line(r, sc, f, nf);
@@ -274,106 +383,13 @@ static int top_line(struct reader *r, struct shp_scenario *sc, char **f, int nf)
 	}
 	if (!strcmp(k, "job"))
 		return job_line(r, sc, f, nf);
-	if (!strcmp(k, "link")) {
-		int a = nf == 4 ? world_site(w, f[1]) : -1, b = nf == 4 ? world_site(w, f[2]) : -1;
-
-		if (a < 0 || b < 0 || a == b)
-			return bad(r, "want link SITE SITE GBIT (two defined sites)");
-		if (num(r, "link (Gbit/s)", f[3], 0.001, 1e4, &v))
-			return -1;
-		w->site[a].link_gbit[b] = w->site[b].link_gbit[a] = v;
-		return 0;
-	}
-	if (!strcmp(k, "slack")) {
-		/* Documentation of the scenario's deadlines; kept for the report. */
-		size_t off = 0;
-		int i, n;
-
-		for (i = 1; i < nf; i++) {
-			n = snprintf(sc->slack + off, sizeof(sc->slack) - off, "%s%s",
-				     i > 1 ? " " : "", f[i]);
-			if (n < 0 || (size_t)n >= sizeof(sc->slack) - off)
-				return bad(r, "'slack' is longer than %zu characters",
-					   sizeof(sc->slack) - 1);
-			off += n;
-		}
-		return 0;
-	}
+	if (!strcmp(k, "link"))
+		return link_line(r, &sc->world, f, nf);
+	if (!strcmp(k, "slack"))
+		return slack_line(r, sc, f, nf);
 	if (nf != 2)
 		return bad(r, "'%s' takes one value", k);
-	if (!strcmp(k, "name")) {
-		snprintf(sc->name, sizeof(sc->name), "%s", f[1]);
-	} else if (!strcmp(k, "start")) {
-		if (time_parse(f[1], &t))
-			return bad(r, "start '%s' is not ISO 8601 with a zone", f[1]);
-		sc->start = t;
-	} else if (!strcmp(k, "timezone")) {
-		int h, m, n = 0;
-
-		if (sscanf(f[1], "%*[+-]%2d:%2d%n", &h, &m, &n) != 2 || f[1][n])
-			return bad(r, "timezone '%s' is not +HH:MM", f[1]);
-		r->tz_s = (h * 3600 + m * 60) * (f[1][0] == '-' ? -1 : 1);
-	} else if (!strcmp(k, "days")) {
-		if (num(r, "days", f[1], 1, 366, &v))
-			return -1;
-		sc->days = (int)v;
-	} else if (!strcmp(k, "slot")) {
-		if (dur(r, "slot", f[1], &d))
-			return -1;
-		sc->slot_s = (int)d;
-	} else if (!strcmp(k, "horizon")) {
-		if (dur(r, "horizon", f[1], &d))
-			return -1;
-		sc->horizon_s = (int)d;
-	} else if (!strcmp(k, "max_horizon")) {
-		if (dur(r, "max_horizon", f[1], &d))
-			return -1;
-		sc->max_horizon_s = (int)d;
-	} else if (!strcmp(k, "seed")) {
-		if (num(r, "seed", f[1], 0, 4e9, &v))
-			return -1;
-		sc->seed = (unsigned int)v;
-	} else if (!strcmp(k, "forecast_error")) {
-		return num(r, "forecast_error", f[1], 0, 0.9, &sc->forecast_error);
-	} else if (!strcmp(k, "currency")) {
-		snprintf(w->currency, sizeof(w->currency), "%s", f[1]);
-	} else if (!strcmp(k, "tariffs")) {
-		snprintf(r->tariffs, sizeof(r->tariffs), "%s%s%s", f[1][0] == '/' ? "" : r->dir,
-			 f[1][0] == '/' ? "" : "/", f[1]);
-	} else if (!strcmp(k, "feed")) {
-		char path[600], why[400];
-
-		snprintf(path, sizeof(path), "%s%s%s", f[1][0] == '/' ? "" : r->dir,
-			 f[1][0] == '/' ? "" : "/", f[1]);
-		if (!w->feed)
-			w->feed = feed_new();
-		if (!w->feed)
-			return bad(r, "out of memory");
-		/* Live: followed from run's start; a scenario: read whole now. */
-		if (sc->live) {
-			snprintf(sc->lv.feed, sizeof(sc->lv.feed), "%s",
-				 strcmp(f[1], "-") ? path : "-");
-		} else if (feed_load(w->feed, path, why, sizeof(why))) {
-			return bad(r, "feed: %s", why);
-		}
-	} else if (!strcmp(k, "move_kwh_per_gb")) {
-		return num(r, k, f[1], 0, 10, &w->move.kwh_per_gb);
-	} else if (!strcmp(k, "move_overhead")) {
-		if (dur(r, k, f[1], &d))
-			return -1;
-		w->move.overhead_s = d;
-	} else if (!strcmp(k, "move_penalty")) {
-		return num(r, k, f[1], 0, 1e6, &w->move.penalty);
-	} else if (!strcmp(k, "min_dwell")) {
-		if (dur(r, k, f[1], &d))
-			return -1;
-		w->move.min_dwell_h = d / 3600.0;
-	} else if (!strcmp(k, "hysteresis")) {
-		return num(r, k, f[1], 1, 100, &w->move.hysteresis);
-	} else {
-		return bad(r, "unknown keyword '%s'", k);
-	}
-	return 0;
+	return value_line(r, sc, k, f[1]);
 }
 
 static void defaults(struct shp_scenario *sc, struct reader *r, const char *path)

@@ -107,6 +107,71 @@ static const char bench_usage[] =
 	"Build and solve the planning program of N jobs (random mix, all movable)\n"
 	"at two sites over N 15-minute slots; print the median of the runs.\n";
 
+/* Two sites' prices (TOU, or spot: TOU with noise) and room, over T slots. */
+static void bench_world(int T, int J, int spot, double *price, double *gf, double *kf)
+{
+	int t, s;
+
+	for (t = 0; t < T; t++)
+		for (s = 0; s < 2; s++) {
+			double noise = spot ? 0.8 + 0.4 * (rand() / (double)RAND_MAX) : 1;
+
+			price[s * T + t] = tou(s, t / 4) * noise;
+			/* Room for about half of the jobs at east, a third at west. */
+			gf[s * T + t] = J * (s ? 1.0 : 1.5);
+			kf[s * T + t] = s ? J * 2.0 : INFINITY;
+		}
+}
+
+/* J random deferrable jobs of 1-8 GPUs. */
+static void bench_jobs(struct shp_pjob *jobs, int J)
+{
+	int j, s;
+
+	for (j = 0; j < J; j++) {
+		struct shp_pjob *p = &jobs[j];
+
+		p->loc = rand() % 2;
+		p->sites = 3;
+		p->gpus = 1 << (rand() % 4);
+		p->kw = p->gpus * 0.7;
+		p->work = 4 + rand() % 40;
+		p->last = (int)p->work + 8 + rand() % 120;
+		for (s = 0; s < 2; s++) {
+			p->move_cost[s] = 1;
+			p->move_loss[s] = 0.1;
+		}
+		p->tail_price = 0.4 * 1.12 * p->kw * 0.25;
+		p->weight = 1 + rand() % 9;
+	}
+}
+
+/* One re-plan: build, solve, round; its time and the solver's. */
+static int bench_run(struct shp_problem *p, struct shp_decision *d, int first, double *total,
+		     double *solve)
+{
+	struct shp_solution sol;
+	struct shp_lp lp;
+	char err[256];
+	double t0 = now_s();
+
+	if (lp_build(p, &lp))
+		return -1;
+	if (lp_solve(&lp, SHP_SOLVE_PRIMAL, 0, &sol, err, sizeof(err))) {
+		fprintf(stderr, "Error: %s\n", err);
+		return -1;
+	}
+	plan_round(p, &lp, sol.x, d);
+	*total = now_s() - t0;
+	*solve = sol.seconds;
+	if (first)
+		printf("program: %d columns, %d rows, %d nonzeros, %d periods for %d slots\n",
+		       lp.ncols, lp.nrows, lp.nnz, lp.nperiods, p->nslots);
+	free(sol.x);
+	lp_free(&lp);
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -115,7 +180,7 @@ int cmd_bench(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' }, { "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int J = 1000, T = 96, runs = 5, spot = 0, c, r, j, t, s;
+	int J = 1000, T = 96, runs = 5, spot = 0, c, r;
 	unsigned int seed = 1;
 	double *price, *gf, *kf, *tb, *ts;
 	struct shp_decision *d;
@@ -154,56 +219,17 @@ int cmd_bench(int argc, char **argv)
 	if (!price || !gf || !kf || !tb || !ts || !jobs || !d)
 		return 1;
 	srand(seed);
-	for (t = 0; t < T; t++)
-		for (s = 0; s < 2; s++) {
-			double noise = spot ? 0.8 + 0.4 * (rand() / (double)RAND_MAX) : 1;
-
-			price[s * T + t] = tou(s, t / 4) * noise;
-			/* Room for about half of the jobs at east, a third at west. */
-			gf[s * T + t] = J * (s ? 1.0 : 1.5);
-			kf[s * T + t] = s ? J * 2.0 : INFINITY;
-		}
-	for (j = 0; j < J; j++) {
-		struct shp_pjob *p = &jobs[j];
-
-		p->loc = rand() % 2;
-		p->sites = 3;
-		p->gpus = 1 << (rand() % 4);
-		p->kw = p->gpus * 0.7;
-		p->work = 4 + rand() % 40;
-		p->last = (int)p->work + 8 + rand() % 120;
-		for (s = 0; s < 2; s++) {
-			p->move_cost[s] = 1;
-			p->move_loss[s] = 0.1;
-		}
-		p->tail_price = 0.4 * 1.12 * p->kw * 0.25;
-		p->weight = 1 + rand() % 9;
-	}
+	bench_world(T, J, spot, price, gf, kf);
+	bench_jobs(jobs, J);
 	for (r = 0; r < runs; r++) {
 		struct shp_problem p = {
 			.nslots = T, .nsites = 2, .njobs = J, .slot_h = 0.25, .pue = { 1.30, 1.12 },
 			.price = price, .gpus_free = gf, .kw_free = kf, .job = jobs,
 			.merge = 1, .block = 1, .eps = 1e-6,
 		};
-		struct shp_solution sol;
-		struct shp_lp lp;
-		char err[256];
-		double t0 = now_s();
 
-		if (lp_build(&p, &lp))
+		if (bench_run(&p, d, !r, &ts[r], &tb[r]))
 			return 1;
-		if (lp_solve(&lp, SHP_SOLVE_PRIMAL, 0, &sol, err, sizeof(err))) {
-			fprintf(stderr, "Error: %s\n", err);
-			return 1;
-		}
-		plan_round(&p, &lp, sol.x, d);
-		ts[r] = now_s() - t0;
-		tb[r] = sol.seconds;
-		if (!r)
-			printf("program: %d columns, %d rows, %d nonzeros, %d periods for %d slots\n",
-			       lp.ncols, lp.nrows, lp.nnz, lp.nperiods, T);
-		free(sol.x);
-		lp_free(&lp);
 	}
 	qsort(tb, runs, sizeof(double), by_double);
 	qsort(ts, runs, sizeof(double), by_double);
