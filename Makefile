@@ -253,10 +253,12 @@ $(BUILD)/tests/host/config_keys: tests/host/config_keys.c $(BUILD)/obj/userspace
 		$(BUILD)/lib/libcommon.a
 
 # The netlink fuzzer builds its messages from the spec's generated tables.
-$(BUILD)/tests/fuzz/nlfuzz: tests/fuzz/nlfuzz.c $(BUILD)/obj/gen/specnames.o Makefile
+$(BUILD)/tests/fuzz/nlfuzz: tests/fuzz/nlfuzz.c tests/fuzz/nlfuzz_build.c tests/fuzz/nlfuzz.h \
+		$(BUILD)/obj/gen/specnames.o Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/gen/specnames.o
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/nlfuzz.c tests/fuzz/nlfuzz_build.c \
+		$(BUILD)/obj/gen/specnames.o
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIBS) $(KSRC)/.stamp Makefile
 	$(call msg,CC,$@)

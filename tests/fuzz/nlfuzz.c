@@ -37,62 +37,7 @@
 #include <linux/netlink.h>
 #include <linux/pwrmig.h>
 
-#include "specnames.h"
-
-#define BUF_LEN		(64 * 1024)
-#define MAX_OPS		64
-#define MAX_ERRNO	134
-#define POOL		8
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	/* splitmix64 */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int below(struct rng *r, unsigned int n)
-{
-	return n ? rnd(r) % n : 0;
-}
-
-static int chance(struct rng *r, unsigned int percent)
-{
-	return below(r, 100) < percent;
-}
-
-struct op_stats {
-	unsigned long sent, ok, dumps, entries;
-	unsigned long err[MAX_ERRNO + 1];
-};
-
-struct fz {
-	int fd;
-	uint16_t family;
-	uint32_t groups[4];
-	int ngroups;
-	uint32_t seq;
-	int unpriv;
-	int verbose;
-	int sane;			/* this message: values the spec allows */
-	uint64_t cg[POOL];		/* cgroup ids: root, ours, churned */
-	char cgdir[PATH_MAX];
-	unsigned int churn;
-	uint32_t mig[POOL];		/* migration ids seen in replies */
-	unsigned int nmig;
-	struct op_stats op[MAX_OPS];
-	unsigned long sent, replies, notifications, no_answer;
-	unsigned long abandoned, reopened, batched, overruns;
-	unsigned char buf[BUF_LEN];
-	unsigned char rx[BUF_LEN];
-};
+#include "nlfuzz.h"
 
 static void die(const char *fmt, const char *arg)
 {
@@ -116,7 +61,7 @@ static int nl_open(void)
 	return fd;
 }
 
-static struct nlattr *put(unsigned char *buf, size_t *len, uint16_t type,
+struct nlattr *nf_put(unsigned char *buf, size_t *len, uint16_t type,
 			  const void *data, size_t dlen)
 {
 	struct nlattr *a = (struct nlattr *)(buf + *len);
@@ -143,7 +88,7 @@ static void resolve(struct fz *f)
 	struct nlmsghdr *h;
 
 	memset(&req, 0, sizeof(req));
-	put(req.a, &len, CTRL_ATTR_FAMILY_NAME, PWRMIG_FAMILY_NAME,
+	nf_put(req.a, &len, CTRL_ATTR_FAMILY_NAME, PWRMIG_FAMILY_NAME,
 	    strlen(PWRMIG_FAMILY_NAME) + 1);
 	req.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN + len);
 	req.n.nlmsg_type = GENL_ID_CTRL;
@@ -264,265 +209,6 @@ static void cg_teardown(struct fz *f)
 	rmdir(f->cgdir);
 }
 
-/* ---- values --------------------------------------------------------------- */
-
-static const char *const names[] = {
-	"east", "west", "nlfuzz-a", "nlfuzz-b", "", "EUR", "RMB", "USD", "x",
-};
-
-static uint64_t number(struct fz *f, struct rng *r, const struct spec_set *set,
-		       const struct spec_attr *sa)
-{
-	static const uint64_t edge[] = {
-		0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x10000,
-		0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
-		1ULL << 33, 1ULL << 53, 0x7fffffffffffffffULL,
-		0x8000000000000000ULL, ~0ULL - 1, ~0ULL,
-	};
-	int is_id = !strcmp(sa->name, "id") || !strcmp(sa->name, "cgroup-id");
-
-	if (!strcmp(set->name, "migrate") && !strcmp(sa->name, "id")) {
-		if (f->nmig && chance(r, 80))
-			return f->mig[below(r, f->nmig < POOL ? f->nmig : POOL)];
-		return below(r, 1100);
-	}
-	if (is_id && (f->sane || chance(r, 85)))
-		return f->cg[below(r, POOL)];
-	if (sa->enumt && (f->sane || chance(r, 60)))
-		return sa->enumt->start + below(r, sa->enumt->n + (f->sane ? 0 : 1));
-	if (f->sane) {
-		if (sa->has_max)
-			return (sa->has_min ? sa->min : 0) +
-			       rnd(r) % (uint64_t)(sa->max - (sa->has_min ? sa->min : 0) + 1);
-		return (sa->has_min ? sa->min : 0) + below(r, 100000);
-	}
-	switch (below(r, 6)) {
-	case 0:
-		if (sa->has_min)
-			return sa->min - 1 + below(r, 3);
-		/* fall through */
-	case 1:
-		if (sa->has_max)
-			return sa->max - 1 + below(r, 3);
-		/* fall through */
-	case 2:
-		return below(r, 1000);
-	case 3:
-		if (sa->has_min && sa->has_max && sa->max > sa->min)
-			return sa->min + rnd(r) % (uint64_t)(sa->max - sa->min + 1);
-		return rnd(r) >> below(r, 64);
-	case 4:
-		return edge[below(r, sizeof(edge) / sizeof(edge[0]))];
-	default:
-		return rnd(r);
-	}
-}
-
-static size_t width(enum spec_type t)
-{
-	switch (t) {
-	case SPEC_U8:
-		return 1;
-	case SPEC_U16:
-		return 2;
-	case SPEC_U32:
-	case SPEC_S32:
-		return 4;
-	case SPEC_U64:
-	case SPEC_S64:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
-static void put_attrs(struct fz *f, struct rng *r, unsigned char *buf, size_t *len,
-		      int set_idx, uint64_t mask, int depth);
-
-/* One attribute of SET: mostly well formed, sometimes not. */
-static void put_one(struct fz *f, struct rng *r, unsigned char *buf, size_t *len,
-		    const struct spec_set *set, unsigned int type, int depth)
-{
-	const struct spec_attr *sa = &set->attrs[type];
-	unsigned char v[4200];
-	size_t n = width(sa->type);
-	uint64_t x;
-	struct nlattr *a;
-
-	switch (sa->type) {
-	case SPEC_NEST: {
-		int count = !f->sane && chance(r, 10) ? below(r, 120) : 1 + below(r, 4);
-		size_t before;
-
-		a = put(buf, len, type | (f->sane || chance(r, 90) ? NLA_F_NESTED : 0), NULL, 0);
-		if (!a)
-			return;
-		before = *len;
-		for (int i = 0; i < count && depth < 4; i++)
-			put_attrs(f, r, buf, len, sa->nest,
-				  f->sane || chance(r, 80) ? ~0ULL : rnd(r), depth + 1);
-		a->nla_len = NLA_HDRLEN + (*len - before);
-		return;
-	}
-	case SPEC_FLAG:
-		n = f->sane || chance(r, 90) ? 0 : 1 + below(r, 8);
-		memset(v, 0xa5, n);
-		break;
-	case SPEC_STRING:
-		if (chance(r, f->sane ? 70 : 50)) {
-			snprintf((char *)v, sizeof(v), "%s", names[below(r, sizeof(names) / sizeof(names[0]))]);
-			n = strlen((char *)v) + 1;
-		} else {
-			if (f->sane)
-				n = below(r, (sa->max_len ? sa->max_len : 64) + 1);
-			else
-				n = chance(r, 90) ? below(r, (sa->max_len ? sa->max_len : 64) + 3)
-						  : below(r, sizeof(v) - 1);
-			for (size_t i = 0; i < n; i++)
-				v[i] = 0x20 + below(r, 95);
-			if (f->sane || chance(r, 90))
-				v[n++] = 0;
-		}
-		break;
-	case SPEC_BINARY:
-		n = below(r, 128);
-		for (size_t i = 0; i < n; i++)
-			v[i] = rnd(r);
-		break;
-	default:
-		x = number(f, r, set, sa);
-		memcpy(v, &x, sizeof(x));	/* little endian: low bytes first */
-		if (!n)
-			n = 8;
-		break;
-	}
-	/* A wrong length for a fixed-size type. */
-	if (width(sa->type) && !f->sane && chance(r, 4))
-		n = below(r, 12);
-	put(buf, len, type, v, n);
-}
-
-static void put_attrs(struct fz *f, struct rng *r, unsigned char *buf, size_t *len,
-		      int set_idx, uint64_t mask, int depth)
-{
-	const struct spec_set *set = &spec_sets[set_idx];
-
-	for (unsigned int t = 1; t <= set->max && t < 64; t++) {
-		if (!set->attrs[t].name || !(mask & (1ULL << t)))
-			continue;
-		if (chance(r, f->sane ? 10 : 30))
-			continue;
-		put_one(f, r, buf, len, set, t, depth);
-		if (!f->sane && chance(r, 2))	/* a duplicate */
-			put_one(f, r, buf, len, set, t, depth);
-	}
-	if (f->sane)
-		return;
-	if (chance(r, 5)) {			/* an attribute the set does not have */
-		uint16_t t = chance(r, 50) ? set->max + 1 + below(r, 4) : below(r, 0x4000);
-		uint32_t junk = rnd(r);
-
-		put(buf, len, t | (chance(r, 30) ? NLA_F_NESTED : 0), &junk, below(r, 5));
-	}
-}
-
-/* ---- one message ---------------------------------------------------------- */
-
-struct msg {
-	unsigned int cmd;
-	uint32_t seq;
-	int dump;
-	int header_bad;		/* the kernel may drop it without an answer */
-	int foreign;		/* sent with another family's type */
-	struct op_stats *st;
-};
-
-/* Operations out of the spec's range share the first slot. */
-static struct op_stats *stats_of(struct fz *f, unsigned int cmd)
-{
-	return &f->op[cmd < spec_nops && spec_ops[cmd].name ? cmd : 0];
-}
-
-static size_t build(struct fz *f, struct rng *r, unsigned char *buf, struct msg *m)
-{
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct genlmsghdr *g = (struct genlmsghdr *)NLMSG_DATA(h);
-	const struct spec_op *op;
-	size_t alen = 0;
-	unsigned char *attrs = buf + NLMSG_HDRLEN + GENL_HDRLEN;
-
-	/* Half the messages stay within the spec, to get past the checks. */
-	f->sane = chance(r, 50);
-	do {
-		m->cmd = !f->sane && chance(r, 2) ? below(r, 256) : 1 + below(r, spec_nops - 1);
-		op = m->cmd < spec_nops ? &spec_ops[m->cmd] : NULL;
-	} while (op && op->name && op->notification && chance(r, 95));
-	m->dump = op && op->name ? (op->has_dump && (!op->has_do || chance(r, 50))) : chance(r, 50);
-	if (!f->sane && chance(r, 3))
-		m->dump = !m->dump;
-	m->header_bad = 0;
-	m->foreign = 0;
-	m->seq = ++f->seq;
-	m->st = stats_of(f, m->cmd);
-
-	if (op && op->name)
-		put_attrs(f, r, attrs, &alen, op->set,
-			  f->sane || chance(r, 85) ? op->request : rnd(r), 0);
-	else
-		put_attrs(f, r, attrs, &alen, below(r, spec_nsets), rnd(r), 0);
-
-	memset(h, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	h->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN + alen);
-	h->nlmsg_type = f->family;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (m->dump ? NLM_F_DUMP : 0);
-	h->nlmsg_seq = m->seq;
-	g->cmd = m->cmd;
-	g->version = 1;
-
-	/* Mutations of the whole message. */
-	switch (!f->sane && chance(r, 50) ? below(r, 8) : 99) {
-	case 0:		/* flip bytes anywhere after the netlink header */
-		for (int i = 0, k = 1 + below(r, 4); i < k && alen; i++)
-			attrs[below(r, alen)] ^= 1 << below(r, 8);
-		break;
-	case 1:		/* an attribute length that runs past the end or under a header */
-		if (alen >= NLA_HDRLEN) {
-			struct nlattr *a = (struct nlattr *)attrs;
-
-			a->nla_len = chance(r, 50) ? below(r, NLA_HDRLEN) : alen + 4 + below(r, 64);
-		}
-		break;
-	case 2:		/* a truncated message */
-		h->nlmsg_len = below(r, h->nlmsg_len + 1);
-		if (h->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-			m->header_bad = 1;
-		break;
-	case 3:		/* a message that says it is longer than what is sent */
-		h->nlmsg_len += 4 + below(r, 256);
-		m->header_bad = 1;
-		break;
-	case 4:		/* other genetlink header fields */
-		g->version = below(r, 256);
-		g->reserved = rnd(r);
-		break;
-	case 5:		/* other flags */
-		h->nlmsg_flags = rnd(r) | NLM_F_REQUEST;
-		m->dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-		m->header_bad = 1;
-		break;
-	case 6:		/* cut inside the last attribute */
-		if (alen > NLA_HDRLEN)
-			h->nlmsg_len -= 1 + below(r, 3);
-		break;
-	case 7:		/* a control-family or reserved type */
-		h->nlmsg_type = below(r, NLMSG_MIN_TYPE + 2);
-		m->header_bad = 1;
-		m->foreign = 1;
-		break;
-	}
-	return NLMSG_HDRLEN + GENL_HDRLEN + alen;
-}
-
 static void note_reply(struct fz *f, struct nlmsghdr *h)
 {
 	struct genlmsghdr *g = NLMSG_DATA(h);
@@ -621,12 +307,12 @@ static void one(struct fz *f, uint64_t seed, unsigned long i)
 {
 	struct rng r = { .s = seed ^ (i * 0xd1b54a32d192ed03ULL) };
 	struct msg m[2];
-	size_t len = build(f, &r, f->buf, &m[0]);
+	size_t len = nf_build(f, &r, f->buf, &m[0]);
 	int nm = 1;
 
 	/* Two messages in one send, now and then. */
 	if (chance(&r, 2) && len + 2048 < BUF_LEN) {
-		size_t len2 = build(f, &r, f->buf + NLMSG_ALIGN(len), &m[1]);
+		size_t len2 = nf_build(f, &r, f->buf + NLMSG_ALIGN(len), &m[1]);
 
 		len = NLMSG_ALIGN(len) + len2;
 		f->batched++;
@@ -738,7 +424,15 @@ static void usage(FILE *out)
 		"2 on bad usage.\n");
 }
 
-int main(int argc, char **argv)
+struct opts {
+	uint64_t seed;
+	unsigned long count, first, progress;
+	double seconds;
+	long uid;
+};
+
+/* Options into O (and -v into F): -1 to go on, else the exit status. */
+static int parse_opts(int argc, char **argv, struct opts *o, struct fz *f)
 {
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -751,40 +445,33 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static struct fz f;
-	uint64_t seed = 1;
-	unsigned long count = 100000, first = 0, progress = 0, last = 0;
-	double last_secs = 0;
-	double seconds = 0, secs;
-	long uid = -1;
-	struct timespec t0, t1;
-	int c, bad;
 	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "s:n:t:u:o:p:vh", opts, NULL)) != -1) {
 		errno = 0;
 		switch (c) {
 		case 's':
-			seed = strtoull(optarg, &end, 0);
+			o->seed = strtoull(optarg, &end, 0);
 			break;
 		case 'n':
-			count = strtoul(optarg, &end, 0);
+			o->count = strtoul(optarg, &end, 0);
 			break;
 		case 't':
-			seconds = strtod(optarg, &end);
+			o->seconds = strtod(optarg, &end);
 			break;
 		case 'u':
-			uid = strtol(optarg, &end, 0);
+			o->uid = strtol(optarg, &end, 0);
 			break;
 		case 'o':
-			first = strtoul(optarg, &end, 0);
-			count = 1;
+			o->first = strtoul(optarg, &end, 0);
+			o->count = 1;
 			break;
 		case 'p':
-			progress = strtoul(optarg, &end, 0);
+			o->progress = strtoul(optarg, &end, 0);
 			break;
 		case 'v':
-			f.verbose = 1;
+			f->verbose = 1;
 			continue;
 		case 'h':
 			usage(stdout);
@@ -800,42 +487,68 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return t1.tv_sec - t0->tv_sec + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Messages first .. first + count - 1, or until O's seconds: how long it took. */
+static double run(struct fz *f, const struct opts *o)
+{
+	unsigned long last = 0;
+	double secs, last_secs = 0;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long i = o->first; i < o->first + o->count; i++) {
+		one(f, o->seed, i);
+		if ((i & 1023) == 1023) {
+			cg_churn(f);
+			if (o->seconds > 0 && since(&t0) >= o->seconds)
+				break;
+		}
+		if (o->progress && f->sent - last >= o->progress) {
+			secs = since(&t0);
+			fprintf(stderr, "nlfuzz: %lu of %lu sent, %.0f s, %.0f/s lately\n",
+				f->sent, o->count, secs,
+				secs > last_secs ? (f->sent - last) / (secs - last_secs) : 0);
+			last = f->sent;
+			last_secs = secs;
+		}
+	}
+	return since(&t0);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .seed = 1, .count = 100000, .uid = -1 };
+	static struct fz f;
+	double secs;
+	int bad;
+
+	bad = parse_opts(argc, argv, &o, &f);
+	if (bad >= 0)
+		return bad;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	f.fd = nl_open();
 	resolve(&f);
-	if (uid >= 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+	if (o.uid >= 0) {
+		if (setgroups(0, NULL) || setgid(o.uid) || setuid(o.uid))
 			die("cannot become user %s", strerror(errno));
 		f.unpriv = 1;
 	}
 	cg_setup(&f);
 	bad = join_groups(&f);
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned long i = first; i < first + count; i++) {
-		one(&f, seed, i);
-		if ((i & 1023) == 1023) {
-			cg_churn(&f);
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-			if (seconds > 0 && secs >= seconds)
-				break;
-		}
-		if (progress && f.sent - last >= progress) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-			fprintf(stderr, "nlfuzz: %lu of %lu sent, %.0f s, %.0f/s lately\n",
-				f.sent, count, secs,
-				secs > last_secs ? (f.sent - last) / (secs - last_secs) : 0);
-			last = f.sent;
-			last_secs = secs;
-		}
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = run(&f, &o);
 	close(f.fd);
 	cg_teardown(&f);
-	bad |= report(&f, secs, seed);
+	bad |= report(&f, secs, o.seed);
 	if (!still_answers(&f)) {
 		printf("nlfuzz: FAIL: the family no longer answers info-get\n");
 		bad = 1;

@@ -121,6 +121,63 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
 	return 0;
 }
 
+/*
+ * --pidns: go on as PID 1 of a new PID namespace, in a session of its
+ * own; the parent prints the child's pid and exits.  -1 in the child,
+ * else the parent's exit status.
+ */
+static int pid_ns_child(void)
+{
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID)) {
+		fprintf(stderr, "trainjob: new PID namespace: %s\n", strerror(errno));
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "trainjob: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid) {
+		printf("%d\n", pid);
+		return 0;
+	}
+	setsid();
+	return -1;
+}
+
+/* Step J every STEP_MS (STEPS times, 0: for ever), each step a line in LOG. */
+static int train(struct job *j, const char *log, uint64_t step_ms, uint64_t steps)
+{
+	struct timespec pause_ts;
+	char line[96];
+	int fd, n;
+
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "trainjob: %s: %s\n", log, strerror(errno));
+		return 1;
+	}
+	/*
+	 * Relative sleeps: a restored job's monotonic clock may differ from
+	 * the one it was dumped with.
+	 */
+	pause_ts.tv_sec = step_ms / 1000;
+	pause_ts.tv_nsec = step_ms % 1000 * 1000000L;
+	while (!steps || j->step < steps) {
+		job_step(j);
+		n = snprintf(line, sizeof(line), "step %" PRIu64 " digest %016" PRIx64 "\n",
+			     j->step, j->digest);
+		if (write(fd, line, n) != n) {
+			fprintf(stderr, "trainjob: %s: %s\n", log, strerror(errno));
+			return 1;
+		}
+		nanosleep(&pause_ts, NULL);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -134,11 +191,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t mib = 16, pages = 16, step_ms = 100, steps = 0, expect = 0;
-	int c, fd, has_expect = 0, pidns = 0;
-	pid_t pid;
-	struct timespec pause_ts;
+	int c, has_expect = 0, pidns = 0;
 	struct job j;
-	char line[96];
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -178,22 +232,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trainjob: --mem must be 1..65536 and --pages at least 1\n");
 		return 2;
 	}
-	if (pidns && !has_expect) {
-		if (unshare(CLONE_NEWPID)) {
-			fprintf(stderr, "trainjob: new PID namespace: %s\n", strerror(errno));
-			return 1;
-		}
-		pid = fork();
-		if (pid < 0) {
-			fprintf(stderr, "trainjob: fork: %s\n", strerror(errno));
-			return 1;
-		}
-		if (pid) {
-			printf("%d\n", pid);
-			return 0;
-		}
-		setsid();
-	}
+	if (pidns && !has_expect && (c = pid_ns_child()) >= 0)
+		return c;
 	if (job_init(&j, mib, pages)) {
 		fprintf(stderr, "trainjob: %" PRIu64 " MiB: %s\n", mib, strerror(errno));
 		return 1;
@@ -208,26 +248,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	fd = open(argv[optind], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "trainjob: %s: %s\n", argv[optind], strerror(errno));
-		return 1;
-	}
-	/*
-	 * Relative sleeps: a restored job's monotonic clock may differ from
-	 * the one it was dumped with.
-	 */
-	pause_ts.tv_sec = step_ms / 1000;
-	pause_ts.tv_nsec = step_ms % 1000 * 1000000L;
-	while (!steps || j.step < steps) {
-		job_step(&j);
-		c = snprintf(line, sizeof(line), "step %" PRIu64 " digest %016" PRIx64 "\n",
-			     j.step, j.digest);
-		if (write(fd, line, c) != c) {
-			fprintf(stderr, "trainjob: %s: %s\n", argv[optind], strerror(errno));
-			return 1;
-		}
-		nanosleep(&pause_ts, NULL);
-	}
-	return 0;
+	return train(&j, argv[optind], step_ms, steps);
 }
