@@ -48,17 +48,19 @@ all: kmod bpf userspace tests
 # ---- kernel module, once per kernel ----------------------------------------
 # The pure C the module shares with userspace (common/).
 KMOD_COMMON := common/attrib.c common/attrib.h common/ctrid.h
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) $(KMOD_COMMON) Kbuild VERSION \
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/test/*.c) $(KMOD_COMMON) Kbuild VERSION \
 	     include/uapi/linux/pwrmig.h
 
 define kmod_rule
 $(BUILD)/kmod/$(1)/pwrmig.ko: $(KMOD_SRCS)
 	$$(call msg,KMOD,$$@)
-	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod $(BUILD)/kmod/$(1)/common
+	$(Q)mkdir -p $(BUILD)/kmod/$(1)/kmod/test $(BUILD)/kmod/$(1)/common
 	$(Q)ln -sfn $(CURDIR)/Kbuild $(CURDIR)/VERSION $(CURDIR)/include $(BUILD)/kmod/$(1)/
 	$(Q)for f in kmod/*.[ch]; do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/kmod/; done
+	$(Q)for f in kmod/test/*.c; do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/kmod/test/; done
 	$(Q)for f in $(KMOD_COMMON); do ln -sf $(CURDIR)/$$$$f $(BUILD)/kmod/$(1)/common/; done
-	$(Q)$(MAKE) -C $(or $(KDIR_$(1)),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) modules \
+	$(Q)$(MAKE) -C $(or $(KDIR_$(1)),/lib/modules/$(1)/build) M=$(CURDIR)/$(BUILD)/kmod/$(1) \
+		PWRMIG_TEST=m modules \
 		$(if $(filter 1,$(V)),V=1,-s > $(BUILD)/kmod/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/kmod/$(1)/build.log; exit 1; })
 	$(Q)touch $$@
@@ -360,7 +362,7 @@ regen: ksrc
 
 checkpatch: ksrc
 	$(Q)perl $(KSRC)/scripts/checkpatch.pl --no-tree --quiet -f \
-		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch])) $(KMOD_COMMON)
+		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch] kmod/test/*.c)) $(KMOD_COMMON)
 
 # ---- install -----------------------------------------------------------------
 install: all

@@ -268,8 +268,8 @@ static bool sample_domain(unsigned int pkg, unsigned int dom, u64 elapsed,
 		return err != -ENODATA;
 	}
 	ds->present = true;
-	if (m->kind == PWRMIG_METER_KIND_TEST) {
-		gen = pwrmig_meter_test_generation(pkg, dom);
+	if (m->generation) {
+		gen = m->generation(m, pkg, dom);
 		if (gen != ds->gen && ds->ctr.primed) {
 			/* The meter says its counter restarted. */
 			ds->gen = gen;
@@ -378,6 +378,7 @@ void pwrmig_sample(void)
 	pwrmig_sample_checked();
 	mutex_unlock(&pwrmig.lock);
 }
+EXPORT_SYMBOL_GPL(pwrmig_sample);
 
 static void pwrmig_sampler_fn(struct work_struct *work)
 {
@@ -432,26 +433,12 @@ int pwrmig_meter_switch(struct pwrmig_meter *m)
 	return 0;
 }
 
-static ssize_t sample_write(struct file *file, const char __user *ubuf,
-			    size_t len, loff_t *ppos)
-{
-	pwrmig_sample();
-	return len;
-}
-
 static int ipis_spared_get(void *data, u64 *val)
 {
 	*val = pwrmig_sched_ipis_spared();
 	return 0;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(ipis_spared_fops, ipis_spared_get, NULL, "%llu\n");
-
-static const struct file_operations sample_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = sample_write,
-	.llseek = noop_llseek,
-};
 
 int pwrmig_ledger_init(void)
 {
@@ -477,27 +464,22 @@ int pwrmig_ledger_init(void)
 	if (!pwrmig.dom || !pwrmig.harvest || !pwrmig.shares || !pwrmig.share_cg)
 		goto err_free;
 	pwrmig.max_shares = per_pkg;
+	err = pwrmig_meter_model_init();
+	if (err)
+		goto err_free;
 
+	/* Read-only: the production module has no knobs to write. */
 	pwrmig.debugfs = debugfs_create_dir("pwrmig", NULL);
-	debugfs_create_file("sample", 0200, pwrmig.debugfs, NULL, &sample_fops);
 	debugfs_create_file("ipis_spared", 0400, pwrmig.debugfs, NULL,
 			    &ipis_spared_fops);
-	err = pwrmig_meter_test_init(pwrmig.debugfs);
-	if (err)
-		goto err_debugfs;
 
 	err = pwrmig_sched_start();
 	if (err)
-		goto err_test;
+		goto err_debugfs;
 
 	mutex_lock(&pwrmig.lock);
 	pwrmig.last_sample_ns = ktime_get_boottime_ns();
-	err = pwrmig_rapl_present() ? pwrmig_meter_switch(&pwrmig_meter_rapl) : -ENODEV;
-	if (err) {
-		if (err != -ENODEV)
-			pr_info("RAPL unusable (%d); using the power model\n", err);
-		err = pwrmig_meter_switch(&pwrmig_meter_model);
-	}
+	err = pwrmig_meter_default();
 	pwrmig.running = !err;
 	mutex_unlock(&pwrmig.lock);
 	if (err)
@@ -508,14 +490,11 @@ int pwrmig_ledger_init(void)
 
 err_sched:
 	pwrmig_sched_stop();
-err_test:
-	/* The test meter's files point into what it frees: remove them first. */
-	debugfs_remove_recursive(pwrmig.debugfs);
-	pwrmig.debugfs = NULL;
-	pwrmig_meter_test_exit();
 err_debugfs:
 	debugfs_remove_recursive(pwrmig.debugfs);
+	pwrmig.debugfs = NULL;
 err_free:
+	pwrmig_meter_model_exit();
 	kvfree(pwrmig.share_cg);
 	kvfree(pwrmig.shares);
 	kvfree(pwrmig.harvest);
@@ -534,7 +513,6 @@ void pwrmig_ledger_stop(void)
 	pwrmig.running = false;
 	mutex_unlock(&pwrmig.lock);
 	cancel_delayed_work_sync(&pwrmig.sampler);
-	/* Waits for a write to "sample" in progress. */
 	debugfs_remove_recursive(pwrmig.debugfs);
 	pwrmig.debugfs = NULL;
 	pwrmig_sched_stop();
@@ -551,7 +529,7 @@ void pwrmig_ledger_exit(void)
 		pwrmig.meter->stop(pwrmig.meter);
 	pwrmig.meter = NULL;
 	mutex_unlock(&pwrmig.lock);
-	pwrmig_meter_test_exit();
+	pwrmig_meter_model_exit();
 	xa_for_each(&pwrmig.cgroups, id, cg)
 		kfree(cg);
 	xa_destroy(&pwrmig.cgroups);

@@ -16,17 +16,26 @@ u32 pwrmig_model_active_mw = 10000;
 /* Per package: energy in picojoules (mW x ns) since the meter started. */
 static u64 *model_pj;
 
-static int model_start(struct pwrmig_meter *m)
+/*
+ * The counters live from the ledger's start to its end, so that going
+ * back to the model (a faulting RAPL counter, an external meter leaving)
+ * cannot fail.
+ */
+int pwrmig_meter_model_init(void)
 {
-	model_pj = kcalloc(topology_max_packages(), sizeof(*model_pj),
-			   GFP_KERNEL);
+	model_pj = kcalloc(topology_max_packages(), sizeof(*model_pj), GFP_KERNEL);
 	return model_pj ? 0 : -ENOMEM;
+}
+
+void pwrmig_meter_model_exit(void)
+{
+	kfree(model_pj);
+	model_pj = NULL;
 }
 
 static void model_stop(struct pwrmig_meter *m)
 {
-	kfree(model_pj);
-	model_pj = NULL;
+	memset(model_pj, 0, topology_max_packages() * sizeof(*model_pj));
 }
 
 static void model_account(struct pwrmig_meter *m, unsigned int pkg,
@@ -52,7 +61,6 @@ struct pwrmig_meter pwrmig_meter_model = {
 	.bits = 64,
 	.uj_num = 1,
 	.uj_den = 1000000,	/* pJ -> uJ */
-	.start = model_start,
 	.stop = model_stop,
 	.read = model_read,
 	.account = model_account,

@@ -271,22 +271,9 @@ int pwrmig_nl_meter_get_doit(struct sk_buff *skb, struct genl_info *info)
 int pwrmig_nl_meter_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct pwrmig_meter *m = NULL;
+	struct pwrmig_meter *m;
 	int err = 0;
 
-	if (tb[PWRMIG_A_METER_KIND]) {
-		switch (nla_get_u32(tb[PWRMIG_A_METER_KIND])) {
-		case PWRMIG_METER_KIND_RAPL:
-			m = &pwrmig_meter_rapl;
-			break;
-		case PWRMIG_METER_KIND_MODEL:
-			m = &pwrmig_meter_model;
-			break;
-		case PWRMIG_METER_KIND_TEST:
-			m = &pwrmig_meter_test;
-			break;
-		}
-	}
 	mutex_lock(&pwrmig.lock);
 	if (tb[PWRMIG_A_METER_MODEL_IDLE_MW] || tb[PWRMIG_A_METER_MODEL_ACTIVE_MW]) {
 		u32 idle = tb[PWRMIG_A_METER_MODEL_IDLE_MW] ?
@@ -310,7 +297,14 @@ int pwrmig_nl_meter_set_doit(struct sk_buff *skb, struct genl_info *info)
 		pwrmig_model_idle_mw = idle;
 		pwrmig_model_active_mw = active;
 	}
-	if (m) {
+	if (tb[PWRMIG_A_METER_KIND]) {
+		m = pwrmig_meter_by_kind(nla_get_u32(tb[PWRMIG_A_METER_KIND]));
+		if (!m) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_METER_KIND],
+					    "no module registered an external meter");
+			err = -ENODEV;
+			goto out;
+		}
 		err = pwrmig_meter_switch(m);
 		if (err) {
 			if (err == -ENODEV)

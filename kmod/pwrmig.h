@@ -82,11 +82,15 @@ struct pwrmig_meter {
 	/* Model meters advance their counters from what the CPUs did. */
 	void (*account)(struct pwrmig_meter *m, unsigned int pkg,
 			u64 busy_ns, u64 idle_ns, unsigned int cpus);
+	/*
+	 * Optional: a number that changes when PKG's DOM counter restarted
+	 * from zero (a driver reload), so that no wrap is read into it.
+	 */
+	u64 (*generation)(struct pwrmig_meter *m, unsigned int pkg, unsigned int dom);
 };
 
 extern struct pwrmig_meter pwrmig_meter_rapl;
 extern struct pwrmig_meter pwrmig_meter_model;
-extern struct pwrmig_meter pwrmig_meter_test;
 
 /* Power model parameters, per CPU. */
 extern bool pwrmig_open_reads;
@@ -94,10 +98,17 @@ extern u32 pwrmig_model_idle_mw;
 extern u32 pwrmig_model_active_mw;
 
 bool pwrmig_rapl_present(void);
-int pwrmig_meter_test_init(struct dentry *dir);
-/* Counter generation of the test meter; bumps on a debugfs restart. */
-u64 pwrmig_meter_test_generation(unsigned int pkg, unsigned int dom);
-void pwrmig_meter_test_exit(void);
+int pwrmig_meter_model_init(void);
+void pwrmig_meter_model_exit(void);
+
+/* ---- meter.c: which meter, and one another module registers ---- */
+/* The meter of KIND, NULL if none (external: none registered).  (lock held) */
+struct pwrmig_meter *pwrmig_meter_by_kind(u32 kind);
+/* RAPL where it works, else the model.  (lock held) */
+int pwrmig_meter_default(void);
+/* For other modules (EXPORT_SYMBOL_GPL): see meter.c. */
+int pwrmig_meter_register(struct pwrmig_meter *m);
+void pwrmig_meter_unregister(struct pwrmig_meter *m);
 
 /* ---- ledger.c: cgroups, sampling, totals ---- */
 

@@ -18,9 +18,9 @@ y = ynl()
 a_path, a_id = cgroup("pwrmig-a", 300)
 b_path, b_id = cgroup("pwrmig-b", 100)
 # Manual samples only: a 10 s interval never fires during a phase.
-dbg_write("test_meter/bits", 32)
-dbg_write("test_meter/unit_uj", 1)
-y.do("meter-set", {"kind": "test", "interval-ms": 10000})
+dbg_write("bits", 32)
+dbg_write("unit_uj", 1)
+y.do("meter-set", {"kind": "external", "interval-ms": 10000})
 procs = [spinner(a_path), spinner(b_path)]
 
 
@@ -69,16 +69,16 @@ def phase(name, inject):
 
 # Test meter: inject deltas of odd sizes into both domains.
 raw = {"pkg": 1000, "dram": 77}
-dbg_write("test_meter/pkg0_pkg", raw["pkg"])
-dbg_write("test_meter/pkg0_dram", raw["dram"])
+dbg_write("pkg0_pkg", raw["pkg"])
+dbg_write("pkg0_dram", raw["dram"])
 sample()
 
 
 def inject(n):
     raw["pkg"] += 1000003 + 7919 * n
     raw["dram"] += 333331
-    dbg_write("test_meter/pkg0_pkg", raw["pkg"])
-    dbg_write("test_meter/pkg0_dram", raw["dram"])
+    dbg_write("pkg0_pkg", raw["pkg"])
+    dbg_write("pkg0_dram", raw["dram"])
 
 
 phase("test meter", inject)

@@ -3,12 +3,14 @@
 not do: an idle CPU gets (almost) no sampling IPIs, a CPU that was offline
 is not counted idle for the time it was away, and a meter whose package
 counter faults hands over to the power model."""
+import errno
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from pwrmig_test import Tap, load, unload, ynl, sample, dbg_read, dbg_write  # noqa: E402
+from pwrmig_test import (DEBUGFS, NlError, Tap, dbg_read, dbg_write, load, sample,  # noqa: E402
+                         unload, unload_test_meter, ynl)
 
 t = Tap()
 os.sched_setaffinity(0, {0})
@@ -87,18 +89,39 @@ t.check(e1 - e0 > 0.5 * one_cpu, "the CPU that stayed online is counted idle",
         f"{(e1 - e0) / 1e6:.2f} J")
 
 # A meter whose package counter faults gives way to the model.
-y.do("meter-set", {"kind": "test"})
-t.eq("test", y.do("meter-get", {})["kind"], "test meter in use")
-dbg_write("test_meter/fail", 1)
+y.do("meter-set", {"kind": "external"})
+t.eq("external", y.do("meter-get", {})["kind"], "the test rig's external meter in use")
+dbg_write("fail", 1)
 for _ in range(4):
     sample()
 m = y.do("meter-get", {})
-dbg_write("test_meter/fail", 0)
+dbg_write("fail", 0)
 t.check(m["kind"] == "model" and m.get("estimated"),
         "a meter that faults 3 samples in a row is replaced by the model", m["kind"])
 log = os.popen("dmesg | tail -n 20").read()
 t.check("unreadable for 3 samples; using the power model" in log,
         "the kernel log says why", log[-300:])
+
+# The test meter is a module of its own: pwrmig.ko has no knob to write.
+writable = [n for n in os.listdir(DEBUGFS)
+            if os.stat(os.path.join(DEBUGFS, n)).st_mode & 0o222]
+t.eq([], writable, "pwrmig.ko's debugfs files are all read-only")
+# Its meter leaving while in use: the ledger goes back to its own.
+y.do("meter-set", {"kind": "external"})
+t.check(unload_test_meter(), "the test meter module unloads while its meter is in use")
+m = y.do("meter-get", {})
+t.check(m["kind"] in ("rapl", "model"), "the ledger is back on its own meter", m["kind"])
+before = y.do("info-get", {})["samples"]
+time.sleep(0.5)
+t.check(y.do("info-get", {})["samples"] > before, "and goes on sampling")
+try:
+    y.do("meter-set", {"kind": "external"})
+    t.fail("meter-set kind external without a registered meter is refused")
+except NlError as e:
+    msg = e.nl_msg.extack.get("msg", "") if e.nl_msg.extack else ""
+    t.check(e.error == errno.ENODEV and "no module registered an external meter" in msg,
+            "meter-set kind external without a registered meter: ENODEV, and why",
+            f"errno {e.error}, extack '{msg}'")
 
 del y
 t.check(unload(), "module unloads")

@@ -26,18 +26,18 @@ def step(raw, pause=0.05):
     PAUSE lets enough time pass for the delta to be plausible at 2 W."""
     time.sleep(pause)
     before = pkg_dom()["energy-uj"]
-    dbg_write("test_meter/pkg0_pkg", raw)
+    dbg_write("pkg0_pkg", raw)
     sample()
     d = pkg_dom()
     return d["energy-uj"] - before, d
 
 
 # A 16-bit counter, 1 uJ per count, at most 2 W: 2e6 counts/s.
-dbg_write("test_meter/bits", 16)
-dbg_write("test_meter/unit_uj", 1)
-dbg_write("test_meter/max_power_w", 2)
-dbg_write("test_meter/pkg0_pkg", 60000)
-y.do("meter-set", {"kind": "test", "interval-ms": 10000})
+dbg_write("bits", 16)
+dbg_write("unit_uj", 1)
+dbg_write("max_power_w", 2)
+dbg_write("pkg0_pkg", 60000)
+y.do("meter-set", {"kind": "external", "interval-ms": 10000})
 
 delta, d = step(65000)
 t.eq(5000, delta, "plain delta counted exactly")
@@ -83,17 +83,17 @@ t.check(got <= 2000000 * 2 and got >= 0,
 
 # The meter announces a restart (as NVML does on driver reload).
 resets = d["resets"]
-dbg_write("test_meter/restart", 0)
+dbg_write("restart", 0)
 delta, d = step(1234)
 t.eq(1234, delta, "after an announced restart the energy since it counts")
 t.eq(resets + 1, d["resets"], "the announced restart is counted as a reset")
 
 # A 32-bit counter that jumps backwards by far more than 2 W could count:
 # taken as a reset, not as a wrap of ~4e9 uJ.
-dbg_write("test_meter/bits", 32)
-dbg_write("test_meter/pkg0_pkg", 3000000000)
+dbg_write("bits", 32)
+dbg_write("pkg0_pkg", 3000000000)
 y.do("meter-set", {"kind": "model"})
-y.do("meter-set", {"kind": "test"})
+y.do("meter-set", {"kind": "external"})
 step(3000100000)
 before = pkg_dom()
 delta, d = step(500)

@@ -9,7 +9,7 @@
 static const char *const meter_kinds[] = {
 	[PWRMIG_METER_KIND_RAPL] = "rapl",
 	[PWRMIG_METER_KIND_MODEL] = "model",
-	[PWRMIG_METER_KIND_TEST] = "test",
+	[PWRMIG_METER_KIND_EXTERNAL] = "external",
 };
 
 static const char *const domains[] = {

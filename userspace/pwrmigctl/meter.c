@@ -3,7 +3,7 @@
  * pwrmigctl meter: the energy meter, its configuration and totals.
  *
  *   meter show
- *   meter set [kind rapl|model|test] [interval MS] [idle-mw N] [active-mw N]
+ *   meter set [kind rapl|model|external] [interval MS] [idle-mw N] [active-mw N]
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +78,7 @@ static int meter_set(struct ctl *ctl, int argc, char **argv)
 		if (!strcmp(argv[i], "kind")) {
 			c.kind = pwrmig_meter_kind_parse(argv[i + 1]);
 			if (!c.kind) {
-				fprintf(stderr, "Error: meter kind '%s' is not rapl, model or test\n",
+				fprintf(stderr, "Error: meter kind '%s' is not rapl, model or external\n",
 					argv[i + 1]);
 				return EXIT_USAGE;
 			}
@@ -113,7 +113,7 @@ static int meter_set(struct ctl *ctl, int argc, char **argv)
 
 static const struct ctl_cmd meter_cmds[] = {
 	{ "show", meter_show, "show" },
-	{ "set", meter_set, "set [kind rapl|model|test] [interval MS] [idle-mw N] [active-mw N]" },
+	{ "set", meter_set, "set [kind rapl|model|external] [interval MS] [idle-mw N] [active-mw N]" },
 };
 
 int cmd_meter(struct ctl *ctl, int argc, char **argv)

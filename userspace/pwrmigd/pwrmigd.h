@@ -105,7 +105,7 @@ struct pd_gpu_dev {
 
 struct pd_snapshot {
 	const char *mode;	/* "module" or "bpf" */
-	const char *meter;	/* rapl, model, test, powercap */
+	const char *meter;	/* rapl, model, external, powercap */
 	int estimated;
 	unsigned int domains;	/* bit per PD_DOM_* the meter measures */
 	uint64_t samples;

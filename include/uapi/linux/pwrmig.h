@@ -21,13 +21,14 @@
  *   (Intel or AMD MSRs).
  * @PWRMIG_METER_KIND_MODEL: Estimated from per-CPU idle and active power;
  *   every figure derived from it is flagged estimated.
- * @PWRMIG_METER_KIND_TEST: Driven through debugfs by tests; never picked
- *   automatically.
+ * @PWRMIG_METER_KIND_EXTERNAL: A meter another module registered with
+ *   pwrmig_meter_register() (a platform's own power sensors, or the test rig's
+ *   pwrmig_test.ko); never picked automatically.
  */
 enum pwrmig_meter_kind {
 	PWRMIG_METER_KIND_RAPL = 1,
 	PWRMIG_METER_KIND_MODEL,
-	PWRMIG_METER_KIND_TEST,
+	PWRMIG_METER_KIND_EXTERNAL,
 };
 
 /**

@@ -15,7 +15,8 @@ import lib.ynl as ynl_lib  # noqa: E402
 
 SPEC = os.path.join(TOP, "Documentation/netlink/specs/pwrmig.yaml")
 SCHEMA = os.path.join(TOP, "build/ksrc/Documentation/netlink/genetlink.yaml")
-DEBUGFS = "/sys/kernel/debug/pwrmig"
+DEBUGFS = "/sys/kernel/debug/pwrmig"              # pwrmig.ko's, read-only
+TEST_DEBUGFS = "/sys/kernel/debug/pwrmig_test"    # pwrmig_test.ko's knobs
 CGROOT = "/sys/fs/cgroup"
 
 
@@ -65,15 +66,26 @@ def _unload_at_exit():
 
 
 def load(params=""):
-    ko = os.path.join(TOP, "build/kmod", os.uname().release, "pwrmig.ko")
-    sh(f"insmod {ko} {params}")
+    """pwrmig.ko, then the test rig's meter module (pwrmig_test.ko), which
+    registers an external meter (meter-set kind external) driven through
+    TEST_DEBUGFS."""
+    kodir = os.path.join(TOP, "build/kmod", os.uname().release)
+    sh(f"insmod {kodir}/pwrmig.ko {params}")
+    sh(f"insmod {kodir}/pwrmig_test.ko")
     atexit.register(_unload_at_exit)
     # YNL keeps the family ids it resolved once per process; a module
     # loaded again registers the family under a new id.
     ynl_lib.genl_family_name_to_id = None
 
 
+def unload_test_meter():
+    """pwrmig_test.ko goes; pwrmig.ko stays, back on its own meter."""
+    return sh("rmmod pwrmig_test", check=False).returncode == 0 or \
+        not os.path.isdir("/sys/module/pwrmig_test")
+
+
 def unload():
+    unload_test_meter()
     for _ in range(100):
         if sh("rmmod pwrmig", check=False).returncode == 0:
             return True
@@ -88,11 +100,13 @@ def ynl():
 
 
 def dbg_write(name, value):
-    with open(os.path.join(DEBUGFS, name), "w") as f:
+    """Set a knob of the test meter module."""
+    with open(os.path.join(TEST_DEBUGFS, name), "w") as f:
         f.write(str(value))
 
 
 def dbg_read(name):
+    """Read one of pwrmig.ko's own (read-only) debugfs files."""
     with open(os.path.join(DEBUGFS, name)) as f:
         return int(f.read().strip())
 
