@@ -8,6 +8,7 @@
 #   make bench      benchmarks (ratios)
 #   make fuzz       the netlink fuzzer at full length, and the stress test
 #   make install    DESTDIR= PREFIX=/usr/local
+#   make doc        build/doc/architecture.svg from Documentation/architecture.dot
 #   make regen      regenerate uapi + ops table from the netlink spec
 #   make checkpatch kernel style check of kmod/
 #   make clean
@@ -42,8 +43,8 @@ ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod bpf userspace tests ksrc deps check demo bench fuzz install clean regen checkpatch
-all: kmod bpf userspace tests
+.PHONY: all kmod bpf userspace tests ksrc deps check demo bench fuzz install clean regen checkpatch doc
+all: kmod bpf userspace tests doc
 
 # ---- kernel module, once per kernel ----------------------------------------
 # The pure C the module shares with userspace (common/).
@@ -355,6 +356,13 @@ bench: all
 	$(Q)for k in 6.1 6.12; do scripts/bench --kernel $$k; done
 	$(Q)scripts/bench-migrate --kernel 6.1
 	$(Q)scripts/bench-shaper
+
+# ---- the architecture picture (graphviz) --------------------------------------
+$(BUILD)/doc/architecture.svg: Documentation/architecture.dot
+	$(call msg,DOT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)dot -Tsvg $< -o $@.tmp && mv $@.tmp $@
+doc: $(BUILD)/doc/architecture.svg
 
 # ---- spec -> uapi header and ops table ---------------------------------------
 regen: ksrc
