@@ -93,13 +93,24 @@ static int migrate_fill(struct sk_buff *skb, const struct pwrmig_migrate *m)
 	return 0;
 }
 
+/* What migrate_fill() puts, strings at their length. */
+static size_t migrate_size(const struct pwrmig_migrate *m)
+{
+	return 9 * nla_total_size(sizeof(u32)) +		/* id ... timeout-s */
+	       4 * nla_total_size_64bit(sizeof(u64)) +		/* cgroup-id ... updated */
+	       nla_total_size(strlen(m->site) + 1) +
+	       nla_total_size(strlen(m->requester) + 1) +
+	       nla_total_size(strlen(m->error_msg) + 1) +
+	       nla_total_size(strlen(m->container) + 1);
+}
+
 static struct sk_buff *migrate_msg(const struct pwrmig_migrate *m, u32 portid,
 				   u32 seq, u8 cmd)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(migrate_size(m), GFP_KERNEL);
 	if (!msg)
 		return NULL;
 	hdr = genlmsg_put(msg, portid, seq, &pwrmig_nl_family, 0, cmd);

@@ -17,8 +17,13 @@
 #include "genl.h"
 #include "pwrmig.h"
 
-/* A cgroup's reply: its figures and a path of up to PATH_MAX. */
-#define PWRMIG_CG_REPLY_SIZE	(NLMSG_GOODSIZE + PATH_MAX)
+/*
+ * A cgroup's reply: four u8 and u32 figures, twelve u64 ones, the
+ * currency (three letters) and a path of up to PATH_MAX.
+ */
+#define PWRMIG_CG_REPLY_SIZE	(4 * nla_total_size(sizeof(u32)) +		\
+				 12 * nla_total_size_64bit(sizeof(u64)) +	\
+				 nla_total_size(4) + nla_total_size(PATH_MAX))
 
 /* -ENOENT: the caller may not see CG (see below). */
 static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)

@@ -167,6 +167,13 @@ static int pwrmig_info_fill(struct sk_buff *skb)
 	return 0;
 }
 
+static size_t pwrmig_info_size(void)
+{
+	return nla_total_size(sizeof(PWRMIG_VERSION)) +	/* version */
+	       7 * nla_total_size(sizeof(u32)) +		/* kind ... cgroups-removed */
+	       2 * nla_total_size_64bit(sizeof(u64));		/* samples, cgroups-freed */
+}
+
 /* Reply to INFO with one object built by FILL under pwrmig.lock. */
 int pwrmig_nl_reply(struct genl_info *info, size_t size,
 		    int (*fill)(struct sk_buff *skb, void *arg), void *arg)
@@ -207,12 +214,26 @@ int pwrmig_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&pwrmig.lock);
-	err = pwrmig_nl_reply(info, NLMSG_GOODSIZE, info_fill_cb, NULL);
+	err = pwrmig_nl_reply(info, pwrmig_info_size(), info_fill_cb, NULL);
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
 
 /* ---- meter ---- */
+
+/* The meter's figures and one nest per package and domain it measures. */
+static size_t pwrmig_meter_size(void)
+{
+	size_t size = 4 * nla_total_size(sizeof(u32)) + nla_total_size(0);
+	size_t dom = nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) +
+		     6 * nla_total_size_64bit(sizeof(u64));
+	unsigned int i;
+
+	for (i = 0; i < pwrmig.packages * PWRMIG_NR_MDOMS; i++)
+		if (pwrmig.dom[i].present)
+			size += dom;
+	return size;
+}
 
 static int pwrmig_meter_fill(struct sk_buff *skb, void *arg)
 {
@@ -263,7 +284,7 @@ int pwrmig_nl_meter_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&pwrmig.lock);
-	err = pwrmig_nl_reply(info, NLMSG_GOODSIZE, pwrmig_meter_fill, NULL);
+	err = pwrmig_nl_reply(info, pwrmig_meter_size(), pwrmig_meter_fill, NULL);
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
@@ -320,7 +341,7 @@ int pwrmig_nl_meter_set_doit(struct sk_buff *skb, struct genl_info *info)
 		pwrmig.interval_ms = nla_get_u32(tb[PWRMIG_A_METER_INTERVAL_MS]);
 		pwrmig_sampler_kick();
 	}
-	err = pwrmig_nl_reply(info, NLMSG_GOODSIZE, pwrmig_meter_fill, NULL);
+	err = pwrmig_nl_reply(info, pwrmig_meter_size(), pwrmig_meter_fill, NULL);
 out:
 	mutex_unlock(&pwrmig.lock);
 	return err;
@@ -336,7 +357,8 @@ void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 
 	if (!pwrmig_nl_listening(PWRMIG_NLGRP_TELEMETRY))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(5 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(sizeof(u32)),
+			  GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &pwrmig_nl_family, 0,
