@@ -119,7 +119,7 @@ bpf: $(BUILD)/lib/libpwrmig-bpf.a
 # ---- userspace -------------------------------------------------------------
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 CTL_SRCS	:= $(wildcard userspace/pwrmigctl/*.c)
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/libpwrmig-spec.o
 # Pure C that more than one program uses (common/): the attribution
 # arithmetic (the module's too), parsers, small file and text helpers.
 COMMON_OBJS	:= $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/*.c))
@@ -129,18 +129,36 @@ $(BUILD)/lib/libcommon.a: $(COMMON_OBJS)
 	$(call msg,AR,$@)
 	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 
-# Names of ops and attributes for decoders, generated from the spec.
-$(BUILD)/gen/specnames.c: Documentation/netlink/specs/pwrmig.yaml scripts/spec-names
+# From the spec: names of ops and attributes for decoders; libpwrmig's
+# policies, enum names and parse tables (with userspace/lib/bindings.yaml).
+SPEC		:= Documentation/netlink/specs/pwrmig.yaml
+UAPI		:= include/uapi/linux/pwrmig.h
+$(BUILD)/gen/specnames.c: $(SPEC) scripts/spec-gen
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)/usr/bin/python3 scripts/spec-names $< $@
+	$(Q)/usr/bin/python3 scripts/spec-gen names $< $@
 
-$(BUILD)/obj/gen/specnames.o: $(BUILD)/gen/specnames.c Makefile
+$(BUILD)/gen/libpwrmig-spec.h: $(BUILD)/gen/libpwrmig-spec.c
+$(BUILD)/gen/libpwrmig-spec.c: $(SPEC) userspace/lib/bindings.yaml scripts/spec-gen
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)/usr/bin/python3 scripts/spec-gen lib $< userspace/lib/bindings.yaml \
+		$@.tmp $(BUILD)/gen/libpwrmig-spec.h && mv $@.tmp $@
+
+$(LIB_OBJS): $(BUILD)/gen/libpwrmig-spec.h
+$(LIB_OBJS): ALL_CFLAGS += -iquote userspace/lib -iquote $(BUILD)/gen
+
+$(BUILD)/obj/gen/libpwrmig-spec.o: $(BUILD)/gen/libpwrmig-spec.c $(UAPI) Makefile
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/gen/specnames.o: $(BUILD)/gen/specnames.c $(UAPI) Makefile
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote userspace/pwrmigctl -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c Makefile
+$(BUILD)/obj/%.o: %.c $(UAPI) Makefile
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -337,14 +355,17 @@ FUZZ_SRC_wire     := $(addprefix userspace/pwrmigd/migration/,receive.c rx_files
 		     wire.c journal.c) \
 		     userspace/pwrmigd/migration/imgpath.c \
 		     userspace/pwrmigd/config.c userspace/pwrmigd/log.c -lssl -lcrypto -lpthread
+FUZZ_SRC_reply    := $(wildcard userspace/lib/*.c) $(BUILD)/gen/libpwrmig-spec.c
+FUZZ_INC_reply    := -iquote userspace/lib -iquote $(BUILD)/gen
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl
 FUZZ_INC_wire     := -Iuserspace/pwrmigd -iquote userspace/pwrmigd/migration
-FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire
+FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire reply
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
 # A parser with a harness of its own (tests/fuzz/NAME.c) builds from that.
-$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch] userspace/*/*/*.[ch] common/*.[ch]) $(BUILD)/gen/specnames.c Makefile
+$(BUILD)/fuzz/parse-%: tests/fuzz/parsers.c $(wildcard tests/fuzz/*.c) $(wildcard userspace/*/*.[ch] userspace/*/*/*.[ch] common/*.[ch]) $(BUILD)/gen/specnames.c \
+			  $(BUILD)/gen/libpwrmig-spec.c Makefile
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) \
@@ -365,6 +386,14 @@ $(BUILD)/doc/architecture.svg: Documentation/architecture.dot
 doc: $(BUILD)/doc/architecture.svg
 
 # ---- spec -> uapi header and ops table ---------------------------------------
+# Committed, as the kernel does, and kept to the spec: a build after the spec
+# changed regenerates them with the kernel's ynl-gen-c.py (tests/host/spec.sh
+# checks that what is committed is what it makes).
+GENL_FILES	:= include/uapi/linux/pwrmig.h kmod/genl.c kmod/genl.h
+$(GENL_FILES) &: $(SPEC)
+	$(call msg,YNL,$(GENL_FILES))
+	$(Q)$(MAKE) -s ksrc && scripts/ynl-regen
+
 regen: ksrc
 	$(Q)scripts/ynl-regen
 

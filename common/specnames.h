@@ -2,7 +2,7 @@
 /*
  * The netlink family's names, attribute types, checks and requests, as
  * tables generated from Documentation/netlink/specs/pwrmig.yaml by
- * scripts/spec-names, for pwrmigctl's decoder and the netlink fuzzer.
+ * scripts/spec-gen, for pwrmigctl's decoder and the netlink fuzzer.
  */
 #ifndef _PWRMIG_SPECNAMES_H
 #define _PWRMIG_SPECNAMES_H

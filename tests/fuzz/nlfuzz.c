@@ -2,7 +2,7 @@
 /*
  * nlfuzz: a netlink fuzzer for the pwrmig generic netlink family.
  *
- * Messages are built from the family's spec (the tables scripts/spec-names
+ * Messages are built from the family's spec (the tables scripts/spec-gen
  * generates from Documentation/netlink/specs/pwrmig.yaml): every operation,
  * do and dump, with the attributes its request names, values at and beyond
  * the spec's checks, cgroup ids and migration ids that exist, and then

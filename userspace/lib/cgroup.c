@@ -10,61 +10,11 @@
 
 #include "pwrmig.h"
 #include "internal.h"
-
-static struct nla_policy cgroup_policy[PWRMIG_A_CGROUP_MAX + 1] = {
-	[PWRMIG_A_CGROUP_ID]		= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_PATH]		= { .type = NLA_STRING },
-	[PWRMIG_A_CGROUP_FLAGS]		= { .type = NLA_U32 },
-	[PWRMIG_A_CGROUP_RUNTIME_NS]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CPU_UJ]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_DRAM_UJ]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_GPU_UJ]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_COST_UUNITS]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CURRENCY]	= { .type = NLA_STRING },
-	[PWRMIG_A_CGROUP_DEFERRABLE]	= { .type = NLA_U8 },
-	[PWRMIG_A_CGROUP_MIGRATABLE]	= { .type = NLA_U8 },
-	[PWRMIG_A_CGROUP_DEADLINE]	= { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_PRIORITY]	= { .type = NLA_U32 },
-	[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS] = { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CARRIED_CPU_UJ] = { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ] = { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CARRIED_GPU_UJ] = { .type = NLA_U64 },
-	[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS] = { .type = NLA_U64 },
-};
-
-static uint64_t u64_or0(struct nlattr *a)
-{
-	return a ? nla_get_u64(a) : 0;
-}
+#include "libpwrmig-spec.h"
 
 int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg)
 {
-	struct nlattr *tb[PWRMIG_A_CGROUP_MAX + 1];
-
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_CGROUP_MAX,
-			  cgroup_policy) || !tb[PWRMIG_A_CGROUP_ID])
-		return -EBADMSG;
-	memset(cg, 0, sizeof(*cg));
-	cg->id = nla_get_u64(tb[PWRMIG_A_CGROUP_ID]);
-	pwrmig_copy_str(cg->path, sizeof(cg->path), tb[PWRMIG_A_CGROUP_PATH]);
-	if (tb[PWRMIG_A_CGROUP_FLAGS])
-		cg->flags = nla_get_u32(tb[PWRMIG_A_CGROUP_FLAGS]);
-	cg->runtime_ns = u64_or0(tb[PWRMIG_A_CGROUP_RUNTIME_NS]);
-	cg->cpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CPU_UJ]);
-	cg->dram_uj = u64_or0(tb[PWRMIG_A_CGROUP_DRAM_UJ]);
-	cg->gpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_GPU_UJ]);
-	cg->cost_uunits = u64_or0(tb[PWRMIG_A_CGROUP_COST_UUNITS]);
-	pwrmig_copy_str(cg->currency, sizeof(cg->currency),
-			tb[PWRMIG_A_CGROUP_CURRENCY]);
-	cg->deadline = u64_or0(tb[PWRMIG_A_CGROUP_DEADLINE]);
-	if (tb[PWRMIG_A_CGROUP_PRIORITY])
-		cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
-	cg->carried_runtime_ns = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS]);
-	cg->carried_cpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_CPU_UJ]);
-	cg->carried_dram_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_DRAM_UJ]);
-	cg->carried_gpu_uj = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_GPU_UJ]);
-	cg->carried_cost_uunits = u64_or0(tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS]);
-	return 0;
+	return pwrmig_decode_msg(&pwrmig_bind_cgroup, nlh, cg);
 }
 
 int pwrmig_cgroup_get(struct pwrmig *pw, uint64_t id, struct pwrmig_cgroup *cg)

@@ -10,6 +10,7 @@
 struct pwrmig {
 	struct nl_sock *sk;
 	int family;
+	uint32_t api_version;	/* the caller's pwrmig.h (PWRMIG_API_VERSION) */
 	int debug;
 	char errmsg[256];
 	struct pwrmig_error err;
@@ -45,8 +46,5 @@ int pwrmig_do_one(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
  */
 int pwrmig_do_dump(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
 		   size_t size, int (*cb)(const void *obj, void *arg), void *arg);
-
-/* Copy a string attribute into a fixed buffer, always terminated. */
-void pwrmig_copy_str(char *dst, size_t len, const struct nlattr *attr);
 
 #endif

@@ -12,67 +12,11 @@
 
 #include "pwrmig.h"
 #include "internal.h"
-
-static struct nla_policy migrate_policy[PWRMIG_A_MIGRATE_MAX + 1] = {
-	[PWRMIG_A_MIGRATE_ID]		= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_CGROUP_ID]	= { .type = NLA_U64 },
-	[PWRMIG_A_MIGRATE_SITE]		= { .type = NLA_STRING },
-	[PWRMIG_A_MIGRATE_MODE]		= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_REQUESTER]	= { .type = NLA_STRING },
-	[PWRMIG_A_MIGRATE_STATE]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_PHASE]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_BYTES]	= { .type = NLA_U64 },
-	[PWRMIG_A_MIGRATE_ROUNDS]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_FREEZE_MS]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_ERROR]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_ERROR_MSG]	= { .type = NLA_STRING },
-	[PWRMIG_A_MIGRATE_CLAIMANT]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_CREATED]	= { .type = NLA_U64 },
-	[PWRMIG_A_MIGRATE_UPDATED]	= { .type = NLA_U64 },
-	[PWRMIG_A_MIGRATE_TIMEOUT_S]	= { .type = NLA_U32 },
-	[PWRMIG_A_MIGRATE_CONTAINER]	= { .type = NLA_STRING },
-};
-
-static uint32_t u32_or0(struct nlattr *a)
-{
-	return a ? nla_get_u32(a) : 0;
-}
-
-static uint64_t u64_or0(struct nlattr *a)
-{
-	return a ? nla_get_u64(a) : 0;
-}
+#include "libpwrmig-spec.h"
 
 int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m)
 {
-	struct nlattr *tb[PWRMIG_A_MIGRATE_MAX + 1];
-
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_MIGRATE_MAX,
-			  migrate_policy) || !tb[PWRMIG_A_MIGRATE_ID] ||
-	    !tb[PWRMIG_A_MIGRATE_STATE])
-		return -EBADMSG;
-	memset(m, 0, sizeof(*m));
-	m->id = nla_get_u32(tb[PWRMIG_A_MIGRATE_ID]);
-	m->cgroup_id = u64_or0(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
-	pwrmig_copy_str(m->site, sizeof(m->site), tb[PWRMIG_A_MIGRATE_SITE]);
-	m->mode = u32_or0(tb[PWRMIG_A_MIGRATE_MODE]);
-	pwrmig_copy_str(m->requester, sizeof(m->requester),
-			tb[PWRMIG_A_MIGRATE_REQUESTER]);
-	m->state = nla_get_u32(tb[PWRMIG_A_MIGRATE_STATE]);
-	m->phase = u32_or0(tb[PWRMIG_A_MIGRATE_PHASE]);
-	m->bytes = u64_or0(tb[PWRMIG_A_MIGRATE_BYTES]);
-	m->rounds = u32_or0(tb[PWRMIG_A_MIGRATE_ROUNDS]);
-	m->freeze_ms = u32_or0(tb[PWRMIG_A_MIGRATE_FREEZE_MS]);
-	m->error = u32_or0(tb[PWRMIG_A_MIGRATE_ERROR]);
-	pwrmig_copy_str(m->error_msg, sizeof(m->error_msg),
-			tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
-	m->claimant = u32_or0(tb[PWRMIG_A_MIGRATE_CLAIMANT]);
-	m->created = u64_or0(tb[PWRMIG_A_MIGRATE_CREATED]);
-	m->updated = u64_or0(tb[PWRMIG_A_MIGRATE_UPDATED]);
-	m->timeout_s = u32_or0(tb[PWRMIG_A_MIGRATE_TIMEOUT_S]);
-	pwrmig_copy_str(m->container, sizeof(m->container),
-			tb[PWRMIG_A_MIGRATE_CONTAINER]);
-	return 0;
+	return pwrmig_decode_msg(&pwrmig_bind_migrate, nlh, m);
 }
 
 static int migrate_do(struct pwrmig *pw, struct nl_msg *msg,

@@ -13,39 +13,11 @@
 
 #include "pwrmig.h"
 #include "internal.h"
-
-static struct nla_policy telemetry_policy[PWRMIG_A_TELEMETRY_MAX + 1] = {
-	[PWRMIG_A_TELEMETRY_SAMPLE]		  = { .type = NLA_U64 },
-	[PWRMIG_A_TELEMETRY_INTERVAL_NS]	  = { .type = NLA_U64 },
-	[PWRMIG_A_TELEMETRY_ENERGY_UJ]		  = { .type = NLA_U64 },
-	[PWRMIG_A_TELEMETRY_POWER_MW]		  = { .type = NLA_U64 },
-	[PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
-	[PWRMIG_A_TELEMETRY_CGROUPS]		  = { .type = NLA_U32 },
-};
+#include "libpwrmig-spec.h"
 
 int pwrmig_telemetry_parse(const struct nlmsghdr *nlh, struct pwrmig_telemetry *t)
 {
-	struct nlattr *tb[PWRMIG_A_TELEMETRY_MAX + 1];
-	int i;
-
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_TELEMETRY_MAX,
-			  telemetry_policy) || !tb[PWRMIG_A_TELEMETRY_SAMPLE])
-		return -EBADMSG;
-	memset(t, 0, sizeof(*t));
-	for (i = PWRMIG_A_TELEMETRY_SAMPLE; i <= PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH; i++) {
-		uint64_t v = tb[i] ? nla_get_u64(tb[i]) : 0;
-
-		switch (i) {
-		case PWRMIG_A_TELEMETRY_SAMPLE: t->sample = v; break;
-		case PWRMIG_A_TELEMETRY_INTERVAL_NS: t->interval_ns = v; break;
-		case PWRMIG_A_TELEMETRY_ENERGY_UJ: t->energy_uj = v; break;
-		case PWRMIG_A_TELEMETRY_POWER_MW: t->power_mw = v; break;
-		case PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH: t->price = v; break;
-		}
-	}
-	if (tb[PWRMIG_A_TELEMETRY_CGROUPS])
-		t->cgroups = nla_get_u32(tb[PWRMIG_A_TELEMETRY_CGROUPS]);
-	return 0;
+	return pwrmig_decode_msg(&pwrmig_bind_telemetry, nlh, t);
 }
 
 static int event_cb(struct nl_msg *msg, void *arg)

@@ -3,6 +3,7 @@
  * libpwrmig: connection to the family, requests, extended-ack errors.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,48 @@
 #include "pwrmig.h"
 #include "internal.h"
 
+/* Options past the SZ this library knows must be zero (libbpf's rule). */
+static int opts_valid(const struct pwrmig_open_opts *opts)
+{
+	const char *p = (const char *)opts;
+	size_t i;
+
+	if (opts->sz < offsetof(struct pwrmig_open_opts, api_version) +
+		       sizeof(opts->api_version))
+		return -EINVAL;
+	for (i = sizeof(*opts); i < opts->sz; i++)
+		if (p[i])
+			return -EINVAL;
+	if (opts->api_version > PWRMIG_API_VERSION)
+		return -ENOTSUP;
+	return 0;
+}
+
 struct pwrmig *pwrmig_open(void)
+{
+	struct pwrmig_open_opts opts = {
+		.sz = sizeof(opts),
+		.api_version = 1,
+	};
+
+	return pwrmig_open_opts(&opts);
+}
+
+struct pwrmig *pwrmig_open_opts(const struct pwrmig_open_opts *opts)
 {
 	struct pwrmig *pw;
 	int one = 1;
 	int err;
 
+	err = opts ? opts_valid(opts) : -EINVAL;
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	pw = calloc(1, sizeof(*pw));
 	if (!pw)
 		return NULL;
+	pw->api_version = opts->api_version ? opts->api_version : 1;
 	pw->sk = nl_socket_alloc();
 	if (!pw->sk) {
 		err = ENOMEM;
@@ -199,17 +233,6 @@ struct nl_msg *pwrmig_msg(struct pwrmig *pw, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
-}
-
-void pwrmig_copy_str(char *dst, size_t len, const struct nlattr *attr)
-{
-	size_t n = attr ? (size_t)nla_len(attr) : 0;
-
-	if (n >= len)
-		n = len - 1;
-	if (n)
-		memcpy(dst, nla_data(attr), n);
-	dst[n] = '\0';
 }
 
 struct one_ctx {

@@ -189,10 +189,33 @@ struct pwrmig_migrate_report {
 };
 
 /*
+ * The API version of this header.  A struct that the library fills only
+ * grows at its end, and only with a new version; the library then writes
+ * into a caller's struct no more than the caller's version knows (its
+ * api_version), so a program built against an older pwrmig.h keeps
+ * working with a newer library.
+ */
+#define PWRMIG_API_VERSION	1
+
+/*
+ * Options of pwrmig_open_opts(), to be zeroed first; new fields only come
+ * at the end.  SZ is sizeof(struct pwrmig_open_opts) as the caller knows
+ * it: a library older than the caller's header refuses options it does
+ * not know that are set (EINVAL) rather than ignore them.
+ */
+struct pwrmig_open_opts {
+	size_t sz;
+	uint32_t api_version;	/* PWRMIG_API_VERSION; 0 means 1 */
+};
+
+/*
  * Connect to the family.  Returns NULL with errno set: ENOENT when the
- * pwrmig module is not loaded.
+ * pwrmig module is not loaded.  pwrmig_open() is pwrmig_open_opts() of
+ * API version 1.  pwrmig_open_opts() also fails with EINVAL for options
+ * it does not know, ENOTSUP for an API version newer than its own.
  */
 struct pwrmig *pwrmig_open(void);
+struct pwrmig *pwrmig_open_opts(const struct pwrmig_open_opts *opts);
 void pwrmig_close(struct pwrmig *pw);
 
 /* Turn library debug output (netlink messages) on stderr on or off. */

@@ -10,63 +10,11 @@
 
 #include "pwrmig.h"
 #include "internal.h"
-
-static struct nla_policy site_policy[PWRMIG_A_SITE_MAX + 1] = {
-	[PWRMIG_A_SITE_NAME]		     = { .type = NLA_STRING },
-	[PWRMIG_A_SITE_LOCAL]		     = { .type = NLA_FLAG },
-	[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
-	[PWRMIG_A_SITE_CURRENCY]	     = { .type = NLA_STRING },
-	[PWRMIG_A_SITE_PUE_MILLI]	     = { .type = NLA_U32 },
-	[PWRMIG_A_SITE_CARBON_G_PER_KWH]     = { .type = NLA_U32 },
-	[PWRMIG_A_SITE_FORECAST]	     = { .type = NLA_NESTED },
-	[PWRMIG_A_SITE_CHANGED]		     = { .type = NLA_U64 },
-};
-
-static struct nla_policy forecast_policy[PWRMIG_A_FORECAST_MAX + 1] = {
-	[PWRMIG_A_FORECAST_START]		 = { .type = NLA_U64 },
-	[PWRMIG_A_FORECAST_DURATION_S]		 = { .type = NLA_U32 },
-	[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH] = { .type = NLA_U64 },
-};
+#include "libpwrmig-spec.h"
 
 int pwrmig_site_parse(const struct nlmsghdr *nlh, struct pwrmig_site *s)
 {
-	struct nlattr *tb[PWRMIG_A_SITE_MAX + 1], *fb[PWRMIG_A_FORECAST_MAX + 1];
-	struct pwrmig_forecast *f;
-	struct nlattr *a;
-	int rem;
-
-	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_SITE_MAX,
-			  site_policy) || !tb[PWRMIG_A_SITE_NAME])
-		return -EBADMSG;
-	memset(s, 0, sizeof(*s));
-	pwrmig_copy_str(s->name, sizeof(s->name), tb[PWRMIG_A_SITE_NAME]);
-	s->local = !!tb[PWRMIG_A_SITE_LOCAL];
-	if (tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH])
-		s->price = nla_get_u64(tb[PWRMIG_A_SITE_PRICE_UUNITS_PER_KWH]);
-	pwrmig_copy_str(s->currency, sizeof(s->currency), tb[PWRMIG_A_SITE_CURRENCY]);
-	if (tb[PWRMIG_A_SITE_PUE_MILLI])
-		s->pue_milli = nla_get_u32(tb[PWRMIG_A_SITE_PUE_MILLI]);
-	if (tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]) {
-		s->has_carbon = 1;
-		s->carbon_g_per_kwh = nla_get_u32(tb[PWRMIG_A_SITE_CARBON_G_PER_KWH]);
-	}
-	if (tb[PWRMIG_A_SITE_CHANGED])
-		s->changed = nla_get_u64(tb[PWRMIG_A_SITE_CHANGED]);
-	nlmsg_for_each_attr(a, (struct nlmsghdr *)nlh, GENL_HDRLEN, rem) {
-		if (nla_type(a) != PWRMIG_A_SITE_FORECAST)
-			continue;
-		if (s->n_forecast == PWRMIG_MAX_FORECAST)
-			return -E2BIG;
-		if (nla_parse_nested(fb, PWRMIG_A_FORECAST_MAX, a, forecast_policy) ||
-		    !fb[PWRMIG_A_FORECAST_START] || !fb[PWRMIG_A_FORECAST_DURATION_S] ||
-		    !fb[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH])
-			return -EBADMSG;
-		f = &s->forecast[s->n_forecast++];
-		f->start = nla_get_u64(fb[PWRMIG_A_FORECAST_START]);
-		f->duration_s = nla_get_u32(fb[PWRMIG_A_FORECAST_DURATION_S]);
-		f->price = nla_get_u64(fb[PWRMIG_A_FORECAST_PRICE_UUNITS_PER_KWH]);
-	}
-	return 0;
+	return pwrmig_decode_msg(&pwrmig_bind_site, nlh, s);
 }
 
 int pwrmig_site_get(struct pwrmig *pw, const char *name, struct pwrmig_site *s)
