@@ -187,13 +187,15 @@ $(BUILD)/lib/libpwrmig.so.$(VERSION): $(LIB_OBJS) userspace/lib/libpwrmig.map
 # shared arithmetic (module-less mode), libmicrohttpd (exporter), NVML
 # through dlopen, OpenSSL (the migration link's TLS and SHA-256).
 PD_SRCS		:= $(wildcard userspace/pwrmigd/*.c userspace/pwrmigd/metering/*.c \
-			   userspace/pwrmigd/migration/*.c)
+			   userspace/pwrmigd/migration/*.c userspace/pwrmigd/family/*.c)
 PD_OBJS		:= $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 # Error texts are cut to their buffers on purpose; paths are bounded by
 # the configuration's limits (state_dir, cgroup_root: 255 bytes).
 $(BUILD)/obj/userspace/pwrmigd/%.o: ALL_CFLAGS += -Wno-format-truncation -iquote userspace/pwrmigd
 PD_LIBS		:= $(shell pkg-config --libs libmicrohttpd openssl 2>/dev/null) -ldl -lpthread
-$(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
+# family/ serves the spec's family from the spec's tables (specnames.o).
+$(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/obj/gen/specnames.o \
+		$(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)
@@ -201,13 +203,13 @@ $(BUILD)/bin/pwrmigd: $(PD_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a $(BUILD
 # The test build of pwrmigd: the same sources with the fault points of
 # migration/fault.h (PWRMIG_FAULT), for the tests that crash it at a step.
 PD_TEST_OBJS	:= $(PD_SRCS:%.c=$(BUILD)/obj-test/%.o)
-$(PD_TEST_OBJS): $(BUILD)/obj-test/%.o: %.c Makefile
+$(PD_TEST_OBJS): $(BUILD)/obj-test/%.o: %.c $(UAPI) Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -iquote userspace/pwrmigd \
 		-DPWRMIG_TEST_HOOKS -c $< -o $@
-$(BUILD)/tests/bin/pwrmigd: $(PD_TEST_OBJS) $(COMMON_OBJS) $(BUILD)/lib/libpwrmig.a \
-		$(BUILD)/lib/libpwrmig-bpf.a
+$(BUILD)/tests/bin/pwrmigd: $(PD_TEST_OBJS) $(COMMON_OBJS) $(BUILD)/obj/gen/specnames.o \
+		$(BUILD)/lib/libpwrmig.a $(BUILD)/lib/libpwrmig-bpf.a
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(PD_LIBS)

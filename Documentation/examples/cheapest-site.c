@@ -63,7 +63,8 @@ int main(void)
 
 	if (!pw) {
 		fprintf(stderr, "cheapest-site: %s\n", errno == ENOENT ?
-			"the pwrmig module is not loaded" : strerror(errno));
+			"neither pwrmig.ko nor pwrmigd serves the family" :
+			strerror(errno));
 		return 1;
 	}
 	if (pwrmig_site_dump(pw, site_cb, &b) ||

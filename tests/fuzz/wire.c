@@ -185,7 +185,7 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 
 /* ---- the module: takes the carried ledger ---------------------------------- */
 
-struct pwrmig *pwrmig_open(void)
+struct pwrmig *pd_module_open(void)
 {
 	return (struct pwrmig *)&fuzz_pd;
 }

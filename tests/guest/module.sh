@@ -51,7 +51,7 @@ t_check "rmmod" rmmod pwrmig
 t_expect "module gone after rmmod" "" "$(lsmod | awk '$1 == "pwrmig"')"
 out=$(build/bin/pwrmigctl info 2>&1)
 t_expect "family unregistered after rmmod" \
-	"Error: the pwrmig module is not loaded (modprobe pwrmig)" "$out"
+	"Error: the pwrmig module is not loaded (modprobe pwrmig) and pwrmigd does not serve its family on /run/pwrmig/pwrmig.sock" "$out"
 
 n=0
 for i in $(seq 20); do

@@ -37,6 +37,7 @@ static const char every_key[] =
 	"price = 0.125\ncurrency = CNY\npue = 1.15\ngpu = hwmon\n"
 	"nvml_library = libx.so\ngpu_idle_mw = 4321\ngpu_device_major = 77\n"
 	"sysfs_root = /s\nproc_root = /p\nmax_cgroups = 17\nretention_s = 61\n"
+	"socket = /run/x.sock\nopen_reads = on\n"
 	"migrate = on\nmigrate_listen = 10.1.2.3:9002\n"
 	"peer = south 10.0.0.4:9787 uids 5-6\n"
 	"tls_ca = /ca\ntls_cert = /cert\ntls_key = /key\ntls_crl = /crl\n"
@@ -78,6 +79,8 @@ TEST(values_land_where_they_belong)
 	EXPECT_STREQ("/p", c.proc_root);
 	EXPECT_EQ(17, c.max_cgroups);
 	EXPECT_EQ(61, c.retention_s);
+	EXPECT_STREQ("/run/x.sock", c.socket_path);
+	EXPECT_EQ(1, c.open_reads);
 	EXPECT_EQ(1, c.migrate);
 	EXPECT_STREQ("10.1.2.3", c.migrate_addr);
 	EXPECT_EQ(9002, c.migrate_port);
@@ -111,7 +114,8 @@ TEST(bad_values_are_refused)
 		"currency = EUR\nprice = 0.1234567",
 		"currency = cny", "currency = EURO", "pue = 0.99", "pue = 5.001", "gpu = cuda",
 		"gpu_idle_mw = 10000001", "gpu_device_major = 0", "max_cgroups = 15",
-		"retention_s = 31536001", "migrate = yes", "migrate_listen = localhost:1",
+		"retention_s = 31536001", "socket = pwrmig.sock", "open_reads = yes",
+		"migrate = yes", "migrate_listen = localhost:1",
 		"listen = 127.0.0.1:0", "tls_ca = ca.pem", "cgroup_root = /a/../b",
 		"cgroup_root = east", "predump_rounds = 0", "predump_rounds = 65",
 		"checkpoint_timeout_s = 9", "link_timeout_s = 3601", "nosuchkey = 1",

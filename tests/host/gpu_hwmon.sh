@@ -106,6 +106,7 @@ base="mode = bpf
 meter = model
 interval_ms = 100
 listen = 127.0.0.1:$port
+socket = $work/pwrmig.sock
 gpu_idle_mw = 0
 sysfs_root = $sys
 proc_root = $proc"

@@ -51,9 +51,9 @@ t_expect "ambiguous prefix is an unknown object" "2 Error: unknown object 'm' (t
 if [ -d /sys/module/pwrmig ]; then
 	t_skip "module absent is reported" "pwrmig is loaded on this host"
 else
-	out=$($ctl in 2>&1); rc=$?
+	out=$(PWRMIG_SOCKET=/nonexistent/pwrmig.sock $ctl in 2>&1); rc=$?
 	t_expect "module absent: exit 1" 1 $rc
 	t_expect "module absent: one clear line (prefix 'in' matches info)" \
-		"Error: the pwrmig module is not loaded (modprobe pwrmig)" "$out"
+		"Error: the pwrmig module is not loaded (modprobe pwrmig) and pwrmigd does not serve its family on /nonexistent/pwrmig.sock" "$out"
 fi
 t_done

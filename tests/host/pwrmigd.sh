@@ -81,6 +81,7 @@ model_idle_mw = 2000
 model_active_mw = 10000
 interval_ms = 200
 listen = 127.0.0.1:$port
+socket = $work/pwrmig.sock
 site = west
 price = 0.3793
 currency = CNY
@@ -232,7 +233,7 @@ within "$(ratio "${ja:-0}" "${jb:-1}")" 3 0.01 && t_ok "pwrmig-gpu-check splits 
 # and no later sample gives them more.
 port2=$((port + 2))
 sed -e "s|^listen = .*|listen = 127.0.0.1:$port2|" -e "s|^gpu_idle_mw = .*|gpu_idle_mw = 20000\ngpu_device_major = 1|" \
-	"$work/pd.conf" > "$work/use.conf"
+	-e "s|^socket = .*|socket = $work/use.sock|" "$work/pd.conf" > "$work/use.conf"
 printf 'device NodeGPU 5000 40000 3\n' > "$work/gpu-use"
 PWRMIG_NVML_DOUBLE=$work/gpu-use $pd -c "$work/use.conf" -v 2> "$work/use.log" &
 usepid=$!; pids+=($usepid)
@@ -278,8 +279,8 @@ echo package-0 > "$pc/intel-rapl:0/name"; echo 999999 > "$pc/intel-rapl:0/max_en
 echo dram > "$pc/intel-rapl:0:0/name"; echo 999999 > "$pc/intel-rapl:0:0/max_energy_range_uj"
 echo core > "$pc/intel-rapl:0:1/name"; echo 999999 > "$pc/intel-rapl:0:1/max_energy_range_uj"
 echo 0 > "$pc/intel-rapl:0/energy_uj"; echo 0 > "$pc/intel-rapl:0:0/energy_uj"; echo 0 > "$pc/intel-rapl:0:1/energy_uj"
-printf 'mode = bpf\nmeter = powercap\npowercap_root = %s\ninterval_ms = 100\nlisten = 127.0.0.1:%s\ngpu = off\n' \
-	"$pc" $((port + 1)) > "$work/pc.conf"
+printf 'mode = bpf\nmeter = powercap\npowercap_root = %s\ninterval_ms = 100\nlisten = 127.0.0.1:%s\ngpu = off\nsocket = %s\n' \
+	"$pc" $((port + 1)) "$work/pc.sock" > "$work/pc.conf"
 $pd -c "$work/pc.conf" 2> "$work/pc.log" &
 pcpid=$!; pids+=($pcpid)
 for i in $(seq 100); do metrics "http://127.0.0.1:$((port + 1))/metrics" save "$work/pc.m" 2>/dev/null && break; sleep 0.1; done
@@ -310,7 +311,8 @@ done
 kill "$pcpid"; wait "$pcpid" 2>/dev/null
 
 # ---- another instance on the same port, then a clean stop --------------------
-out=$($pd -c "$work/pd.conf" 2>&1); rc=$?
+sed "s|^socket = .*|socket = $work/second.sock|" "$work/pd.conf" > "$work/second.conf"
+out=$($pd -c "$work/second.conf" 2>&1); rc=$?
 case "$rc $out" in "1 "*"cannot listen on 127.0.0.1:$port"*) t_ok "a taken port: clear error, exit 1" ;;
 *) t_fail "a taken port: clear error, exit 1" "$rc $out" ;; esac
 kill -TERM "$pdpid"; wait "$pdpid"; rc=$?

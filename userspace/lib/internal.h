@@ -9,6 +9,7 @@
 
 struct pwrmig {
 	struct nl_sock *sk;
+	int fd;			/* pwrmigd's family socket, -1: the module */
 	int family;
 	uint32_t api_version;	/* the caller's pwrmig.h (PWRMIG_API_VERSION) */
 	int debug;
@@ -16,6 +17,7 @@ struct pwrmig {
 	struct pwrmig_error err;
 	/* Multicast events: their own socket and a small queue. */
 	struct nl_sock *ev_sk;
+	int ev_fd;		/* ... on pwrmigd's socket, a connection of its own */
 	struct pwrmig_event *evq;
 	unsigned int ev_head, ev_len;
 	unsigned long ev_dropped;
@@ -46,5 +48,16 @@ int pwrmig_do_one(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
  */
 int pwrmig_do_dump(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,
 		   size_t size, int (*cb)(const void *obj, void *arg), void *arg);
+
+/* pwrmigd's family socket (famsock.c). */
+struct nl_cb;
+int pwrmig_famsock_connect(void);
+struct nl_sock *pwrmig_famsock_nl(void);
+void pwrmig_famsock_hook(struct nl_cb *cb);
+/* Route libnl's I/O in this thread to FD (-1: the libnl socket's own). */
+int pwrmig_famsock_bind(int fd);
+int pwrmig_famsock_join(struct pwrmig *pw, int fd, uint32_t group);
+/* Leave the groups and free the event queue (monitor.c). */
+void pwrmig_events_close(struct pwrmig *pw);
 
 #endif

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/ctrl.h>
@@ -52,46 +53,88 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The event socket: a libnl socket, on pwrmigd's socket a connection too. */
+static int events_open(struct pwrmig *pw)
+{
+	pw->evq = calloc(PWRMIG_EVQ, sizeof(*pw->evq));
+	if (!pw->evq)
+		return -ENOMEM;
+	if (pw->fd >= 0) {
+		pw->ev_fd = pwrmig_famsock_connect();
+		if (pw->ev_fd < 0)
+			return -errno;
+		pw->ev_sk = pwrmig_famsock_nl();
+	} else {
+		pw->ev_sk = nl_socket_alloc();
+		if (pw->ev_sk && genl_connect(pw->ev_sk)) {
+			nl_socket_free(pw->ev_sk);
+			pw->ev_sk = NULL;
+		}
+	}
+	if (!pw->ev_sk)
+		return -ENOMEM;
+	nl_socket_disable_seq_check(pw->ev_sk);
+	nl_socket_modify_cb(pw->ev_sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb, pw);
+	return 0;
+}
+
+void pwrmig_events_close(struct pwrmig *pw)
+{
+	if (pw->ev_sk)
+		nl_socket_free(pw->ev_sk);
+	if (pw->ev_fd >= 0)
+		close(pw->ev_fd);
+	free(pw->evq);
+	pw->ev_sk = NULL;
+	pw->ev_fd = -1;
+	pw->evq = NULL;
+}
+
 int pwrmig_subscribe(struct pwrmig *pw, const char *group)
 {
-	int grp;
+	int grp, old, err;
 
+	old = pwrmig_famsock_bind(pw->fd);
 	grp = genl_ctrl_resolve_grp(pw->sk, PWRMIG_FAMILY_NAME, group);
+	pwrmig_famsock_bind(old);
 	if (grp < 0) {
 		snprintf(pw->errmsg, sizeof(pw->errmsg), "no multicast group '%s'", group);
 		return pwrmig_fail(pw, -ENOENT);
 	}
 	if (!pw->ev_sk) {
-		pw->evq = calloc(PWRMIG_EVQ, sizeof(*pw->evq));
-		pw->ev_sk = nl_socket_alloc();
-		if (!pw->evq || !pw->ev_sk || genl_connect(pw->ev_sk)) {
-			if (pw->ev_sk)
-				nl_socket_free(pw->ev_sk);
-			pw->ev_sk = NULL;
-			return pwrmig_fail(pw, -ENOMEM);
+		err = events_open(pw);
+		if (err) {
+			pwrmig_events_close(pw);
+			return pwrmig_fail(pw, err);
 		}
-		nl_socket_disable_seq_check(pw->ev_sk);
-		nl_socket_modify_cb(pw->ev_sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb, pw);
 	}
-	if (nl_socket_add_membership(pw->ev_sk, grp))
-		return pwrmig_fail(pw, -EIO);
+	if (pw->ev_fd >= 0) {
+		err = pwrmig_famsock_join(pw, pw->ev_fd, grp);
+		return err ? pwrmig_fail(pw, err) : 0;
+	}
+	/* The genetlink core refuses a group its caller may not join. */
+	err = nl_socket_add_membership(pw->ev_sk, grp);
+	if (err)
+		return pwrmig_fail(pw, err == -NLE_PERM ? -EPERM : -EIO);
 	return 0;
 }
 
 int pwrmig_event_fd(struct pwrmig *pw)
 {
+	if (pw->ev_fd >= 0)
+		return pw->ev_fd;
 	return pw->ev_sk ? nl_socket_get_fd(pw->ev_sk) : -1;
 }
 
 int pwrmig_event_next(struct pwrmig *pw, int timeout_ms, struct pwrmig_event *ev)
 {
 	struct pollfd pfd;
-	int n;
+	int n, old, err;
 
 	if (!pw->ev_sk)
 		return pwrmig_fail(pw, -ENOTCONN);
 	while (!pw->ev_len) {
-		pfd.fd = nl_socket_get_fd(pw->ev_sk);
+		pfd.fd = pwrmig_event_fd(pw);
 		pfd.events = POLLIN;
 		n = poll(&pfd, 1, timeout_ms);
 		if (n < 0 && errno == EINTR)
@@ -100,7 +143,10 @@ int pwrmig_event_next(struct pwrmig *pw, int timeout_ms, struct pwrmig_event *ev
 			return pwrmig_fail(pw, -errno);
 		if (!n)
 			return 0;
-		if (nl_recvmsgs_default(pw->ev_sk) < 0)
+		old = pwrmig_famsock_bind(pw->ev_fd);
+		err = nl_recvmsgs_default(pw->ev_sk);
+		pwrmig_famsock_bind(old);
+		if (err < 0)
 			return pwrmig_fail(pw, -EIO);
 		if (!pw->ev_len && timeout_ms == 0)
 			return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -32,6 +33,9 @@ static int opts_valid(const struct pwrmig_open_opts *opts)
 			return -EINVAL;
 	if (opts->api_version > PWRMIG_API_VERSION)
 		return -ENOTSUP;
+	if (opts->sz >= offsetof(struct pwrmig_open_opts, backend) + sizeof(opts->backend) &&
+	    opts->backend > PWRMIG_BACKEND_DAEMON)
+		return -EINVAL;
 	return 0;
 }
 
@@ -45,10 +49,56 @@ struct pwrmig *pwrmig_open(void)
 	return pwrmig_open_opts(&opts);
 }
 
+/* The module's family: 0, -ENOENT when it is not registered. */
+static int open_module(struct pwrmig *pw)
+{
+	int one = 1;
+
+	pw->sk = nl_socket_alloc();
+	if (!pw->sk)
+		return -ENOMEM;
+	if (genl_connect(pw->sk))
+		return -EIO;
+	/* Ask for the kernel's error messages and bad-attribute offsets. */
+	setsockopt(nl_socket_get_fd(pw->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	pw->family = genl_ctrl_resolve(pw->sk, PWRMIG_FAMILY_NAME);
+	if (pw->family < 0)
+		return pw->family == -NLE_OBJ_NOTFOUND ? -ENOENT : -EIO;
+	return 0;
+}
+
+/* pwrmigd's family socket: 0, -ENOENT when nothing serves it. */
+static int open_daemon(struct pwrmig *pw)
+{
+	int old;
+
+	pw->fd = pwrmig_famsock_connect();
+	if (pw->fd < 0)
+		return -ENOENT;
+	pw->sk = pwrmig_famsock_nl();
+	if (!pw->sk)
+		return -ENOMEM;
+	old = pwrmig_famsock_bind(pw->fd);
+	pw->family = genl_ctrl_resolve(pw->sk, PWRMIG_FAMILY_NAME);
+	pwrmig_famsock_bind(old);
+	return pw->family < 0 ? -ENOENT : 0;
+}
+
+static void drop_backend(struct pwrmig *pw)
+{
+	if (pw->sk)
+		nl_socket_free(pw->sk);
+	if (pw->fd >= 0)
+		close(pw->fd);
+	pw->sk = NULL;
+	pw->fd = -1;
+}
+
 struct pwrmig *pwrmig_open_opts(const struct pwrmig_open_opts *opts)
 {
 	struct pwrmig *pw;
-	int one = 1;
+	uint32_t backend;
 	int err;
 
 	err = opts ? opts_valid(opts) : -EINVAL;
@@ -59,42 +109,36 @@ struct pwrmig *pwrmig_open_opts(const struct pwrmig_open_opts *opts)
 	pw = calloc(1, sizeof(*pw));
 	if (!pw)
 		return NULL;
+	pw->fd = pw->ev_fd = -1;
 	pw->api_version = opts->api_version ? opts->api_version : 1;
-	pw->sk = nl_socket_alloc();
-	if (!pw->sk) {
-		err = ENOMEM;
-		goto err_free;
+	/* The module where it is loaded, else pwrmigd's socket. */
+	backend = opts->sz >= offsetof(struct pwrmig_open_opts, backend) +
+			      sizeof(opts->backend) ? opts->backend : PWRMIG_BACKEND_ANY;
+	err = backend == PWRMIG_BACKEND_DAEMON ? -ENOENT : open_module(pw);
+	if (err == -ENOENT && backend != PWRMIG_BACKEND_MODULE) {
+		drop_backend(pw);
+		err = open_daemon(pw);
 	}
-	if (genl_connect(pw->sk)) {
-		err = EIO;
-		goto err_sock;
-	}
-	/* Ask for the kernel's error messages and bad-attribute offsets. */
-	setsockopt(nl_socket_get_fd(pw->sk), SOL_NETLINK, NETLINK_EXT_ACK,
-		   &one, sizeof(one));
-	pw->family = genl_ctrl_resolve(pw->sk, PWRMIG_FAMILY_NAME);
-	if (pw->family < 0) {
-		err = pw->family == -NLE_OBJ_NOTFOUND ? ENOENT : EIO;
-		goto err_sock;
+	if (err) {
+		drop_backend(pw);
+		free(pw);
+		errno = -err;
+		return NULL;
 	}
 	return pw;
+}
 
-err_sock:
-	nl_socket_free(pw->sk);
-err_free:
-	free(pw);
-	errno = err;
-	return NULL;
+const char *pwrmig_backend(const struct pwrmig *pw)
+{
+	return pw->fd >= 0 ? "pwrmigd" : "module";
 }
 
 void pwrmig_close(struct pwrmig *pw)
 {
 	if (!pw)
 		return;
-	nl_socket_free(pw->sk);
-	if (pw->ev_sk)
-		nl_socket_free(pw->ev_sk);
-	free(pw->evq);
+	drop_backend(pw);
+	pwrmig_events_close(pw);
 	free(pw);
 }
 
@@ -174,7 +218,7 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 {
 	struct pwrmig_req req = { .pw = pw, .parse = parse, .arg = arg };
 	struct nl_cb *cb;
-	int err;
+	int err, old_fd;
 
 	pw->errmsg[0] = '\0';
 	memset(&pw->err, 0, sizeof(pw->err));
@@ -183,25 +227,34 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 		nlmsg_free(msg);
 		return pwrmig_fail(pw, -ENOMEM);
 	}
+	if (pw->fd >= 0)
+		pwrmig_famsock_hook(cb);
 	nl_cb_err(cb, NL_CB_CUSTOM, pwrmig_err_cb, &req);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, pwrmig_valid_cb, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, pwrmig_ack_cb, &req);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, pwrmig_finish_cb, &req);
 
+	old_fd = pwrmig_famsock_bind(pw->fd);
 	err = nl_send_auto(pw->sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {
+		pwrmig_famsock_bind(old_fd);
 		nl_cb_put(cb);
 		return pwrmig_fail(pw, -EIO);
 	}
 	while (!req.done && !req.err) {
 		err = nl_recvmsgs(pw->sk, cb);
 		if (err < 0 && !req.err) {
-			snprintf(pw->errmsg, sizeof(pw->errmsg), "netlink: %s",
-				 nl_geterror(err));
+			if (pw->fd >= 0)
+				snprintf(pw->errmsg, sizeof(pw->errmsg),
+					 "pwrmigd's socket: %s", nl_geterror(err));
+			else
+				snprintf(pw->errmsg, sizeof(pw->errmsg),
+					 "netlink: %s", nl_geterror(err));
 			req.err = -EIO;
 		}
 	}
+	pwrmig_famsock_bind(old_fd);
 	nl_cb_put(cb);
 	if (req.err)
 		return pwrmig_fail(pw, req.err);

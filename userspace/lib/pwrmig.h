@@ -206,16 +206,33 @@ struct pwrmig_migrate_report {
 struct pwrmig_open_opts {
 	size_t sz;
 	uint32_t api_version;	/* PWRMIG_API_VERSION; 0 means 1 */
+	uint32_t backend;	/* enum pwrmig_backend: who may serve */
+};
+
+enum pwrmig_backend {
+	PWRMIG_BACKEND_ANY,	/* the module where loaded, else pwrmigd */
+	PWRMIG_BACKEND_MODULE,	/* pwrmig.ko only */
+	PWRMIG_BACKEND_DAEMON,	/* pwrmigd's socket only */
 };
 
 /*
  * Connect to the family.  Returns NULL with errno set: ENOENT when the
- * pwrmig module is not loaded.  pwrmig_open() is pwrmig_open_opts() of
+ * pwrmig module is not loaded and pwrmigd does not serve it either.  pwrmig_open() is pwrmig_open_opts() of
  * API version 1.  pwrmig_open_opts() also fails with EINVAL for options
  * it does not know, ENOTSUP for an API version newer than its own.
+ * With a BACKEND, ENOENT says that one does not serve the family.
  */
 struct pwrmig *pwrmig_open(void);
 struct pwrmig *pwrmig_open_opts(const struct pwrmig_open_opts *opts);
+
+/*
+ * Who serves the family: "module" (pwrmig.ko, over generic netlink), or
+ * "pwrmigd" (the daemon, module-less, on its UNIX socket: PWRMIG_SOCKET
+ * in the environment, else /run/pwrmig/pwrmig.sock).  pwrmig_open()
+ * takes the module where it is loaded, else pwrmigd; the requests,
+ * replies, errors and events are the same.
+ */
+const char *pwrmig_backend(const struct pwrmig *pw);
 void pwrmig_close(struct pwrmig *pw);
 
 /* Turn library debug output (netlink messages) on stderr on or off. */

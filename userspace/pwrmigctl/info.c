@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pwrmigctl info: what the loaded module is and what it measures with.
+ * pwrmigctl info: what serves the family (the module, or pwrmigd without
+ * it), and what it measures with.
  */
 #include <stdio.h>
 
@@ -31,6 +32,7 @@ int cmd_info(struct ctl *ctl, int argc, char **argv)
 	out_num(ctl, "samples", info.samples, "samples %llu",
 		(unsigned long long)info.samples);
 	out_num(ctl, "cgroups", info.cgroups, "cgroups %u", info.cgroups);
+	out_str(ctl, "backend", pwrmig_backend(pw), "served by %s", pwrmig_backend(pw));
 	out_obj_end(ctl);
 	out_end(ctl);
 	return EXIT_OK;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "famsock.h"
 #include "pwrmigctl.h"
 
 static const struct ctl_cmd objects[] = {
@@ -53,7 +54,9 @@ struct pwrmig *ctl_pw(struct ctl *ctl)
 	ctl->pw = pwrmig_open();
 	if (!ctl->pw) {
 		if (errno == ENOENT)
-			fprintf(stderr, "Error: the pwrmig module is not loaded (modprobe pwrmig)\n");
+			fprintf(stderr, "Error: the pwrmig module is not loaded (modprobe pwrmig) "
+				"and pwrmigd does not serve its family on %s\n",
+				getenv(PWRMIG_FAMSOCK_ENV) ?: PWRMIG_FAMSOCK_PATH);
 		else
 			fprintf(stderr, "Error: cannot open generic netlink: %s\n",
 				strerror(errno));
@@ -72,8 +75,9 @@ int ctl_error(struct ctl *ctl, const char *what)
 	 * refused dump: every refusal for want of privilege is this one.
 	 */
 	if (e->error == -EPERM && !e->has_msg)
-		fprintf(stderr, "Error: %s: not permitted: reading per-cgroup energy or changing the ledger needs CAP_NET_ADMIN\n",
-			what);
+		fprintf(stderr, "Error: %s: not permitted: reading per-cgroup energy or changing the ledger needs %s\n",
+			what, strcmp(pwrmig_backend(ctl->pw), "pwrmigd") ? "CAP_NET_ADMIN" :
+			"root (pwrmigd serves the family here)");
 	else
 		fprintf(stderr, "Error: %s: %s\n", what, pwrmig_errmsg(ctl->pw));
 	return EXIT_FAIL;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "famsock.h"
 #include "parse.h"
 #include "pwrmigd.h"
 
@@ -35,6 +36,7 @@ void pd_config_defaults(struct pd_config *c)
 	snprintf(c->proc_root, sizeof(c->proc_root), "/proc");
 	c->max_cgroups = 4096;
 	c->retention_s = 3600;
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", PWRMIG_FAMSOCK_PATH);
 	snprintf(c->migrate_addr, sizeof(c->migrate_addr), "0.0.0.0");
 	c->migrate_port = 9787;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/pwrmig");
@@ -320,6 +322,8 @@ static const struct key keys[] = {
 	PATH("proc_root", proc_root, "proc_root must be an absolute path"),
 	U32("max_cgroups", max_cgroups, 16, 1000000, "max_cgroups must be 16-1000000"),
 	U32("retention_s", retention_s, 0, 31536000, "retention_s must be 0-31536000"),
+	PATH("socket", socket_path, "socket must be an absolute path"),
+	CHOICE("open_reads", open_reads, onoff, "open_reads must be on or off"),
 	CHOICE("migrate", migrate, onoff, "migrate must be on or off"),
 	FN("migrate_listen", set_migrate_listen),
 	FN("peer", parse_peer),

@@ -25,6 +25,7 @@
 #include "pwrmig.h"
 #include "pwrmigd.h"
 #include "metering/metering.h"
+#include "family/family.h"
 #include "migration/migrate.h"
 
 #define DEFAULT_CONFIG "/etc/pwrmig/pwrmigd.conf"
@@ -104,7 +105,8 @@ static int open_source(struct pd *pd)
 	if (pd_source_bpf.open(pd))
 		return -1;
 	pd->source = &pd_source_bpf;
-	return 0;
+	/* Without the module, this daemon serves its family. */
+	return pd_family_start(pd, &pd->family);
 }
 
 /* The migration endpoint: receiver always, sender where the module is. */
@@ -127,13 +129,16 @@ static int start_migration(struct pd *pd)
 	return pd_migrator_start(pd, &pd->migrator);
 }
 
-/* The loop: signals (SFD), the sampling timer (TFD), migrate requests. */
+/*
+ * The loop: signals (SFD), the sampling timer (TFD), migrate requests,
+ * the family socket's requests (bpf mode).
+ */
 static int serve(struct pd *pd, int sfd, int tfd)
 {
 	struct itimerspec its = { 0 };
 	struct signalfd_siginfo si;
 	struct pwrmig_event ev;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	uint64_t ticks;
 
 	its.it_interval.tv_sec = pd->cfg.interval_ms / 1000;
@@ -144,8 +149,9 @@ static int serve(struct pd *pd, int sfd, int tfd)
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = pd->migrator ? pwrmig_event_fd(pd->pw) : -1,
 				  .events = POLLIN };
+	pfd[3] = (struct pollfd){ .fd = pd_family_fd(pd->family), .events = POLLIN };
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "pwrmigd: poll: %s\n", strerror(errno));
@@ -162,8 +168,11 @@ static int serve(struct pd *pd, int sfd, int tfd)
 			pd_log(0, "%s: stopping", strsignal(si.ssi_signo));
 			return 0;
 		}
-		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0)
-			pd->source->tick(pd);
+		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0 &&
+		    !pd->source->tick(pd))
+			pd_family_sampled(pd->family);
+		if (pfd[3].revents & POLLIN)
+			pd_family_serve(pd->family);
 		if (pfd[2].revents & POLLIN)
 			while (pwrmig_event_next(pd->pw, 0, &ev) == 1)
 				if (ev.cmd == PWRMIG_CMD_MIGRATE_NTF)
@@ -224,6 +233,7 @@ int main(int argc, char **argv)
 	       pd.cfg.interval_ms);
 	rc = serve(&pd, sfd, tfd);
 out:
+	pd_family_stop(pd.family);
 	pd_migrator_stop(pd.migrator);
 	pd_receiver_stop(pd.receiver);
 	pd_exporter_stop(exp);

@@ -33,6 +33,8 @@ struct pd_config {
 	char proc_root[256];	/* /proc: DRM clients' fdinfo, their cgroups */
 	uint32_t max_cgroups;
 	uint32_t retention_s;	/* keep gone cgroups' figures (bpf mode) */
+	char socket_path[108];	/* the family socket (bpf mode) */
+	int open_reads;		/* everyone may read cgroups and telemetry there */
 
 	/* migration endpoint (Documentation/migration.md) */
 	int migrate;			/* serve and run migrations */
@@ -109,6 +111,9 @@ struct pd_snapshot {
 	int estimated;
 	unsigned int domains;	/* bit per PD_DOM_* the meter measures */
 	uint64_t samples;
+	uint64_t interval_ns;		/* the last sample's length (bpf mode) */
+	uint64_t interval_uj;		/* ... the packages' energy in it */
+	uint32_t charged;		/* ... the cgroups it charged */
 	uint64_t power_mw[PD_NR_DOMS];	/* node, over the last interval */
 	uint64_t total_uj[PD_NR_DOMS];	/* node, since start */
 	uint64_t idle_uj[PD_NR_DOMS];
@@ -133,7 +138,14 @@ struct pd {
 	struct pd_gpu *gpu;
 	struct pd_migrator *migrator;
 	struct pd_receiver *receiver;
+	struct pd_family *family;	/* bpf mode: the family's socket */
 };
+
+/*
+ * pwrmig.ko's family, never another pwrmigd's socket (metering/
+ * source_module.c): NULL with errno ENOENT where the module is absent.
+ */
+struct pwrmig *pd_module_open(void);
 
 /* ---- cgroup ids and paths (cgroups.c) -------------------------------------- */
 /* The cgroup v2 id (inode) of PID's cgroup, 0 if unknown. */

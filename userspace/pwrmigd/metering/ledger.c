@@ -87,6 +87,8 @@ struct pd_ledger {
 	long long idle_bal;		/* see pwrmig_idle() */
 	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
 	uint64_t samples;
+	uint64_t interval_ns, interval_uj;	/* the last sample's, package */
+	uint32_t charged;			/* cgroups it charged */
 	uint64_t power_mw[PD_NR_DOMS];
 	uint64_t total_uj[PD_NR_DOMS], idle_uj[PD_NR_DOMS], other_uj[PD_NR_DOMS];
 };
@@ -497,8 +499,13 @@ int pd_ledger_sample(struct pd_ledger *l)
 		l->total_uj[dom] += uj[dom];
 		l->power_mw[dom] = elapsed ? uj[dom] * 1000000ULL / elapsed : 0;
 	}
-	for (i = 0; i < l->nactive; i++)
+	l->charged = 0;
+	for (i = 0; i < l->nactive; i++) {
 		l->active[i]->runtime_ns += l->active[i]->delta_rt;
+		l->charged += !!l->active[i]->delta_rt;
+	}
+	l->interval_ns = elapsed;
+	l->interval_uj = uj[PD_DOM_PKG];
 	l->samples++;
 	l->last_ns = now;
 
@@ -560,6 +567,9 @@ void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 	for (i = 0; i < l->nzones; i++)
 		s->domains |= 1 << l->zones[i].dom;
 	s->samples = l->samples;
+	s->interval_ns = l->interval_ns;
+	s->interval_uj = l->interval_uj;
+	s->charged = l->charged;
 	memcpy(s->power_mw, l->power_mw, sizeof(s->power_mw));
 	memcpy(s->total_uj, l->total_uj, sizeof(s->total_uj));
 	memcpy(s->idle_uj, l->idle_uj, sizeof(s->idle_uj));

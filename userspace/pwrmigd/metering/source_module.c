@@ -137,9 +137,20 @@ static int report_module(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj
 	return -1;
 }
 
+struct pwrmig *pd_module_open(void)
+{
+	struct pwrmig_open_opts opts = {
+		.sz = sizeof(opts),
+		.api_version = PWRMIG_API_VERSION,
+		.backend = PWRMIG_BACKEND_MODULE,
+	};
+
+	return pwrmig_open_opts(&opts);
+}
+
 static int module_open(struct pd *pd)
 {
-	pd->pw = pwrmig_open();
+	pd->pw = pd_module_open();
 	if (!pd->pw)
 		return -1;
 	pd_log(0, "module mode: the ledger of pwrmig.ko");

@@ -41,7 +41,7 @@ static void *worker(void *arg)
 	struct job *j = arg;
 	struct pd_migrator *m = j->m;
 
-	j->pw = j->foreign ? NULL : pwrmig_open();
+	j->pw = j->foreign ? NULL : pd_module_open();
 	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
 		pd_log(j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
@@ -180,7 +180,7 @@ static int request_is_ours(struct pwrmig *pw, const struct job *j)
 static void recover_all(struct pd_migrator *m)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300];
-	struct pwrmig *pw = pwrmig_open();
+	struct pwrmig *pw = pd_module_open();
 	struct json_object *o;
 	struct dirent *e;
 	struct job *j;

@@ -67,7 +67,7 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 
 	if (!ledger)
 		return;
-	pw = pwrmig_open();
+	pw = pd_module_open();
 	if (!pw) {
 		pd_log(1, "receive: no pwrmig module here; the ledger stays at %s",
 		       s->cn.peer);

@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# One API, module-less: pwrmigd in bpf mode serves the pwrmig family on
+# its UNIX socket, and pwrmigctl, libpwrmig's monitor and raw requests
+# get what the module gives: info and meter, the ledger's cgroups (the
+# figures of its /metrics), telemetry events; the genetlink core's
+# refusals of bad input with the same extack; root's rules where the
+# module has CAP_NET_ADMIN's.  A peer that misbehaves loses its
+# connection, not the daemon.
+source "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+pd=build/bin/pwrmigd
+ctl=build/bin/pwrmigctl
+metrics() { /usr/bin/python3 tests/lib/metrics.py "$@"; }
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+work=$(mktemp -d)
+chmod 755 "$work"
+port=$((20000 + RANDOM % 20000))
+v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+export PWRMIG_SOCKET=$work/pwrmig.sock
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -d "$v2/pwrmig-fam" ] && rmdir "$v2/pwrmig-fam"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+printf 'mode = bpf\nmeter = model\ngpu = off\ninterval_ms = 200\nlisten = 127.0.0.1:%s\nsocket = %s\nsite = west\nprice = 0.5\ncurrency = CNY\n' \
+	"$port" "$PWRMIG_SOCKET" > "$work/pd.conf"
+start_pd() {
+	$pd -c "$work/pd.conf" -v 2>> "$work/pd.log" &
+	pdpid=$!
+	pids+=($pdpid)
+	for i in $(seq 100); do [ -S "$PWRMIG_SOCKET" ] && $ctl info > /dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+if ! start_pd; then
+	t_fail "pwrmigd serves the family on its socket" "$(tail -n 5 "$work/pd.log")"
+	t_done
+fi
+t_ok "pwrmigd serves the family on its socket (module-less)"
+t_expect "the socket is open to every user (reads are checked per request)" \
+	"srw-rw-rw-" "$(stat -c %A "$PWRMIG_SOCKET")"
+
+# ---- the same requests, answered from pwrmigd's ledger -------------------
+t_expect "pwrmigctl info: served by pwrmigd" pwrmigd "$($ctl -j info | jq -r .backend)"
+t_expect "info: the meter pwrmigd runs" model "$($ctl -j info | jq -r .meter)"
+t_expect "meter show: the model's powers of the configuration" "2000 10000" \
+	"$($ctl -j meter show | jq -r '.[0] | "\(."model-idle-mw") \(."model-active-mw")"')"
+
+mkdir -p "$v2/pwrmig-fam"
+id=$(stat -c %i "$v2/pwrmig-fam")
+bash -c "echo \$\$ > $v2/pwrmig-fam/cgroup.procs; for ((i = 0; i < 300000; i++)); do :; done"
+# Until a sample has charged it and the exporter shows the same sample.
+for i in $(seq 100); do
+	metrics "http://127.0.0.1:$port/metrics" save "$work/m" 2>/dev/null
+	got=$($ctl -j cgroup show "$id" 2>/dev/null)
+	rt=$(printf '%s' "$got" | jq -r '."runtime-ns" // 0')
+	us=$(metrics "$work/m" get pwrmig_cgroup_cpu_seconds_total id="$id")
+	[ "${rt:-0}" -gt 0 ] && [ $((rt / 1000 - us)) -ge -1 ] && [ $((rt / 1000 - us)) -le 1 ] && break
+	sleep 0.2
+done
+t_expect "cgroup show ID: the cgroup pwrmigd charged, by path" "/pwrmig-fam" \
+	"$(printf '%s' "$got" | jq -r .path)"
+d=$((rt / 1000 - us))
+[ "${rt:-0}" -gt 0 ] && [ $d -ge -1 ] && [ $d -le 1 ] &&
+	t_ok "its runtime is the one /metrics shows ($us us, to the microsecond)" ||
+	t_fail "its runtime is the one /metrics shows" "metrics $us us, pwrmigctl $rt ns"
+t_expect "its energy is /metrics' (uJ)" \
+	"$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$id" domain=pkg)" \
+	"$(printf '%s' "$got" | jq -r '."cpu-uj"')"
+t_expect "the dump lists it once" 1 "$($ctl -j cgroup show | jq "[.[] | select(.id == $id)] | length")"
+out=$($ctl cgroup show 123456789 2>&1); rc=$?
+t_expect "an unknown cgroup: the module's refusal" \
+	"1 Error: cgroup show: no cgroup with this id" "$rc $out"
+
+# Telemetry: each sample is an event, numbered in order, 200 ms apart.
+timeout 3 $ctl -j monitor telemetry > "$work/mon" 2>&1
+n=$(jq -s 'length' "$work/mon")
+[ "${n:-0}" -ge 5 ] && t_ok "monitor: telemetry events for 3 s ($n)" || t_fail "monitor: telemetry events" "$(head -c 300 "$work/mon")"
+t_expect "... one a sample, in order" true \
+	"$(jq -s '[.[].sample] | . as $s | [range(1; length)] | all($s[.] == $s[. - 1] + 1)' "$work/mon")"
+t_expect "... each over the configured 200 ms (+-50 ms)" true \
+	"$(jq -s 'all(.[]; ."interval-ns" > 150000000 and ."interval-ns" < 250000000)' "$work/mon")"
+
+# ---- bad input: the genetlink core's errors, byte for byte ---------------------
+/usr/bin/python3 tests/lib/famraw.py "$PWRMIG_SOCKET" > "$work/raw" 2>&1
+while IFS='|' read -r name want; do
+	t_expect "raw: $name" "$name: $want" "$(grep "^$name:" "$work/raw")"
+done <<'EOF2'
+info-get|errno 0 msg '' off 0 miss 0
+cgroup-get id as u32|errno EINVAL msg 'invalid attribute length' off 20 miss 0
+cgroup-get with path|errno EINVAL msg 'Unknown attribute type' off 32 miss 0
+cgroup-get attribute 200|errno EINVAL msg 'Unknown attribute type' off 20 miss 0
+cgroup-get without id|errno EINVAL msg 'Missing attribute' off 0 miss 1
+cgroup-get unknown id|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
+cgroup-get nested flag|errno EINVAL msg 'NLA_F_NESTED not expected' off 20 miss 0
+cgroup-get trailing bytes|errno EINVAL msg 'bytes leftover after parsing attributes' off 0 miss 0
+reserved field|errno EINVAL msg 'genlmsghdr.reserved field is not 0' off 0 miss 0
+unknown command|errno ENOTSUP msg '' off 0 miss 0
+dump of a do-only op|errno ENOTSUP msg '' off 0 miss 0
+getfamily nope|errno ENOENT msg '' off 0 miss 0
+info-get still served|errno 0 msg '' off 0 miss 0
+EOF2
+
+# ---- who may: root where the module wants CAP_NET_ADMIN ----------------------
+t_expect "nobody may read info" pwrmigd "$(nobody $ctl -j info 2>&1 | jq -r .backend 2>&1)"
+t_expect "nobody may not read the cgroups (and is told why)" \
+	"Error: cgroup show: reading per-cgroup energy needs root (or pwrmigd's open_reads on)" \
+	"$(nobody $ctl cgroup show 2>&1)"
+t_expect "nobody may not join the telemetry group" \
+	"Error: monitor: not permitted: reading per-cgroup energy or changing the ledger needs root (pwrmigd serves the family here)" \
+	"$(nobody timeout 3 $ctl monitor telemetry 2>&1)"
+
+# ---- peers that misbehave lose their connection, not the daemon ---------------
+/usr/bin/python3 - "$PWRMIG_SOCKET" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(b"\x00" * 70000)		# past the largest message
+s.settimeout(10)
+sys.exit(0 if s.recv(100) == b"" else 1)
+PY
+t_expect "a 70 000-byte message: its sender is dropped" 0 $?
+/usr/bin/python3 - "$PWRMIG_SOCKET" <<'PY' > "$work/many"
+import socket, sys, time
+conns = []
+for i in range(70):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    conns.append(s)
+# pwrmigd keeps 64; it closes those past them.
+closed = 0
+for i in range(50):
+    time.sleep(0.1)
+    closed = 0
+    for s in conns:
+        try:
+            closed += s.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            pass
+    if closed >= 6:
+        break
+print(closed)
+PY
+t_expect "70 connections: the 6 past 64 are closed" 6 "$(cat "$work/many")"
+t_check "and requests are served after them" $ctl info
+# A client killed in the middle of a dump.
+for i in 1 2 3; do
+	$ctl cgroup show > /dev/null & p=$!
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+done
+t_check "clients killed mid-dump: still served" $ctl cgroup show
+
+# ---- the socket's life ------------------------------------------------------------
+out=$($pd -c "$work/pd.conf" 2>&1); rc=$?
+t_expect "a second pwrmigd on the same socket refuses to start" \
+	"1 pwrmigd: family socket $PWRMIG_SOCKET: another pwrmigd serves it" \
+	"$rc $(printf '%s' "$out" | grep 'family socket')"
+kill -9 $pdpid; wait $pdpid 2>/dev/null
+[ -S "$PWRMIG_SOCKET" ] && t_ok "killed: its socket is left behind" || t_fail "killed: its socket is left behind"
+start_pd && t_ok "a new pwrmigd replaces the stale socket" ||
+	t_fail "a new pwrmigd replaces the stale socket" "$(tail -n 3 "$work/pd.log")"
+kill $pdpid; wait $pdpid 2>/dev/null
+[ ! -e "$PWRMIG_SOCKET" ] && t_ok "stopped: its socket is removed" || t_fail "stopped: its socket is removed"
+t_expect "with neither the module nor pwrmigd: one clear line" \
+	"Error: the pwrmig module is not loaded (modprobe pwrmig) and pwrmigd does not serve its family on $PWRMIG_SOCKET" \
+	"$($ctl info 2>&1)"
+t_done

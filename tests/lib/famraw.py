@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Raw requests of the pwrmig family, built byte by byte, and what each
+# gets back (errno, extack message, offset of the bad attribute, missing
+# attribute), to check that a back end refuses bad input as the genetlink
+# core does for the module.  The same checks run against the module
+# (generic netlink) and against pwrmigd's family socket:
+#
+#   famraw.py netlink|PATH-OF-SOCKET
+#
+# Prints one line per check: "NAME: errno N msg '...' off N miss N".
+import errno
+import os
+import socket
+import struct
+import sys
+
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_ACK_TLVS, NLM_F_CAPPED = 0x200, 0x100
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+JOIN = 0xf
+
+# Values of include/uapi/linux/pwrmig.h (the spec's order).
+CMD_INFO_GET, CMD_CGROUP_GET = 1, 2
+A_CGROUP_ID, A_CGROUP_PATH = 1, 2
+
+
+def attr(t, payload):
+    n = 4 + len(payload)
+    return struct.pack("<HH", n, t) + payload + b"\0" * (-n % 4)
+
+
+class Link:
+    """A generic netlink socket, or a connection to pwrmigd's socket."""
+
+    def __init__(self, where):
+        self.seq = 0
+        if where == "netlink":
+            self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+            self.s.bind((0, 0))
+            self.s.setsockopt(270, 11, 1)       # NETLINK_EXT_ACK
+            self.family = self.resolve()
+        else:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.s.connect(where)
+            self.family = self.resolve()
+        self.s.settimeout(10)
+
+    def send(self, nl_type, flags, body):
+        self.seq += 1
+        self.s.send(struct.pack("<IHHII", 16 + len(body), nl_type,
+                                flags | NLM_F_REQUEST, self.seq, 0) + body)
+
+    def recv(self):
+        return self.s.recv(65536)
+
+    def resolve(self):
+        self.send(GENL_ID_CTRL, 0, struct.pack("<BBH", CTRL_CMD_GETFAMILY, 1, 0) +
+                  attr(CTRL_ATTR_FAMILY_NAME, b"pwrmig\0"))
+        data = self.recv()
+        off = 20
+        while off < len(data):
+            n, t = struct.unpack_from("<HH", data, off)
+            if t == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack_from("<H", data, off + 4)[0]
+            off += (n + 3) & ~3
+        sys.exit("famraw: the family did not resolve")
+
+    def request(self, cmd, attrs, flags=NLM_F_ACK, reserved=0, nl_type=None, raw=None):
+        body = raw if raw is not None else struct.pack("<BBH", cmd, 1, reserved) + attrs
+        self.send(self.family if nl_type is None else nl_type, flags, body)
+        return self.answer()
+
+    def answer(self):
+        """The NLMSG_ERROR (or DONE) that ends the request, decoded."""
+        while True:
+            data = self.recv()
+            off = 0
+            while off + 16 <= len(data):
+                n, t, fl = struct.unpack_from("<IHH", data, off)
+                if t == NLMSG_ERROR:
+                    return decode_err(data[off:off + n], fl)
+                if t == NLMSG_DONE:
+                    return (0, "", 0, 0)
+                off += (n + 3) & ~3
+
+
+def decode_err(msg, flags):
+    err = struct.unpack_from("<i", msg, 16)[0]
+    off = 20 + (16 if flags & NLM_F_CAPPED else struct.unpack_from("<I", msg, 20)[0])
+    text, bad, miss = "", 0, 0
+    while flags & NLM_F_ACK_TLVS and off + 4 <= len(msg):
+        n, t = struct.unpack_from("<HH", msg, off)
+        v = msg[off + 4:off + n]
+        if t == 1:
+            text = v.rstrip(b"\0").decode()
+        elif t == 2:
+            bad = struct.unpack("<I", v)[0]
+        elif t == 5:
+            miss = struct.unpack("<I", v)[0]
+        off += (n + 3) & ~3
+    return (-err, text, bad, miss)
+
+
+def show(name, r):
+    e, text, bad, miss = r
+    print("%s: errno %s msg '%s' off %d miss %d" %
+          (name, errno.errorcode.get(e, e) if e else 0, text, bad, miss))
+
+
+def main():
+    link = Link(sys.argv[1])
+    u64 = struct.pack("<Q", 1)
+    show("info-get", link.request(CMD_INFO_GET, b""))
+    show("cgroup-get id as u32", link.request(CMD_CGROUP_GET, attr(A_CGROUP_ID, b"\1\0\0\0")))
+    show("cgroup-get with path", link.request(CMD_CGROUP_GET, attr(A_CGROUP_ID, u64) +
+                                              attr(A_CGROUP_PATH, b"/x\0")))
+    show("cgroup-get attribute 200", link.request(CMD_CGROUP_GET, attr(200, u64)))
+    show("cgroup-get without id", link.request(CMD_CGROUP_GET, b""))
+    show("cgroup-get unknown id", link.request(CMD_CGROUP_GET,
+                                               attr(A_CGROUP_ID, struct.pack("<Q", 2**63))))
+    show("cgroup-get nested flag", link.request(CMD_CGROUP_GET,
+                                                attr(A_CGROUP_ID | 0x8000, u64)))
+    show("cgroup-get trailing bytes", link.request(CMD_CGROUP_GET,
+                                                   attr(A_CGROUP_ID, u64) + b"\5\0"))
+    show("reserved field", link.request(CMD_INFO_GET, b"", reserved=7))
+    show("unknown command", link.request(250, b""))
+    show("no genl header", link.request(0, b"", raw=b"\1"))
+    show("dump of a do-only op", link.request(CMD_INFO_GET, b"", flags=NLM_F_DUMP))
+    show("cgroup dump", link.request(CMD_CGROUP_GET, b"", flags=NLM_F_DUMP))
+    show("getfamily nope", link.request(0, b"", nl_type=GENL_ID_CTRL,
+                                        raw=struct.pack("<BBH", CTRL_CMD_GETFAMILY, 1, 0) +
+                                        attr(CTRL_ATTR_FAMILY_NAME, b"nope\0")))
+    show("info-get still served", link.request(CMD_INFO_GET, b""))
+
+
+if __name__ == "__main__":
+    main()

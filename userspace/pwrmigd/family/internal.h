@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The family server's parts: the connections and framing (server.c), the
+ * requests checked against the spec as the genetlink core checks them
+ * (validate.c), and the operations (ops.c).
+ */
+#ifndef _PWRMIGD_FAMILY_INTERNAL_H
+#define _PWRMIGD_FAMILY_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/pwrmig.h>
+
+#include "family.h"
+#include "specnames.h"
+
+/* What a refused request is told: errno, extack message, the attribute. */
+struct fam_err {
+	int err;			/* negative errno */
+	const char *msg;		/* NULL: none */
+	const struct nlattr *attr;	/* in the request, or NULL */
+	uint32_t miss_type;		/* a missing attribute, or 0 */
+};
+
+struct fam_conn;
+
+/* One request being served. */
+struct fam_req {
+	struct pd_family *f;
+	struct fam_conn *c;
+	const struct nlmsghdr *nlh;
+	const struct genlmsghdr *g;
+	const struct spec_op *op;
+	int admin;			/* the peer is root */
+	int dump;
+	const struct nlattr *tb[64];	/* the op's attributes, by type */
+	struct fam_err e;
+};
+
+/* ---- server.c ----------------------------------------------------------- */
+struct nl_msg;
+struct pd *fam_pd(struct pd_family *f);
+/* A message of the family, CMD, FLAGS, answering R (NULL: an event). */
+struct nl_msg *fam_new(const struct fam_req *r, uint8_t cmd, uint16_t flags);
+/* Send M (freed) to R's peer: 0, or a negative errno (the peer is dropped). */
+int fam_send(struct fam_req *r, struct nl_msg *m);
+/* Send M (freed) to the members of GROUP (enum fam_group). */
+void fam_multicast(struct pd_family *f, unsigned int group, struct nl_msg *m);
+int fam_open_reads(const struct pd_family *f);
+
+enum fam_group { FAM_GRP_TELEMETRY = 1, FAM_GRP_MIGRATE, FAM_NR_GROUPS };
+
+/* ---- validate.c --------------------------------------------------------- */
+/* Check R's attributes against its op's policy; fill R->tb.  0 or -errno. */
+int fam_validate(struct fam_req *r);
+/* Fail R with ERR, MSG, on ATTR (any may be 0). */
+int fam_fail(struct fam_req *r, int err, const char *msg, const struct nlattr *attr);
+/* R needs attribute TYPE: 0, or -EINVAL as the kernel's "Missing attribute". */
+int fam_need(struct fam_req *r, unsigned int type);
+
+/* ---- ops.c -------------------------------------------------------------- */
+/* Serve R (validated); 0 or a negative errno with R->e set. */
+int fam_op(struct fam_req *r);
+/* The event sent to the telemetry group after a sample. */
+void fam_telemetry(struct pd_family *f);
+
+#endif
