@@ -239,11 +239,11 @@ static int migrate_request_check(struct genl_info *info, u64 *cgid)
  * in progress, and there is room for one more: the target, or an
  * ERR_PTR.  (pwrmig.lock held)
  */
-static struct pwrmig_site *migrate_target(struct genl_info *info, u64 cgid)
+static struct pwrmig_site_entry *migrate_target(struct genl_info *info, u64 cgid)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_migrate *old;
-	struct pwrmig_site *site;
+	struct pwrmig_site_entry *site;
 
 	site = pwrmig_site_find(nla_data(tb[PWRMIG_A_MIGRATE_SITE]));
 	if (!site) {
@@ -275,7 +275,7 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_migrate *m;
-	struct pwrmig_site *site;
+	struct pwrmig_site_entry *site;
 	u64 cgid;
 	int err;
 

@@ -28,7 +28,7 @@
 /* -ENOENT: the caller may not see CG (see below). */
 static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 {
-	struct pwrmig_site *local = pwrmig_site_local();
+	struct pwrmig_site_entry *local = pwrmig_site_local();
 	struct cgroup *cgrp;
 	u32 flags = cg->flags;
 	char *path;
@@ -248,7 +248,7 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 		PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
 	};
 	struct nlattr **tb = info->attrs;
-	struct pwrmig_site *local;
+	struct pwrmig_site_entry *local;
 	struct pwrmig_cg *cg;
 	u64 v[ARRAY_SIZE(carried)] = { 0 }, sum[ARRAY_SIZE(carried)];
 	u64 *to[ARRAY_SIZE(carried)];

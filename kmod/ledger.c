@@ -173,7 +173,7 @@ struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id)
 
 void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj)
 {
-	struct pwrmig_site *local = pwrmig_site_local();
+	struct pwrmig_site_entry *local = pwrmig_site_local();
 
 	if (local && energy_uj)
 		pwrmig_cost_add(&cg->cost, energy_uj, local->price,
@@ -312,7 +312,7 @@ void pwrmig_sample_locked(void)
 	u64 busy, idle, stamp, pkg_uj = 0, before;
 	unsigned int pkg, dom, n, i, ncpus, charged = 0;
 	bool faulted = false;
-	struct pwrmig_site *local;
+	struct pwrmig_site_entry *local;
 	int cpu;
 
 	cpus_read_lock();
@@ -522,7 +522,6 @@ void pwrmig_ledger_exit(void)
 {
 	struct pwrmig_cg *cg;
 	unsigned long id;
-	unsigned int i;
 
 	mutex_lock(&pwrmig.lock);
 	if (pwrmig.meter && pwrmig.meter->stop)
@@ -533,8 +532,6 @@ void pwrmig_ledger_exit(void)
 	xa_for_each(&pwrmig.cgroups, id, cg)
 		kfree(cg);
 	xa_destroy(&pwrmig.cgroups);
-	for (i = 0; i < PWRMIG_MAX_SITES; i++)
-		kfree(pwrmig.sites[i].forecast);
 	kvfree(pwrmig.share_cg);
 	kvfree(pwrmig.shares);
 	kvfree(pwrmig.harvest);

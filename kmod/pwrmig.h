@@ -13,6 +13,7 @@
 #include <uapi/linux/pwrmig.h>
 
 #include "attrib.h"
+#include "sites.h"
 
 struct dentry;
 
@@ -155,22 +156,6 @@ struct pwrmig_dom_state {
 	bool present;
 };
 
-struct pwrmig_site {
-	char name[PWRMIG_SITE_NAME_LEN];
-	bool local;
-	u64 price;		/* micro-units per kWh */
-	char currency[4];
-	u32 pue_milli;
-	u32 carbon;		/* g/kWh, 0 when unknown */
-	bool has_carbon;
-	u64 changed;		/* UNIX time */
-	unsigned int n_forecast;
-	struct pwrmig_forecast {
-		u64 start;
-		u32 duration_s;
-		u64 price;
-	} *forecast;
-};
 
 struct pwrmig_migrate;
 
@@ -192,7 +177,7 @@ struct pwrmig_state {
 	u64 freed;			/* entries of removed cgroups freed */
 	unsigned long reap_next;	/* where the next reap scan starts */
 	u64 full_scan;			/* sample + 1 of the last full scan */
-	struct pwrmig_site sites[PWRMIG_MAX_SITES];
+	struct pwrmig_site_entry sites[PWRMIG_MAX_SITES];
 	struct delayed_work sampler;
 	bool running;
 	bool nl_ready;		/* family registered: notify */
@@ -222,8 +207,8 @@ void pwrmig_sample_locked(void);
 void pwrmig_sampler_kick(void);
 struct pwrmig_cg *pwrmig_cg_find(u64 id);
 struct pwrmig_cg *pwrmig_cg_get_or_add(u64 id);
-struct pwrmig_site *pwrmig_site_local(void);
-struct pwrmig_site *pwrmig_site_find(const char *name);
+struct pwrmig_site_entry *pwrmig_site_local(void);
+struct pwrmig_site_entry *pwrmig_site_find(const char *name);
 void pwrmig_cg_charge_cost(struct pwrmig_cg *cg, u64 energy_uj);
 void pwrmig_ledger_reap(unsigned int budget);
 bool pwrmig_cgns_is_root(void);
@@ -243,7 +228,7 @@ int pwrmig_nl_reply(struct genl_info *info, size_t size,
 void pwrmig_nl_multicast(struct sk_buff *msg, unsigned int group);
 void pwrmig_nl_notify_telemetry(u64 interval_ns, u64 energy_uj, u64 price,
 				unsigned int cgroups);
-void pwrmig_nl_notify_site(const struct pwrmig_site *s, bool deleted);
+void pwrmig_nl_notify_site(const struct pwrmig_site_entry *s, bool deleted);
 void pwrmig_nl_notify_migrate(const struct pwrmig_migrate *m);
 
 #endif /* _PWRMIG_H */

@@ -15,7 +15,8 @@ trap '[ -n "$pdpid" ] && kill $pdpid && wait $pdpid; rmmod pwrmig 2>/dev/null; r
 
 insmod "build/kmod/$(uname -r)/pwrmig.ko" || { t_fail insmod; t_done; }
 python3 tests/lib/famraw.py netlink > "$work/module" 2>&1
-t_expect "the module answers the raw requests" 15 "$(grep -c 'errno' "$work/module")"
+t_expect "the module answers every raw request" "$(grep -c '    show("' tests/lib/famraw.py)" \
+	"$(grep -c ': errno ' "$work/module")"
 rmmod pwrmig
 
 printf 'mode = auto\nmeter = model\ngpu = off\ninterval_ms = 100\nlisten = 127.0.0.1:9803\nsocket = %s\n' \

@@ -87,6 +87,27 @@ t_expect "... one a sample, in order" true \
 t_expect "... each over the configured 200 ms (+-50 ms)" true \
 	"$(jq -s 'all(.[]; ."interval-ns" > 150000000 and ."interval-ns" < 250000000)' "$work/mon")"
 
+# ---- sites and prices: the ledger's cost follows the local site's price --------
+t_expect "site show: the configured site, local" "west true 500000" \
+	"$($ctl -j site show | jq -r '.[0] | "\(.name) \(.local) \(."price-uunits-per-kwh")"')"
+timeout 3 $ctl -j monitor telemetry > "$work/sitemon" 2>&1 & mon=$!
+sleep 0.5
+$ctl site set east price 1.2 currency CNY pue 1.3 > /dev/null
+$ctl price set west 0.75 > /dev/null
+$ctl site del east
+wait $mon
+t_expect "site set, price set, site del: each one event" "site east|site west|site east deleted" \
+	"$(jq -r 'select(.event != "telemetry") | "\(.event) \(.name)\(if .deleted then " deleted" else "" end)"' "$work/sitemon" | paste -sd'|')"
+t_expect "telemetry carries the new price" 750000 \
+	"$(jq -s '[.[] | select(.event == "telemetry")] | last | ."price-uunits-per-kwh"' "$work/sitemon")"
+c0=$($ctl -j cgroup show 1 | jq '."cost-uunits"'); e0=$($ctl -j cgroup show 1 | jq '."cpu-uj"')
+sleep 1
+c1=$($ctl -j cgroup show 1 | jq '."cost-uunits"'); e1=$($ctl -j cgroup show 1 | jq '."cpu-uj"')
+want=$(( (e1 - e0) * 750000 / 3600000000000 ))
+/usr/bin/python3 -c "import sys; sys.exit(0 if abs(($c1 - $c0) - $want) <= 2 else 1)" &&
+	t_ok "the root cgroup's cost grows at the new price ($((c1 - c0)) micro-CNY for $((e1 - e0)) uJ)" ||
+	t_fail "the cost grows at the new price" "cost +$((c1 - c0)), energy +$((e1 - e0)) uJ, want +$want"
+
 # ---- bad input: the genetlink core's errors, byte for byte ---------------------
 /usr/bin/python3 tests/lib/famraw.py "$PWRMIG_SOCKET" > "$work/raw" 2>&1
 while IFS='|' read -r name want; do
@@ -96,7 +117,7 @@ info-get|errno 0 msg '' off 0 miss 0
 cgroup-get id as u32|errno EINVAL msg 'invalid attribute length' off 20 miss 0
 cgroup-get with path|errno EINVAL msg 'Unknown attribute type' off 32 miss 0
 cgroup-get attribute 200|errno EINVAL msg 'Unknown attribute type' off 20 miss 0
-cgroup-get without id|errno EINVAL msg 'Missing attribute' off 0 miss 1
+cgroup-get without id|errno EINVAL msg '' off 0 miss 1
 cgroup-get unknown id|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
 cgroup-get nested flag|errno EINVAL msg 'NLA_F_NESTED not expected' off 20 miss 0
 cgroup-get trailing bytes|errno EINVAL msg 'bytes leftover after parsing attributes' off 0 miss 0
@@ -104,6 +125,26 @@ reserved field|errno EINVAL msg 'genlmsghdr.reserved field is not 0' off 0 miss 
 unknown command|errno ENOTSUP msg '' off 0 miss 0
 dump of a do-only op|errno ENOTSUP msg '' off 0 miss 0
 getfamily nope|errno ENOENT msg '' off 0 miss 0
+site-set rawtest|errno 0 msg '' off 0 miss 0
+site-set bad name|errno EINVAL msg 'site name may hold letters, digits, '-', '_' and '.' only' off 20 miss 0
+site-set bad currency|errno EINVAL msg 'currency must be an ISO 4217 code: three capital letters' off 32 miss 0
+site-set long currency|errno EINVAL msg 'Attribute failed policy validation' off 32 miss 0
+site-set new without price|errno EINVAL msg 'a new site needs price-uunits-per-kwh and currency' off 20 miss 0
+site-set price out of range|errno ERANGE msg 'integer out of range' off 32 miss 0
+price-set without price|errno EINVAL msg 'price-set needs price-uunits-per-kwh or forecast slots' off 0 miss 0
+price-set unknown site|errno ENOENT msg 'no such site (create it with site-set)' off 20 miss 0
+price-set overlapping slots|errno EINVAL msg 'forecast slots must be in time order and must not overlap' off 68 miss 0
+price-set slot past the end of time|errno ERANGE msg 'forecast slot ends past the end of time (start + duration-s overflows)' off 36 miss 0
+price-set slot without price|errno EINVAL msg 'a forecast slot needs start, duration-s and price-uunits-per-kwh' off 32 miss 0
+price-set slot of duration 0|errno ERANGE msg 'integer out of range' off 48 miss 0
+price-set empty slot not alone|errno EINVAL msg 'an empty forecast slot clears the forecast and must come alone' off 68 miss 0
+price-set forecast|errno 0 msg '' off 0 miss 0
+site-get without name|errno EINVAL msg '' off 0 miss 1
+site-get unknown|errno ENOENT msg 'no such site' off 20 miss 0
+site-del unknown|errno ENOENT msg 'no such site' off 20 miss 0
+site-set rawlocal local|errno 0 msg '' off 0 miss 0
+site-del the local site|errno EBUSY msg 'cannot delete the local site; mark another site local first' off 20 miss 0
+site-del rawtest|errno 0 msg '' off 0 miss 0
 info-get still served|errno 0 msg '' off 0 miss 0
 EOF2
 

@@ -25,7 +25,11 @@ JOIN = 0xf
 
 # Values of include/uapi/linux/pwrmig.h (the spec's order).
 CMD_INFO_GET, CMD_CGROUP_GET = 1, 2
+CMD_SITE_GET, CMD_SITE_SET, CMD_SITE_DEL, CMD_PRICE_SET = 5, 6, 7, 8
 A_CGROUP_ID, A_CGROUP_PATH = 1, 2
+A_SITE_NAME, A_SITE_LOCAL, A_SITE_PRICE, A_SITE_CURRENCY = 1, 2, 3, 4
+A_SITE_FORECAST = 7
+A_FC_START, A_FC_DURATION, A_FC_PRICE = 1, 2, 3
 
 
 def attr(t, payload):
@@ -90,10 +94,14 @@ class Link:
 
 def decode_err(msg, flags):
     err = struct.unpack_from("<i", msg, 16)[0]
+    # The request echoed whole (its header only when capped), then TLVs.
     off = 20 + (16 if flags & NLM_F_CAPPED else struct.unpack_from("<I", msg, 20)[0])
+    off = (off + 3) & ~3
     text, bad, miss = "", 0, 0
     while flags & NLM_F_ACK_TLVS and off + 4 <= len(msg):
         n, t = struct.unpack_from("<HH", msg, off)
+        if n < 4:
+            break
         v = msg[off + 4:off + n]
         if t == 1:
             text = v.rstrip(b"\0").decode()
@@ -134,7 +142,50 @@ def main():
     show("getfamily nope", link.request(0, b"", nl_type=GENL_ID_CTRL,
                                         raw=struct.pack("<BBH", CTRL_CMD_GETFAMILY, 1, 0) +
                                         attr(CTRL_ATTR_FAMILY_NAME, b"nope\0")))
+    sites(link)
     show("info-get still served", link.request(CMD_INFO_GET, b""))
+
+
+def slot(start, dur, price):
+    return attr(A_SITE_FORECAST | 0x8000, attr(A_FC_START, struct.pack("<Q", start)) +
+                attr(A_FC_DURATION, struct.pack("<I", dur)) +
+                attr(A_FC_PRICE, struct.pack("<Q", price)))
+
+
+def sites(link):
+    name = lambda n: attr(A_SITE_NAME, n + b"\0")
+    price = lambda p: attr(A_SITE_PRICE, struct.pack("<Q", p))
+    cur = lambda c: attr(A_SITE_CURRENCY, c + b"\0")
+    show("site-set rawtest", link.request(CMD_SITE_SET, name(b"rawtest") + price(5) + cur(b"EUR")))
+    show("site-set bad name", link.request(CMD_SITE_SET, name(b"a/b") + price(5) + cur(b"EUR")))
+    show("site-set bad currency", link.request(CMD_SITE_SET, name(b"rawtest") + cur(b"eur")))
+    show("site-set long currency", link.request(CMD_SITE_SET, name(b"rawtest") + cur(b"EURO")))
+    show("site-set new without price", link.request(CMD_SITE_SET, name(b"rawnew") + cur(b"EUR")))
+    show("site-set price out of range", link.request(CMD_SITE_SET, name(b"rawtest") +
+                                                     price(10**9 + 1)))
+    show("price-set without price", link.request(CMD_PRICE_SET, name(b"rawtest")))
+    show("price-set unknown site", link.request(CMD_PRICE_SET, name(b"nowhere") + price(1)))
+    show("price-set overlapping slots", link.request(CMD_PRICE_SET, name(b"rawtest") +
+                                                     slot(100, 60, 1) + slot(150, 60, 1)))
+    show("price-set slot past the end of time", link.request(
+        CMD_PRICE_SET, name(b"rawtest") + slot(2**64 - 10, 60, 1)))
+    show("price-set slot without price", link.request(
+        CMD_PRICE_SET, name(b"rawtest") + attr(A_SITE_FORECAST | 0x8000,
+                                               attr(A_FC_START, struct.pack("<Q", 1)) +
+                                               attr(A_FC_DURATION, struct.pack("<I", 1)))))
+    show("price-set slot of duration 0", link.request(CMD_PRICE_SET, name(b"rawtest") +
+                                                      slot(100, 0, 1)))
+    show("price-set empty slot not alone", link.request(
+        CMD_PRICE_SET, name(b"rawtest") + slot(100, 60, 1) + attr(A_SITE_FORECAST | 0x8000, b"")))
+    show("price-set forecast", link.request(CMD_PRICE_SET, name(b"rawtest") +
+                                            slot(100, 60, 1) + slot(160, 60, 2)))
+    show("site-get without name", link.request(CMD_SITE_GET, b""))
+    show("site-get unknown", link.request(CMD_SITE_GET, name(b"nowhere")))
+    show("site-del unknown", link.request(CMD_SITE_DEL, name(b"nowhere")))
+    show("site-set rawlocal local", link.request(CMD_SITE_SET, name(b"rawlocal") + price(1) +
+                                                 cur(b"EUR") + attr(A_SITE_LOCAL, b"")))
+    show("site-del the local site", link.request(CMD_SITE_DEL, name(b"rawlocal")))
+    show("site-del rawtest", link.request(CMD_SITE_DEL, name(b"rawtest")))
 
 
 if __name__ == "__main__":

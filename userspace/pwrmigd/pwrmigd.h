@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "sites.h"
 
 enum pd_mode { PD_MODE_AUTO, PD_MODE_MODULE, PD_MODE_BPF };
 enum pd_meter { PD_METER_AUTO, PD_METER_POWERCAP, PD_METER_MODEL };
@@ -139,6 +140,12 @@ struct pd {
 	struct pd_migrator *migrator;
 	struct pd_receiver *receiver;
 	struct pd_family *family;	/* bpf mode: the family's socket */
+	/*
+	 * bpf mode: the sites, from the configuration's site, then site-set
+	 * and price-set on the family socket; the local one prices the
+	 * ledger.  Changed and read in the main loop only.
+	 */
+	struct pwrmig_site_entry sites[PWRMIG_MAX_SITES];
 };
 
 /*

@@ -58,12 +58,16 @@ enum fam_group { FAM_GRP_TELEMETRY = 1, FAM_GRP_MIGRATE, FAM_NR_GROUPS };
 int fam_validate(struct fam_req *r);
 /* Fail R with ERR, MSG, on ATTR (any may be 0). */
 int fam_fail(struct fam_req *r, int err, const char *msg, const struct nlattr *attr);
-/* R needs attribute TYPE: 0, or -EINVAL as the kernel's "Missing attribute". */
+/* R needs attribute TYPE: 0, or -EINVAL naming it, as GENL_REQ_ATTR_CHECK(). */
 int fam_need(struct fam_req *r, unsigned int type);
 
 /* ---- ops.c -------------------------------------------------------------- */
 /* Serve R (validated); 0 or a negative errno with R->e set. */
 int fam_op(struct fam_req *r);
+/* ---- sites.c ------------------------------------------------------------ */
+/* site-get, site-set, price-set, site-del. */
+int fam_site_op(struct fam_req *r, struct pd *pd);
+
 /* The event sent to the telemetry group after a sample. */
 void fam_telemetry(struct pd_family *f);
 

@@ -87,8 +87,9 @@ static int meter_get(struct fam_req *r, struct pd *pd)
 	return fam_send(r, m);
 }
 
-static void cgroup_fill(struct nl_msg *m, const struct pd *pd, const struct pd_cgroup *cg)
+static void cgroup_fill(struct nl_msg *m, struct pd *pd, const struct pd_cgroup *cg)
 {
+	const struct pwrmig_site_entry *local = pwrmig_sites_local(pd->sites);
 	uint32_t flags = 0;
 
 	if (cg->estimated)
@@ -104,8 +105,8 @@ static void cgroup_fill(struct nl_msg *m, const struct pd *pd, const struct pd_c
 	nla_put_u64(m, PWRMIG_A_CGROUP_DRAM_UJ, cg->energy_uj[PD_DOM_DRAM]);
 	nla_put_u64(m, PWRMIG_A_CGROUP_GPU_UJ, cg->energy_uj[PD_DOM_GPU]);
 	nla_put_u64(m, PWRMIG_A_CGROUP_COST_UUNITS, cg->cost_uunits);
-	if (pd->cfg.currency[0])
-		nla_put_string(m, PWRMIG_A_CGROUP_CURRENCY, pd->cfg.currency);
+	if (local)
+		nla_put_string(m, PWRMIG_A_CGROUP_CURRENCY, local->currency);
 	nla_put_u8(m, PWRMIG_A_CGROUP_DEFERRABLE, 0);
 	nla_put_u8(m, PWRMIG_A_CGROUP_MIGRATABLE, 0);
 	nla_put_u64(m, PWRMIG_A_CGROUP_DEADLINE, 0);
@@ -167,6 +168,12 @@ int fam_op(struct fam_req *r)
 	case PWRMIG_CMD_CGROUP_GET:
 		err = r->dump ? cgroup_dump(r, pd) : cgroup_get(r, pd);
 		break;
+	case PWRMIG_CMD_SITE_GET:
+	case PWRMIG_CMD_SITE_SET:
+	case PWRMIG_CMD_PRICE_SET:
+	case PWRMIG_CMD_SITE_DEL:
+		err = fam_site_op(r, pd);
+		break;
 	default:
 		err = fam_fail(r, -EOPNOTSUPP,
 			       "pwrmigd does not serve this operation without the module yet",
@@ -181,6 +188,7 @@ void fam_telemetry(struct pd_family *f)
 	struct pd *pd = fam_pd(f);
 	struct nl_msg *m = fam_new(NULL, PWRMIG_CMD_TELEMETRY_NTF, 0);
 	const struct pd_snapshot *s = &pd->snap;
+	const struct pwrmig_site_entry *local;
 
 	if (!m)
 		return;
@@ -190,7 +198,8 @@ void fam_telemetry(struct pd_family *f)
 	nla_put_u64(m, PWRMIG_A_TELEMETRY_ENERGY_UJ, s->interval_uj);
 	nla_put_u64(m, PWRMIG_A_TELEMETRY_POWER_MW,
 		    s->interval_ns ? s->interval_uj * 1000000ULL / s->interval_ns : 0);
-	nla_put_u64(m, PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH, pd->cfg.price);
+	local = pwrmig_sites_local(pd->sites);
+	nla_put_u64(m, PWRMIG_A_TELEMETRY_PRICE_UUNITS_PER_KWH, local ? local->price : 0);
 	nla_put_u32(m, PWRMIG_A_TELEMETRY_CGROUPS, s->charged);
 	pthread_mutex_unlock(&pd->lock);
 	fam_multicast(f, FAM_GRP_TELEMETRY, m);

@@ -29,8 +29,9 @@ int fam_need(struct fam_req *r, unsigned int type)
 {
 	if (type < 64 && r->tb[type])
 		return 0;
+	/* As GENL_REQ_ATTR_CHECK(): the type, no message. */
 	r->e.miss_type = type;
-	return fam_fail(r, -EINVAL, "Missing attribute", NULL);
+	return fam_fail(r, -EINVAL, NULL, NULL);
 }
 
 static long long int_value(const struct spec_attr *sa, const struct nlattr *a)

@@ -435,7 +435,7 @@ static void poll_gone(struct pd_ledger *l, uint64_t now)
  */
 static void split_domain(struct pd_ledger *l, int dom, uint64_t uj, uint64_t idle, uint64_t over)
 {
-	const struct pd_config *c = &l->pd->cfg;
+	const struct pwrmig_site_entry *c = pwrmig_sites_local(l->pd->sites);
 	struct pwrmig_share *sh = l->shares;
 	size_t i, n = l->nactive + 2;
 
@@ -456,7 +456,7 @@ static void split_domain(struct pd_ledger *l, int dom, uint64_t uj, uint64_t idl
 
 		cg->carry[dom] = sh[i + 2].carry;
 		cg->energy_uj[dom] += sh[i + 2].out;
-		if (c->price && sh[i + 2].out)
+		if (c && c->price && sh[i + 2].out)
 			pwrmig_cost_add(&cg->cost, sh[i + 2].out, c->price, c->pue_milli);
 		if (l->estimated && sh[i + 2].out)
 			cg->estimated = 1;
@@ -529,13 +529,13 @@ int pd_ledger_sample(struct pd_ledger *l)
 
 int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj)
 {
-	const struct pd_config *c = &l->pd->cfg;
+	const struct pwrmig_site_entry *c = pwrmig_sites_local(l->pd->sites);
 	struct lcg *cg = lcg_get(l, cgid);
 
 	if (!cg)
 		return -ENOMEM;
 	cg->energy_uj[PD_DOM_GPU] += uj;
-	if (c->price && uj)
+	if (c && c->price && uj)
 		pwrmig_cost_add(&cg->cost, uj, c->price, c->pue_milli);
 	return 0;
 }
@@ -593,15 +593,12 @@ void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 		o->gone = cg->gone;
 	}
 	s->nsites = 0;
-	if (c->site[0] || c->price) {
-		struct pd_site *st = &s->sites[s->nsites++];
+	for (i = 0; i < PWRMIG_MAX_SITES && s->nsites < sizeof(s->sites) / sizeof(s->sites[0]); i++) {
+		const struct pwrmig_site_entry *e = &l->pd->sites[i];
 
-		memset(st, 0, sizeof(*st));
-		snprintf(st->name, sizeof(st->name), "%s", c->site[0] ? c->site : "local");
-		st->local = 1;
-		st->price = c->price;
-		memcpy(st->currency, c->currency, sizeof(st->currency));
-		st->pue_milli = c->pue_milli;
+		if (e->name[0])
+			pd_site_fill(&s->sites[s->nsites++], e->name, e->local, e->price,
+				     e->currency, e->pue_milli, e->has_carbon, e->carbon);
 	}
 }
 
@@ -615,6 +612,22 @@ const char *pd_ledger_attach_kind(struct pd_ledger *l)
 	return pwrmig_sched_attach_kind(l->sched);
 }
 
+/* The configured site, local: its price costs the ledger's energy. */
+static void sites_init(struct pd *pd)
+{
+	const struct pd_config *c = &pd->cfg;
+	struct pwrmig_site_entry *s = &pd->sites[0];
+
+	memset(pd->sites, 0, sizeof(pd->sites));
+	if (!c->site[0] && !c->price)
+		return;
+	snprintf(s->name, sizeof(s->name), "%s", c->site[0] ? c->site : "local");
+	s->local = 1;
+	s->price = c->price;
+	memcpy(s->currency, c->currency, sizeof(s->currency));
+	s->pue_milli = c->pue_milli;
+}
+
 int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 {
 	struct pwrmig_sched_totals t;
@@ -625,6 +638,7 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	if (!l)
 		return -ENOMEM;
 	l->pd = pd;
+	sites_init(pd);
 	l->meter = pd->cfg.meter;
 	if (l->meter == PD_METER_AUTO || l->meter == PD_METER_POWERCAP) {
 		err = powercap_open(l);

@@ -23,6 +23,10 @@ struct pd_source {
 extern const struct pd_source pd_source_module;	/* source_module.c */
 extern const struct pd_source pd_source_bpf;		/* source_bpf.c */
 
+/* One site of the snapshot (source_module.c). */
+void pd_site_fill(struct pd_site *o, const char *name, int local, uint64_t price,
+		  const char *currency, uint32_t pue_milli, int has_carbon, uint32_t carbon);
+
 /* ---- module-less ledger (ledger.c) --------------------------------------- */
 struct pd_ledger;
 int pd_ledger_open(struct pd *pd, struct pd_ledger **out);

@@ -50,22 +50,23 @@ struct site_ctx {
 	size_t n;
 };
 
+void pd_site_fill(struct pd_site *o, const char *name, int local, uint64_t price,
+		  const char *currency, uint32_t pue_milli, int has_carbon, uint32_t carbon)
+{
+	*o = (struct pd_site){ .local = local, .price = price, .pue_milli = pue_milli,
+			       .has_carbon = has_carbon, .carbon_g_per_kwh = carbon };
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	memcpy(o->currency, currency, sizeof(o->currency));
+}
+
 static int site_cb(const struct pwrmig_site *s, void *arg)
 {
 	struct site_ctx *c = arg;
-	struct pd_site *o;
 
 	if (c->n == sizeof(c->sites) / sizeof(c->sites[0]))
 		return 0;
-	o = &c->sites[c->n++];
-	memset(o, 0, sizeof(*o));
-	snprintf(o->name, sizeof(o->name), "%s", s->name);
-	o->local = s->local;
-	o->price = s->price;
-	memcpy(o->currency, s->currency, sizeof(o->currency));
-	o->pue_milli = s->pue_milli;
-	o->has_carbon = s->has_carbon;
-	o->carbon_g_per_kwh = s->carbon_g_per_kwh;
+	pd_site_fill(&c->sites[c->n++], s->name, s->local, s->price, s->currency,
+		     s->pue_milli, s->has_carbon, s->carbon_g_per_kwh);
 	return 0;
 }
 
