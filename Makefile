@@ -359,10 +359,13 @@ FUZZ_SRC_wire     := $(addprefix userspace/pwrmigd/migration/,receive.c rx_files
 		     userspace/pwrmigd/config.c userspace/pwrmigd/log.c -lssl -lcrypto -lpthread
 FUZZ_SRC_reply    := $(wildcard userspace/lib/*.c) $(BUILD)/gen/libpwrmig-spec.c
 FUZZ_INC_reply    := -iquote userspace/lib -iquote $(BUILD)/gen
+FUZZ_SRC_famsock  := $(wildcard userspace/pwrmigd/family/*.c) userspace/pwrmigd/log.c \
+		     $(BUILD)/gen/specnames.c
+FUZZ_INC_famsock  := -Iuserspace/pwrmigd -DPWRMIG_VERSION='"$(VERSION)"'
 FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl
 FUZZ_INC_wire     := -Iuserspace/pwrmigd -iquote userspace/pwrmigd/migration
-FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire reply
+FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire reply famsock
 .PHONY: fuzz-parsers
 fuzz-parsers: $(FUZZ_PARSERS:%=$(BUILD)/fuzz/parse-%)
 # A parser with a harness of its own (tests/fuzz/NAME.c) builds from that.

@@ -5,8 +5,8 @@
  * the shaper's tariffs, price feeds and scenarios, and the netlink
  * captures "pwrmigctl capture -r" decodes.  One source, one binary per
  * parser (FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED,
- * FUZZ_SCENARIO, FUZZ_CAPTURE; wire.c and reply.c are harnesses of their
- * own), built with clang's fuzzer, address and undefined
+ * FUZZ_SCENARIO, FUZZ_CAPTURE; wire.c, reply.c and famsock.c are
+ * harnesses of their own), built with clang's fuzzer, address and undefined
  * behaviour sanitizers by "make fuzz-parsers".  The loaders take a path:
  * each input is written to a memfd and named by /proc/self/fd.  Run them
  * with -close_fd_mask=3: the loaders say on stderr what is wrong, and the

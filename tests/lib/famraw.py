@@ -55,8 +55,13 @@ class Link:
 
     def send(self, nl_type, flags, body):
         self.seq += 1
-        self.s.send(struct.pack("<IHHII", 16 + len(body), nl_type,
-                                flags | NLM_F_REQUEST, self.seq, 0) + body)
+        packet = struct.pack("<IHHII", 16 + len(body), nl_type,
+                             flags | NLM_F_REQUEST, self.seq, 0) + body
+        # FAMRAW_RECORD=DIR keeps each request, as seeds for the fuzzer.
+        if os.environ.get("FAMRAW_RECORD"):
+            with open(os.path.join(os.environ["FAMRAW_RECORD"], "req-%02d" % self.seq), "wb") as f:
+                f.write(packet)
+        self.s.send(packet)
 
     def recv(self):
         return self.s.recv(65536)
