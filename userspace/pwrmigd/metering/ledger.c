@@ -612,22 +612,6 @@ const char *pd_ledger_attach_kind(struct pd_ledger *l)
 	return pwrmig_sched_attach_kind(l->sched);
 }
 
-/* The configured site, local: its price costs the ledger's energy. */
-static void sites_init(struct pd *pd)
-{
-	const struct pd_config *c = &pd->cfg;
-	struct pwrmig_site_entry *s = &pd->sites[0];
-
-	memset(pd->sites, 0, sizeof(pd->sites));
-	if (!c->site[0] && !c->price)
-		return;
-	snprintf(s->name, sizeof(s->name), "%s", c->site[0] ? c->site : "local");
-	s->local = 1;
-	s->price = c->price;
-	memcpy(s->currency, c->currency, sizeof(s->currency));
-	s->pue_milli = c->pue_milli;
-}
-
 int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 {
 	struct pwrmig_sched_totals t;
@@ -638,7 +622,6 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 	if (!l)
 		return -ENOMEM;
 	l->pd = pd;
-	sites_init(pd);
 	l->meter = pd->cfg.meter;
 	if (l->meter == PD_METER_AUTO || l->meter == PD_METER_POWERCAP) {
 		err = powercap_open(l);

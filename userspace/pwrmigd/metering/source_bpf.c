@@ -5,6 +5,8 @@
  * meter, add each cgroup's GPU energy, publish the snapshot.
  */
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "metering.h"
 
@@ -15,8 +17,25 @@ static int report_ledger(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj
 	return pd_ledger_add_gpu(pd->ledger, cgid, uj);
 }
 
+/* The configured site, local: its price costs the ledger's energy. */
+static void sites_init(struct pd *pd)
+{
+	const struct pd_config *c = &pd->cfg;
+	struct pwrmig_site_entry *s = &pd->sites[0];
+
+	memset(pd->sites, 0, sizeof(pd->sites));
+	if (!c->site[0] && !c->price)
+		return;
+	snprintf(s->name, sizeof(s->name), "%s", c->site[0] ? c->site : "local");
+	s->local = 1;
+	s->price = c->price;
+	memcpy(s->currency, c->currency, sizeof(s->currency));
+	s->pue_milli = c->pue_milli;
+}
+
 static int bpf_open(struct pd *pd)
 {
+	sites_init(pd);
 	if (pd_ledger_open(pd, &pd->ledger))
 		return -1;
 	pd_log(0, "module-less mode: eBPF collector (%s), meter %s",
