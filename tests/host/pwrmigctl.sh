@@ -45,6 +45,30 @@ t_expect "forecast: too many slots" "Error: $fc/f:97: more than 96 forecast slot
 t_expect "forecast: missing file" "Error: forecast file '$fc/none': No such file or directory rc=2" \
 	"$({ $ctl price set east forecast "$fc/none" 2>&1; echo "rc=$?"; } | paste -sd' ')"
 
+# KEY VALUE arguments, one table per command (args.c): checked before any
+# connection, so these need neither the module nor pwrmigd.
+while IFS='|' read -r args want; do
+	out=$($ctl $args 2>&1); rc=$?
+	t_expect "usage: $args" "2 $want" "$rc $out"
+done <<'EOF2'
+meter set interval 0|Error: interval '0' is out of range
+meter set interval|Error: 'interval' needs a value
+meter set kind foo|Error: meter kind 'foo' is not rapl, model or external
+site set east carbon 99999999999|Error: carbon (g/kWh) '99999999999' is out of range
+site set east bogus 1|Error: unknown argument 'bogus'
+site set east pue 5.0001|Error: pue '5.0001' is not a number from 0 to 5 with at most 3 decimals
+price set east 1 local|Error: unknown argument 'local' (currency, forecast)
+price set east 1 currency|Error: 'currency' needs a value
+cgroup set / priority 4294967296|Error: priority '4294967296' is out of range
+cgroup set / deferrable maybe|Error: deferrable 'maybe' is not on or off
+cgroup top limit|Error: 'limit' needs a value
+cgroup top count -1|Error: count '-1' is not a non-negative integer
+cgroup top sort size|Error: sort 'size' is not power or cost
+migrate start / to west timeout 0|Error: timeout must be 1-86400 seconds
+migrate start / to west timeout|Error: 'timeout' needs a value
+migrate start / to west bogus|Error: unknown argument 'bogus'
+EOF2
+
 out=$($ctl m 2>&1); rc=$?
 t_expect "ambiguous prefix is an unknown object" "2 Error: unknown object 'm' (try pwrmigctl -h)" "$rc $out"
 

@@ -92,58 +92,31 @@ static int cgroup_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int on_off(const char *what, const char *s, int *v)
-{
-	if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "yes"))
-		*v = 1;
-	else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "no"))
-		*v = 0;
-	else {
-		fprintf(stderr, "Error: %s '%s' is not on or off\n", what, s);
-		return -1;
-	}
-	return 0;
-}
+#define POLICY	struct pwrmig_policy
+static const struct ctl_arg policy_args[] = {
+	{ .name = "deferrable", .kind = CTL_ARG_ONOFF, CTL_FIELD(POLICY, deferrable), CTL_NO_HAS },
+	{ .name = "migratable", .kind = CTL_ARG_ONOFF, CTL_FIELD(POLICY, migratable), CTL_NO_HAS },
+	{ .name = "deadline", .kind = CTL_ARG_U64, CTL_FIELD(POLICY, deadline),
+	  CTL_HAS(POLICY, has_deadline) },
+	{ .name = "priority", .kind = CTL_ARG_U32, CTL_FIELD(POLICY, priority),
+	  CTL_HAS(POLICY, has_priority) },
+};
 
 static int cgroup_set(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_policy p = { .deferrable = -1, .migratable = -1 };
 	struct pwrmig_cgroup c;
 	struct pwrmig *pw;
-	uint64_t id, v;
-	int i;
+	uint64_t id;
 
 	if (argc < 3) {
 		fprintf(stderr, "Error: cgroup set needs PATH|ID and at least one setting\n");
 		return EXIT_USAGE;
 	}
-	if (arg_cgroup(argv[0], &id))
+	if (arg_cgroup(argv[0], &id) ||
+	    ctl_args(policy_args, sizeof(policy_args) / sizeof(policy_args[0]),
+		     argc - 1, argv + 1, &p, NULL))
 		return EXIT_USAGE;
-	for (i = 1; i < argc; i += 2) {
-		if (i + 1 >= argc) {
-			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "deferrable")) {
-			if (on_off("deferrable", argv[i + 1], &p.deferrable))
-				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "migratable")) {
-			if (on_off("migratable", argv[i + 1], &p.migratable))
-				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "deadline")) {
-			if (arg_u64("deadline", argv[i + 1], &p.deadline))
-				return EXIT_USAGE;
-			p.has_deadline = 1;
-		} else if (!strcmp(argv[i], "priority")) {
-			if (arg_u64("priority", argv[i + 1], &v) || v > 0xffffffffULL)
-				return EXIT_USAGE;
-			p.priority = v;
-			p.has_priority = 1;
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
 	pw = ctl_pw(ctl);
 	if (!pw)
 		return EXIT_FAIL;
@@ -304,50 +277,68 @@ static int top_take(struct ctl *ctl, struct pwrmig *pw, struct snap *s)
 	return 0;
 }
 
+/* cgroup top's arguments. */
+struct top_opts {
+	uint64_t interval_ms, count, limit;
+	int have_limit;
+};
+
+static int sort_arg(const char *v, void *dest)
+{
+	if (!strcmp(v, "cost") || !strcmp(v, "power")) {
+		top_sort_cost = !strcmp(v, "cost");
+		return 0;
+	}
+	fprintf(stderr, "Error: sort '%s' is not power or cost\n", v);
+	return -1;
+}
+
+static int interval_arg(const char *v, void *dest)
+{
+	struct top_opts *o = dest;
+
+	if (arg_fixed("interval (s)", v, 3, 3600, &o->interval_ms))
+		return -1;
+	if (o->interval_ms >= 100)
+		return 0;
+	fprintf(stderr, "Error: interval '%s' is below 0.1 s\n", v);
+	return -1;
+}
+
+static int limit_arg(const char *v, void *dest)
+{
+	struct top_opts *o = dest;
+
+	o->have_limit = 1;
+	o->limit = 0;
+	return strcmp(v, "all") ? arg_u64("limit", v, &o->limit) : 0;
+}
+
+static const struct ctl_arg top_args[] = {
+	{ .name = "sort", .kind = CTL_ARG_FN, .fn = sort_arg, CTL_NO_HAS },
+	{ .name = "interval", .kind = CTL_ARG_FN, .fn = interval_arg, CTL_NO_HAS },
+	{ .name = "count", .kind = CTL_ARG_U64, CTL_FIELD(struct top_opts, count), CTL_NO_HAS },
+	{ .name = "limit", .kind = CTL_ARG_FN, .fn = limit_arg, CTL_NO_HAS },
+};
+
 static int cgroup_top(struct ctl *ctl, int argc, char **argv)
 {
 	struct snap a = { 0 }, b = { 0 }, *prev = &a, *cur = &b, *t;
-	uint64_t interval_ms = 1000, count = 0, limit = 0, t0, t1, shown = 0;
-	int tty = isatty(STDOUT_FILENO) && !ctl->json, rc = EXIT_OK, i, have_limit = 0;
+	uint64_t interval_ms, count, limit, t0, t1, shown = 0;
+	struct top_opts o = { .interval_ms = 1000 };
+	int tty = isatty(STDOUT_FILENO) && !ctl->json, rc = EXIT_OK, have_limit;
 	struct timespec ts;
 	struct winsize ws;
 	struct pwrmig *pw;
 
 	top_sort_cost = 0;
-	for (i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc) {
-			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "sort")) {
-			if (!strcmp(argv[i + 1], "cost")) {
-				top_sort_cost = 1;
-			} else if (strcmp(argv[i + 1], "power")) {
-				fprintf(stderr, "Error: sort '%s' is not power or cost\n",
-					argv[i + 1]);
-				return EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "interval")) {
-			if (arg_fixed("interval (s)", argv[i + 1], 3, 3600, &interval_ms))
-				return EXIT_USAGE;
-			if (interval_ms < 100) {
-				fprintf(stderr, "Error: interval '%s' is below 0.1 s\n",
-					argv[i + 1]);
-				return EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "count")) {
-			if (arg_u64("count", argv[i + 1], &count))
-				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "limit")) {
-			have_limit = 1;
-			if (strcmp(argv[i + 1], "all") && arg_u64("limit", argv[i + 1], &limit))
-				return EXIT_USAGE;
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s' (sort, interval, count, "
-				"limit)\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
+	if (ctl_args(top_args, sizeof(top_args) / sizeof(top_args[0]), argc, argv, &o,
+		     " (sort, interval, count, limit)"))
+		return EXIT_USAGE;
+	interval_ms = o.interval_ms;
+	count = o.count;
+	limit = o.limit;
+	have_limit = o.have_limit;
 	/* On a terminal, as many rows as fit. */
 	if (!have_limit && tty && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 4)
 		limit = ws.ws_row - 3;

@@ -62,46 +62,37 @@ static int meter_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int kind_arg(const char *v, void *dest)
+{
+	struct pwrmig_meter_config *c = dest;
+
+	c->kind = pwrmig_meter_kind_parse(v);
+	if (c->kind)
+		return 0;
+	fprintf(stderr, "Error: meter kind '%s' is not rapl, model or external\n", v);
+	return -1;
+}
+
+#define MCFG	struct pwrmig_meter_config
+static const struct ctl_arg meter_args[] = {
+	{ .name = "kind", .kind = CTL_ARG_FN, .fn = kind_arg, CTL_NO_HAS },
+	{ .name = "interval", .kind = CTL_ARG_U32, CTL_FIELD(MCFG, interval_ms), CTL_NO_HAS,
+	  .nonzero = 1 },
+	{ .name = "idle-mw", .kind = CTL_ARG_U32, CTL_FIELD(MCFG, model_idle_mw), CTL_NO_HAS,
+	  .nonzero = 1 },
+	{ .name = "active-mw", .kind = CTL_ARG_U32, CTL_FIELD(MCFG, model_active_mw),
+	  CTL_NO_HAS, .nonzero = 1 },
+};
+
 static int meter_set(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_meter_config c = { 0 };
 	struct pwrmig_meter m;
 	struct pwrmig *pw;
-	uint64_t v;
-	int i;
 
-	for (i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc) {
-			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "kind")) {
-			c.kind = pwrmig_meter_kind_parse(argv[i + 1]);
-			if (!c.kind) {
-				fprintf(stderr, "Error: meter kind '%s' is not rapl, model or external\n",
-					argv[i + 1]);
-				return EXIT_USAGE;
-			}
-			continue;
-		}
-		if (arg_u64(argv[i], argv[i + 1], &v))
-			return EXIT_USAGE;
-		if (!v || v > 0xffffffffULL) {
-			fprintf(stderr, "Error: %s '%s' is out of range\n", argv[i],
-				argv[i + 1]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "interval")) {
-			c.interval_ms = v;
-		} else if (!strcmp(argv[i], "idle-mw")) {
-			c.model_idle_mw = v;
-		} else if (!strcmp(argv[i], "active-mw")) {
-			c.model_active_mw = v;
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
+	if (ctl_args(meter_args, sizeof(meter_args) / sizeof(meter_args[0]), argc, argv,
+		     &c, NULL))
+		return EXIT_USAGE;
 	pw = ctl_pw(ctl);
 	if (!pw)
 		return EXIT_FAIL;

@@ -119,39 +119,59 @@ static int migration_cb(const struct pwrmig_migration *m, void *arg)
 	return 0;
 }
 
+/* migrate start's words after SITE. */
+struct start_opts {
+	uint32_t mode;
+	uint64_t timeout;
+	int wait;
+};
+
+static int mode_arg(const char *word, void *dest)
+{
+	((struct start_opts *)dest)->mode = pwrmig_migrate_mode_parse(word);
+	return 0;
+}
+
+static int timeout_arg(const char *v, void *dest)
+{
+	struct start_opts *o = dest;
+
+	if (!arg_u64("timeout", v, &o->timeout) && o->timeout && o->timeout <= 86400)
+		return 0;
+	fprintf(stderr, "Error: timeout must be 1-86400 seconds\n");
+	return -1;
+}
+
+static const struct ctl_arg start_args[] = {
+	{ .name = "live", .kind = CTL_ARG_WORD, .fn = mode_arg, CTL_NO_HAS },
+	{ .name = "cold", .kind = CTL_ARG_WORD, .fn = mode_arg, CTL_NO_HAS },
+	{ .name = "wait", .kind = CTL_ARG_FLAG, CTL_FIELD(struct start_opts, wait), CTL_NO_HAS },
+	{ .name = "timeout", .kind = CTL_ARG_FN, .fn = timeout_arg, CTL_NO_HAS },
+};
+
 static int migrate_start(struct ctl *ctl, int argc, char **argv)
 {
 	struct pwrmig_migrate_order o = { 0 };
 	struct pwrmig_migration m;
 	char requester[64], container[64];
-	uint32_t mode = 0;
-	uint64_t id, timeout = 0;
+	struct start_opts opt = { 0 };
+	uint64_t id, timeout;
 	struct pwrmig *pw;
-	int i, wait = 0;
+	uint32_t mode;
+	int wait;
 
 	if (argc < 3 || strcmp(argv[1], "to")) {
 		fprintf(stderr, "Error: usage: migrate start PATH|ID|CONTAINER to SITE "
 			"[live|cold] [timeout S] [wait]\n");
 		return EXIT_USAGE;
 	}
-	if (arg_workload(argv[0], &id, container, sizeof(container)))
+	if (arg_workload(argv[0], &id, container, sizeof(container)) ||
+	    ctl_args(start_args, sizeof(start_args) / sizeof(start_args[0]), argc - 3,
+		     argv + 3, &opt, NULL))
 		return EXIT_USAGE;
-	for (i = 3; i < argc; i++) {
-		if (pwrmig_migrate_mode_parse(argv[i])) {
-			mode = pwrmig_migrate_mode_parse(argv[i]);
-		} else if (!strcmp(argv[i], "wait")) {
-			wait = 1;
-		} else if (!strcmp(argv[i], "timeout") && i + 1 < argc) {
-			if (arg_u64("timeout", argv[++i], &timeout) || !timeout ||
-			    timeout > 86400) {
-				fprintf(stderr, "Error: timeout must be 1-86400 seconds\n");
-				return EXIT_USAGE;
-			}
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
+	mode = opt.mode;
+	timeout = opt.timeout;
+	wait = opt.wait;
 	snprintf(requester, sizeof(requester), "pwrmigctl uid %u", getuid());
 	pw = ctl_pw(ctl);
 	if (!pw)

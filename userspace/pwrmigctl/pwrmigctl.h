@@ -64,6 +64,44 @@ int arg_fixed(const char *what, const char *s, unsigned int decimals,
 int arg_cgroup(const char *s, uint64_t *id);
 /* Also a runc container id: CONTAINER gets it, or "" for a cgroup. */
 int arg_workload(const char *s, uint64_t *id, char *container, size_t len);
+/* KEY VALUE arguments by table (args.c). */
+enum ctl_arg_kind {
+	CTL_ARG_FLAG,		/* a keyword alone: an int set to 1 */
+	CTL_ARG_U32,		/* an integer, at most 2^32 - 1 */
+	CTL_ARG_U64,		/* an integer */
+	CTL_ARG_FIXED,		/* a decimal with DECIMALS, at most MAX, in units of
+				 * its last decimal */
+	CTL_ARG_ONOFF,		/* on/off, yes/no, 1/0 into an int */
+	CTL_ARG_STRING,		/* the word itself into a const char * */
+	CTL_ARG_FN,		/* FN(value, dest) */
+	CTL_ARG_WORD,		/* a keyword alone: FN(the keyword, dest) */
+};
+
+struct ctl_arg {
+	const char *name;
+	enum ctl_arg_kind kind;
+	size_t off, size;	/* the field in the destination (4 or 8 bytes
+				 * for numbers) */
+	long has_off;		/* an int set to 1 when given, or -1 */
+	const char *what;	/* how messages name the value (default: NAME) */
+	unsigned int decimals;
+	uint64_t max;		/* 0: the type's own */
+	int nonzero;		/* CTL_ARG_U32: 0 is out of range */
+	int (*fn)(const char *v, void *dest);
+};
+
+#define CTL_FIELD(type, f)	.off = offsetof(type, f), .size = sizeof(((type *)0)->f)
+#define CTL_HAS(type, f)	.has_off = offsetof(type, f)
+#define CTL_NO_HAS		.has_off = -1
+
+/*
+ * Parse ARGV's KEY VALUE pairs (and flags) by table T into DEST; HINT
+ * follows "unknown argument 'X'" (NULL: nothing).  0, or -1 with a
+ * message printed.
+ */
+int ctl_args(const struct ctl_arg *t, size_t n, int argc, char **argv, void *dest,
+	     const char *hint);
+
 /* Dispatch ARGV[0] among CMDS by unique prefix; OBJ names the object. */
 int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
 		 size_t n, int argc, char **argv);

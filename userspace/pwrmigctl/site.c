@@ -71,58 +71,41 @@ static int site_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Is K one of the space-separated words of KEYS? */
-static int is_key(const char *keys, const char *k)
+static int price_arg(const char *v, void *dest)
 {
-	size_t n = strlen(k);
-	const char *p;
+	struct pwrmig_site_config *c = dest;
 
-	for (p = keys; (p = strstr(p, k)); p += n)
-		if ((p == keys || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return n > 0;
-	return 0;
+	return arg_price(v, &c->price);
 }
 
-/* Keywords after NAME; KEYS limits which ones the command takes. */
-static int site_args(int argc, char **argv, const char *keys,
-		     struct pwrmig_site_config *c)
+/* forecast FILE|none: the slots of FILE, or none (clears the forecast). */
+static int forecast_arg(const char *v, void *dest)
 {
-	uint64_t v;
-	int i;
+	static struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
+	struct pwrmig_site_config *c = dest;
 
-	for (i = 0; i < argc; i++) {
-		const char *k = argv[i];
-
-		if (!is_key(keys, k) || (strcmp(k, "local") && i + 1 >= argc)) {
-			fprintf(stderr, is_key(keys, k) ?
-				"Error: '%s' needs a value\n" :
-				"Error: unknown argument '%s'\n", k);
-			return -1;
-		}
-		if (!strcmp(k, "local")) {
-			c->local = 1;
-		} else if (!strcmp(k, "price")) {
-			if (arg_price(argv[++i], &c->price))
-				return -1;
-			c->has_price = 1;
-		} else if (!strcmp(k, "currency")) {
-			c->currency = argv[++i];
-		} else if (!strcmp(k, "pue")) {
-			if (arg_fixed("pue", argv[++i], 3, 5, &v))
-				return -1;
-			c->pue_milli = v;
-		} else if (!strcmp(k, "carbon")) {
-			if (arg_u64("carbon (g/kWh)", argv[++i], &v))
-				return -1;
-			c->carbon_g_per_kwh = v;
-			c->has_carbon = 1;
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s'\n", k);
-			return -1;
-		}
-	}
-	return 0;
+	c->set_forecast = 1;
+	c->forecast = slots;
+	c->n_forecast = 0;
+	return strcmp(v, "none") ? forecast_read(v, slots, PWRMIG_MAX_FORECAST, &c->n_forecast) : 0;
 }
+
+#define SITE	struct pwrmig_site_config
+static const struct ctl_arg site_args[] = {
+	{ .name = "price", .kind = CTL_ARG_FN, .fn = price_arg, CTL_HAS(SITE, has_price) },
+	{ .name = "currency", .kind = CTL_ARG_STRING, CTL_FIELD(SITE, currency), CTL_NO_HAS },
+	{ .name = "pue", .kind = CTL_ARG_FIXED, CTL_FIELD(SITE, pue_milli), CTL_NO_HAS,
+	  .decimals = 3, .max = 5 },
+	{ .name = "carbon", .kind = CTL_ARG_U32, CTL_FIELD(SITE, carbon_g_per_kwh),
+	  CTL_HAS(SITE, has_carbon), .what = "carbon (g/kWh)" },
+	{ .name = "local", .kind = CTL_ARG_FLAG, CTL_FIELD(SITE, local), CTL_NO_HAS },
+};
+
+/* price set takes two of them, and forecast. */
+static const struct ctl_arg price_args[] = {
+	{ .name = "currency", .kind = CTL_ARG_STRING, CTL_FIELD(SITE, currency), CTL_NO_HAS },
+	{ .name = "forecast", .kind = CTL_ARG_FN, .fn = forecast_arg, CTL_NO_HAS },
+};
 
 static int site_set(struct ctl *ctl, int argc, char **argv)
 {
@@ -135,7 +118,8 @@ static int site_set(struct ctl *ctl, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.name = argv[0];
-	if (site_args(argc - 1, argv + 1, "price currency pue carbon local", &c))
+	if (ctl_args(site_args, sizeof(site_args) / sizeof(site_args[0]), argc - 1, argv + 1,
+		     &c, NULL))
 		return EXIT_USAGE;
 	pw = ctl_pw(ctl);
 	if (!pw)
@@ -177,7 +161,6 @@ int cmd_site(struct ctl *ctl, int argc, char **argv)
 
 static int price_set(struct ctl *ctl, int argc, char **argv)
 {
-	static struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
 	struct pwrmig_site_config c = { 0 };
 	struct pwrmig_site s;
 	struct pwrmig *pw;
@@ -196,26 +179,9 @@ static int price_set(struct ctl *ctl, int argc, char **argv)
 		c.has_price = 1;
 		i = 2;
 	}
-	for (; i < argc; i += 2) {
-		if (i + 1 >= argc) {
-			fprintf(stderr, "Error: '%s' needs a value\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "currency")) {
-			if (site_args(2, argv + i, "currency", &c))
-				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "forecast")) {
-			c.set_forecast = 1;
-			c.forecast = slots;
-			if (strcmp(argv[i + 1], "none") &&
-			    forecast_read(argv[i + 1], slots, PWRMIG_MAX_FORECAST, &c.n_forecast))
-				return EXIT_USAGE;
-		} else {
-			fprintf(stderr, "Error: unknown argument '%s' (currency, forecast)\n",
-				argv[i]);
-			return EXIT_USAGE;
-		}
-	}
+	if (ctl_args(price_args, sizeof(price_args) / sizeof(price_args[0]), argc - i,
+		     argv + i, &c, " (currency, forecast)"))
+		return EXIT_USAGE;
 	if (!c.has_price && !c.set_forecast) {
 		fprintf(stderr, "Error: price set needs PRICE or forecast FILE\n");
 		return EXIT_USAGE;
