@@ -114,8 +114,15 @@ static int site_reply(struct genl_info *info, const struct pwrmig_site_entry *s)
 static void site_err(struct genl_info *info, const struct pwrmig_site_err *e,
 		     const struct pwrmig_site_slots *fs)
 {
+	/*
+	 * info->attrs is as long as the op's policy: site-del's and
+	 * site-get's end at the name, so the currency is read only for a
+	 * refusal that names it (site-set, price-set).
+	 */
+	const struct nlattr *cur = e->at == PWRMIG_SITE_AT_CURRENCY ?
+				   info->attrs[PWRMIG_A_SITE_CURRENCY] : NULL;
 	const struct nlattr *at = pwrmig_site_err_attr(e, fs, info->attrs[PWRMIG_A_SITE_NAME],
-						       info->attrs[PWRMIG_A_SITE_CURRENCY]);
+						       cur);
 
 	/* The table's messages are string literals, as extack wants. */
 	if (info->extack)
