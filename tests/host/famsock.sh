@@ -167,6 +167,22 @@ s.settimeout(10)
 sys.exit(0 if s.recv(100) == b"" else 1)
 PY
 t_expect "a 70 000-byte message: its sender is dropped" 0 $?
+# GETFAMILY naming the family without a terminating NUL, at the end of
+# a packet: refused by the controller's policy, not read past.
+got=$(/usr/bin/python3 - "$PWRMIG_SOCKET" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.settimeout(10)
+body = struct.pack("<BBH", 3, 1, 0) + struct.pack("<HH", 10, 2) + b"pwrmig" + b"\0\0"[:0]
+body += b"\xff\xff"		# attribute padding that is not a NUL
+msg = struct.pack("<IHHII", 16 + len(body), 0x10, 1 | 4, 1, 0) + body
+s.send(msg)
+r = s.recv(4096)
+print(struct.unpack_from("<H", r, 4)[0], -struct.unpack_from("<i", r, 16)[0])
+PY
+)
+t_expect "GETFAMILY with an unterminated name: EINVAL" "2 22" "$got"
 /usr/bin/python3 - "$PWRMIG_SOCKET" <<'PY' > "$work/many"
 import socket, sys, time
 conns = []

@@ -182,6 +182,12 @@ static void done(struct fam_req *r, int err)
 	send_to(r->f, r->c, &d, sizeof(d), 0);
 }
 
+/* What a GETFAMILY may name the family by: a terminated name, a u16 id. */
+static struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+	[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING },
+};
+
 /* The controller's answer for this family: id, name, groups. */
 static void getfamily(struct pd_family *f, struct fam_conn *c, const struct nlmsghdr *req)
 {
@@ -190,7 +196,7 @@ static void getfamily(struct pd_family *f, struct fam_conn *c, const struct nlms
 	unsigned int i;
 	int dump = (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 
-	if (genlmsg_parse((struct nlmsghdr *)req, 0, tb, CTRL_ATTR_MAX, NULL))
+	if (genlmsg_parse((struct nlmsghdr *)req, 0, tb, CTRL_ATTR_MAX, ctrl_policy))
 		return ack_err(f, c, req, -EINVAL);
 	if (!dump && !(tb[CTRL_ATTR_FAMILY_NAME] &&
 		       !strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), PWRMIG_FAMILY_NAME)) &&

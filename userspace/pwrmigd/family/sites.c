@@ -69,21 +69,18 @@ static int site_fail(struct fam_req *r, const struct pwrmig_site_err *e,
 					     r->tb[PWRMIG_A_SITE_CURRENCY]));
 }
 
-/* Every forecast attribute of the request (they repeat). */
+/* Every forecast attribute of the request (they repeat), with libnl's walk. */
 #define for_each_slot(a, r, rem)						\
-	for (a = (const void *)((const char *)(r)->g + GENL_HDRLEN),		\
-	     rem = (r)->nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;		\
-	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;	\
-	     rem -= NLA_ALIGN(a->nla_len),						\
-	     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))	\
-		if ((a->nla_type & NLA_TYPE_MASK) == PWRMIG_A_SITE_FORECAST)
+	nla_for_each_attr(a, (struct nlattr *)((const char *)(r)->g + GENL_HDRLEN),	\
+			  (r)->nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, rem)	\
+		if (nla_type(a) == PWRMIG_A_SITE_FORECAST)
 
 /* The forecast slots (the validator checked them against the spec). */
 static int forecast_parse(struct fam_req *r, struct pwrmig_site_req *q,
 			  struct pwrmig_site_slots *fs, struct pwrmig_site_err *e)
 {
 	const struct nlattr *fc[PWRMIG_MAX_FORECAST];
-	const struct nlattr *a;
+	struct nlattr *a;
 	unsigned int n = 0;
 	int rem;
 
@@ -119,7 +116,7 @@ static void site_req(const struct fam_req *r, struct pwrmig_site_req *q)
 
 static int has_forecast(const struct fam_req *r)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	int rem;
 
 	for_each_slot(a, r, rem)
