@@ -8,7 +8,6 @@
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/slab.h>
-#include <linux/stringify.h>
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -25,12 +24,24 @@
 				 12 * nla_total_size_64bit(sizeof(u64)) +	\
 				 nla_total_size(4) + nla_total_size(PATH_MAX))
 
+static int cg_put_carried(struct sk_buff *skb, const struct pwrmig_cg_terms *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < PWRMIG_NR_CARRIED; i++)
+		if (nla_put_u64_64bit(skb, pwrmig_carried_attr[i], t->carried[i],
+				      PWRMIG_A_CGROUP_PAD))
+			return -EMSGSIZE;
+	return 0;
+}
+
 /* -ENOENT: the caller may not see CG (see below). */
 static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 {
 	struct pwrmig_site_entry *local = pwrmig_site_local();
 	struct cgroup *cgrp;
-	u32 flags = cg->flags;
+	const struct pwrmig_cg_terms *t = &cg->terms;
+	u32 flags = cg->flags | t->flags;
 	char *path;
 
 	/*
@@ -77,18 +88,9 @@ static int pwrmig_cg_fill(struct sk_buff *skb, const struct pwrmig_cg *cg)
 	    nla_put_u8(skb, PWRMIG_A_CGROUP_MIGRATABLE,
 		       !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE)) ||
 	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_DEADLINE,
-			      cg->deadline, PWRMIG_A_CGROUP_PAD) ||
-	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, cg->priority) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS,
-			      cg->carried_runtime_ns, PWRMIG_A_CGROUP_PAD) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
-			      cg->carried_uj[PWRMIG_MDOM_PKG], PWRMIG_A_CGROUP_PAD) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_DRAM_UJ,
-			      cg->carried_uj[PWRMIG_MDOM_DRAM], PWRMIG_A_CGROUP_PAD) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
-			      cg->carried_gpu_uj, PWRMIG_A_CGROUP_PAD) ||
-	    nla_put_u64_64bit(skb, PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
-			      cg->carried_cost_uunits, PWRMIG_A_CGROUP_PAD)) {
+			      t->deadline, PWRMIG_A_CGROUP_PAD) ||
+	    nla_put_u32(skb, PWRMIG_A_CGROUP_PRIORITY, t->priority) ||
+	    cg_put_carried(skb, t)) {
 		kfree(path);
 		return -EMSGSIZE;
 	}
@@ -192,133 +194,95 @@ int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	return err ?: skb->len;
 }
 
+/* A refusal of common/cgterms.c's rules, pointed at its attribute. */
+static int cg_fail(struct genl_info *info, const struct pwrmig_cg_err *e)
+{
+	/*
+	 * The rules' messages are string literals, as extack wants; the
+	 * attributes they name are in the op's policy.
+	 */
+	if (info->extack)
+		info->extack->_msg = e->msg;
+	if (e->attr)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[e->attr]);
+	return e->err;
+}
+
 int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
+	struct pwrmig_policy_req r = {};
+	struct pwrmig_cg_err e;
 	struct pwrmig_cg *cg;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
 		return -EINVAL;
-	if (!tb[PWRMIG_A_CGROUP_DEFERRABLE] && !tb[PWRMIG_A_CGROUP_MIGRATABLE] &&
-	    !tb[PWRMIG_A_CGROUP_DEADLINE] && !tb[PWRMIG_A_CGROUP_PRIORITY]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give deferrable, migratable, deadline or priority");
-		return -EINVAL;
+	if (tb[PWRMIG_A_CGROUP_DEFERRABLE]) {
+		r.has_deferrable = 1;
+		r.deferrable = nla_get_u8(tb[PWRMIG_A_CGROUP_DEFERRABLE]);
 	}
+	if (tb[PWRMIG_A_CGROUP_MIGRATABLE]) {
+		r.has_migratable = 1;
+		r.migratable = nla_get_u8(tb[PWRMIG_A_CGROUP_MIGRATABLE]);
+	}
+	if (tb[PWRMIG_A_CGROUP_DEADLINE]) {
+		r.has_deadline = 1;
+		r.deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
+	}
+	if (tb[PWRMIG_A_CGROUP_PRIORITY]) {
+		r.has_priority = 1;
+		r.priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+	}
+	if (pwrmig_policy_check(&r, &e))
+		return cg_fail(info, &e);
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
 	if (cg) {
-		if (tb[PWRMIG_A_CGROUP_DEFERRABLE]) {
-			cg->flags &= ~PWRMIG_CGROUP_FLAGS_DEFERRABLE;
-			if (nla_get_u8(tb[PWRMIG_A_CGROUP_DEFERRABLE]))
-				cg->flags |= PWRMIG_CGROUP_FLAGS_DEFERRABLE;
-		}
-		if (tb[PWRMIG_A_CGROUP_MIGRATABLE]) {
-			cg->flags &= ~PWRMIG_CGROUP_FLAGS_MIGRATABLE;
-			if (nla_get_u8(tb[PWRMIG_A_CGROUP_MIGRATABLE]))
-				cg->flags |= PWRMIG_CGROUP_FLAGS_MIGRATABLE;
-		}
-		if (tb[PWRMIG_A_CGROUP_DEADLINE])
-			cg->deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
-		if (tb[PWRMIG_A_CGROUP_PRIORITY])
-			cg->priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
+		pwrmig_policy_apply(&cg->terms, &r);
 		err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 	}
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }
 
-static bool carry_taken(const struct pwrmig_cg *cg, u64 id)
-{
-	unsigned int i;
-
-	for (i = 0; id && i < PWRMIG_CARRY_IDS; i++)
-		if (cg->carry_ids[i] == id)
-			return true;
-	return false;
-}
-
 /* A migrated job's ledger from its earlier sites, kept apart from ours. */
 int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	static const int carried[] = {
-		PWRMIG_A_CGROUP_CARRIED_RUNTIME_NS, PWRMIG_A_CGROUP_CARRIED_CPU_UJ,
-		PWRMIG_A_CGROUP_CARRIED_DRAM_UJ, PWRMIG_A_CGROUP_CARRIED_GPU_UJ,
-		PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
-	};
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_site_entry *local;
+	struct pwrmig_carry_req r = {};
+	struct pwrmig_cg_err e;
 	struct pwrmig_cg *cg;
-	u64 v[ARRAY_SIZE(carried)] = { 0 }, sum[ARRAY_SIZE(carried)];
-	u64 *to[ARRAY_SIZE(carried)];
-	u64 id = 0;
 	unsigned int i;
-	bool any = false;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
 		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(carried); i++) {
-		if (!tb[carried[i]])
+	for (i = 0; i < PWRMIG_NR_CARRIED; i++) {
+		if (!tb[pwrmig_carried_attr[i]])
 			continue;
-		v[i] = nla_get_u64(tb[carried[i]]);
-		any = true;
+		r.v[i] = nla_get_u64(tb[pwrmig_carried_attr[i]]);
+		r.has |= 1U << i;
 	}
-	if (!any) {
-		NL_SET_ERR_MSG(info->extack,
-			       "nothing to carry: give carried runtime, energy or cost");
-		return -EINVAL;
-	}
-	if (v[4] && !tb[PWRMIG_A_CGROUP_CURRENCY]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
-				    "carried cost needs its currency");
-		return -EINVAL;
-	}
+	if (tb[PWRMIG_A_CGROUP_CURRENCY])
+		r.currency = nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]);
 	if (tb[PWRMIG_A_CGROUP_CARRY_ID])
-		id = nla_get_u64(tb[PWRMIG_A_CGROUP_CARRY_ID]);
+		r.id = nla_get_u64(tb[PWRMIG_A_CGROUP_CARRY_ID]);
 	mutex_lock(&pwrmig.lock);
 	local = pwrmig_site_local();
-	if (v[4] && !local) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CARRIED_COST_UUNITS],
-				    "carried cost needs a local site to be in its currency");
-		err = -EINVAL;
-		goto out;
-	}
-	if (v[4] && strcmp(nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]), local->currency)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_CGROUP_CURRENCY],
-				    "carried cost is in another currency than the local site's");
-		err = -EINVAL;
+	if (pwrmig_carry_check(&r, local ? local->currency : NULL, &e)) {
+		err = cg_fail(info, &e);
 		goto out;
 	}
 	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
 	if (!cg)
 		goto out;
-	/* A hand-over this cgroup already took: answer, add nothing. */
-	if (carry_taken(cg, id))
-		goto reply;
-	to[0] = &cg->carried_runtime_ns;
-	to[1] = &cg->carried_uj[PWRMIG_MDOM_PKG];
-	to[2] = &cg->carried_uj[PWRMIG_MDOM_DRAM];
-	to[3] = &cg->carried_gpu_uj;
-	to[4] = &cg->carried_cost_uunits;
-	/* All or nothing: a total that would wrap refuses the whole carry. */
-	for (i = 0; i < ARRAY_SIZE(carried); i++) {
-		if (check_add_overflow(*to[i], v[i], &sum[i])) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[carried[i]],
-					    "the cgroup's carried total would overflow");
-			err = -EOVERFLOW;
-			goto out;
-		}
-	}
-	for (i = 0; i < ARRAY_SIZE(carried); i++)
-		*to[i] = sum[i];
-	if (id) {
-		cg->carry_ids[cg->carry_next] = id;
-		cg->carry_next = (cg->carry_next + 1) % PWRMIG_CARRY_IDS;
-	}
-reply:
-	err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
+	err = pwrmig_carry_apply(&cg->terms, &r, &e);
+	if (err < 0)
+		err = cg_fail(info, &e);
+	else
+		err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 out:
 	mutex_unlock(&pwrmig.lock);
 	return err;
@@ -327,38 +291,30 @@ out:
 int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
+	struct pwrmig_energy_req r = {};
+	struct pwrmig_cg_err e;
 	struct pwrmig_cg *cg;
-	u64 uj, sum;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_CGROUP_ID) ||
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_DEVICE) ||
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_ENERGY_UJ))
 		return -EINVAL;
-	if (nla_get_u32(tb[PWRMIG_A_ENERGY_DEVICE]) >= PWRMIG_MAX_DEVICES) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DEVICE],
-				    "device index out of range (max-devices is "
-				    __stringify(PWRMIG_MAX_DEVICES) ")");
-		return -ERANGE;
+	r.device = nla_get_u32(tb[PWRMIG_A_ENERGY_DEVICE]);
+	if (tb[PWRMIG_A_ENERGY_DOMAIN]) {
+		r.has_domain = 1;
+		r.domain = nla_get_u32(tb[PWRMIG_A_ENERGY_DOMAIN]);
 	}
-	if (tb[PWRMIG_A_ENERGY_DOMAIN] &&
-	    nla_get_u32(tb[PWRMIG_A_ENERGY_DOMAIN]) != PWRMIG_DOMAIN_GPU) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_DOMAIN],
-				    "only gpu energy is reported from user space; the module meters pkg and dram");
-		return -EINVAL;
-	}
-	uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+	r.uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+	if (pwrmig_energy_check(&r, &e))
+		return cg_fail(info, &e);
 
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, tb[PWRMIG_A_ENERGY_CGROUP_ID], true, &err);
-	if (cg && check_add_overflow(cg->gpu_uj, uj, &sum)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[PWRMIG_A_ENERGY_ENERGY_UJ],
-				    "the cgroup's gpu energy would overflow");
-		err = -EOVERFLOW;
-	} else if (cg) {
-		cg->gpu_uj = sum;
-		pwrmig_cg_charge_cost(cg, uj);
-	}
+	if (cg && pwrmig_energy_add(&cg->gpu_uj, &r, &e))
+		err = cg_fail(info, &e);
+	else if (cg)
+		pwrmig_cg_charge_cost(cg, r.uj);
 	mutex_unlock(&pwrmig.lock);
 	return err;
 }

@@ -13,6 +13,7 @@
 #include <uapi/linux/pwrmig.h>
 
 #include "attrib.h"
+#include "cgterms.h"
 #include "sites.h"
 
 struct dentry;
@@ -113,9 +114,6 @@ void pwrmig_meter_unregister(struct pwrmig_meter *m);
 
 /* ---- ledger.c: cgroups, sampling, totals ---- */
 
-/* cgroup-carry ids a ledger entry remembers, so a retry adds nothing. */
-#define PWRMIG_CARRY_IDS	4
-
 struct pwrmig_cg {
 	u64 id;			/* cgroup id, the index in pwrmig.cgroups */
 	/* Seen removed (boottime ns; 0: live), and its place among them. */
@@ -126,16 +124,9 @@ struct pwrmig_cg {
 	u64 gpu_uj;
 	long long carry[PWRMIG_NR_MDOMS];
 	struct pwrmig_cost cost;
-	u32 flags;		/* PWRMIG_CGROUP_FLAGS_* */
-	u32 priority;
-	u64 deadline;
-	/* Brought by a migrated job from earlier sites: not metered here. */
-	u64 carried_runtime_ns;
-	u64 carried_uj[PWRMIG_NR_MDOMS];
-	u64 carried_gpu_uj;
-	u64 carried_cost_uunits;
-	u64 carry_ids[PWRMIG_CARRY_IDS];	/* cgroup-carry ids taken (0: none) */
-	unsigned int carry_next;
+	u32 flags;		/* PWRMIG_CGROUP_FLAGS_ESTIMATED */
+	/* Policy, and the bill brought from earlier sites (not metered here). */
+	struct pwrmig_cg_terms terms;
 	u64 last_sample;	/* sample that last charged it */
 	/* Its place in the split being built (valid while stamp matches). */
 	unsigned int share;

@@ -3,14 +3,17 @@
  * libFuzzer harness of pwrmigd's family socket, which any local user may
  * connect to: each input is one packet a client sends (any bytes: one or
  * more netlink messages, or not), served by the real server (family/
- * server.c, validate.c, ops.c, sites.c, linked in) over a real UNIX
- * socket, as root (sites change) or, for inputs whose first byte is odd,
- * as nobody (the client connects with that effective uid).  The daemon's ledger is a small fixed snapshot.
+ * server.c, validate.c, ops.c, cgroups.c, sites.c, linked in) over a
+ * real UNIX socket, as root (sites and terms change) or, for inputs whose
+ * first byte is odd, as nobody (the client connects with that effective
+ * uid).  The daemon's ledger is a small fixed snapshot whose entries'
+ * terms and GPU energy the requests change (common/cgterms.c's rules).
  * Besides the sanitizers, every answer must be whole netlink messages.
  *
  * Built by "make fuzz-parsers" as build/fuzz/parse-famsock; seeds in
  * tests/fuzz/corpus/famsock (tests/lib/famraw.py's requests).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include <linux/netlink.h>
 
 #include "family/family.h"
+#include "metering/metering.h"
 
 static struct pd fuzz_pd;
 static struct pd_family *fam;
@@ -29,6 +33,48 @@ static struct pd_cgroup cgs[2] = {
 	{ .id = 99, .path = "", .gone = 1 },
 };
 static char path[108];
+
+/* The ledger: the snapshot's entries, changed in place. */
+static struct pd_cgroup *entry(uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (cgs[i].id == id)
+			return &cgs[i];
+	return NULL;
+}
+
+struct pwrmig_cg_terms *pd_ledger_terms(struct pd_ledger *l, uint64_t id, int *err)
+{
+	struct pd_cgroup *cg = entry(id);
+
+	if (!cg)
+		*err = -ENOENT;
+	return cg ? &cg->terms : NULL;
+}
+
+int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energy_req *r,
+		     struct pwrmig_cg_err *e)
+{
+	struct pd_cgroup *cg = entry(id);
+	unsigned long long gpu;
+
+	if (!cg) {
+		*e = (struct pwrmig_cg_err){ -ENOENT, "no cgroup with this id",
+					     PWRMIG_A_ENERGY_CGROUP_ID };
+		return e->err;
+	}
+	gpu = cg->energy_uj[PD_DOM_GPU];
+	if (pwrmig_energy_add(&gpu, r, e))
+		return e->err;
+	cg->energy_uj[PD_DOM_GPU] = gpu;
+	return 0;
+}
+
+void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
+{
+}
 
 static void setup(void)
 {

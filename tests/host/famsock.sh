@@ -4,7 +4,8 @@
 # One API, module-less: pwrmigd in bpf mode serves the pwrmig family on
 # its UNIX socket, and pwrmigctl, libpwrmig's monitor and raw requests
 # get what the module gives: info and meter, the ledger's cgroups (the
-# figures of its /metrics), telemetry events; the genetlink core's
+# figures of its /metrics) and their terms, carried bills and reported GPU
+# energy, telemetry events; the genetlink core's
 # refusals of bad input with the same extack; root's rules where the
 # module has CAP_NET_ADMIN's.  A peer that misbehaves loses its
 # connection, not the daemon.
@@ -78,6 +79,17 @@ out=$($ctl cgroup show 123456789 2>&1); rc=$?
 t_expect "an unknown cgroup: the module's refusal" \
 	"1 Error: cgroup show: no cgroup with this id" "$rc $out"
 
+# policy-set through pwrmigd: the terms stay across samples, in the reply
+# and in every read after it.
+t_expect "cgroup set: the reply shows the new terms" "true 3" \
+	"$($ctl -j cgroup set /pwrmig-fam deferrable on priority 3 | jq -r '"\(.deferrable) \(.priority)"')"
+sleep 0.5
+t_expect "... and so does a read two samples later" "true false 3" \
+	"$($ctl -j cgroup show "$id" | jq -r '"\(.deferrable) \(.migratable) \(.priority)"')"
+t_expect "nobody may not set them (and is told why)" \
+	"Error: cgroup set: changing the ledger, sites or migrations needs root" \
+	"$(nobody $ctl cgroup set "$id" deferrable off 2>&1)"
+
 # Telemetry: each sample is an event, numbered in order, 200 ms apart.
 timeout 3 $ctl -j monitor telemetry > "$work/mon" 2>&1
 n=$(jq -s 'length' "$work/mon")
@@ -145,8 +157,30 @@ site-del unknown|errno ENOENT msg 'no such site' off 20 miss 0
 site-set rawlocal local|errno 0 msg '' off 0 miss 0
 site-del the local site|errno EBUSY msg 'cannot delete the local site; mark another site local first' off 20 miss 0
 site-del rawtest|errno 0 msg '' off 0 miss 0
+policy-set nothing to set|errno EINVAL msg 'nothing to set: give deferrable, migratable, deadline or priority' off 0 miss 0
+policy-set unknown cgroup|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
+policy-set deferrable 2|errno ERANGE msg 'integer out of range' off 32 miss 0
+policy-set deferrable, deadline|errno 0 msg '' off 0 miss 0
+carry nothing|errno EINVAL msg 'nothing to carry: give carried runtime, energy or cost' off 0 miss 0
+carry cost without currency|errno EINVAL msg 'carried cost needs its currency' off 32 miss 0
+carry cost in another currency|errno EINVAL msg 'carried cost is in another currency than the local site's' off 44 miss 0
+carry runtime with an id|errno 0 msg '' off 0 miss 0
+carry the same id again|errno 0 msg '' off 0 miss 0
+carry past 2^64|errno EOVERFLOW msg 'the cgroup's carried total would overflow' off 32 miss 0
+carry cost in the local currency|errno 0 msg '' off 0 miss 0
+carry unknown cgroup|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
+energy-report without energy|errno EINVAL msg '' off 0 miss 4
+energy-report device 64|errno ERANGE msg 'device index out of range (max-devices is 64)' off 32 miss 0
+energy-report domain pkg|errno EINVAL msg 'only gpu energy is reported from user space; the module meters pkg and dram' off 40 miss 0
+energy-report unknown cgroup|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
+energy-report past max-report-uj|errno ERANGE msg 'integer out of range' off 40 miss 0
+energy-report|errno 0 msg '' off 0 miss 0
+cgroup-get|errno 0 msg '' off 0 miss 0
 info-get still served|errno 0 msg '' off 0 miss 0
 EOF2
+t_expect "raw: the ledger then holds the terms, each carry once, the GPU energy" \
+	"cgroup terms: deferrable 1 deadline 1700000000 priority 0 carried-runtime 1000 carried-cost 5 gpu-uj 2500" \
+	"$(grep '^cgroup terms:' "$work/raw")"
 
 # ---- who may: root where the module wants CAP_NET_ADMIN ----------------------
 t_expect "nobody may read info" pwrmigd "$(nobody $ctl -j info 2>&1 | jq -r .backend 2>&1)"

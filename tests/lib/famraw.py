@@ -26,7 +26,12 @@ JOIN = 0xf
 # Values of include/uapi/linux/pwrmig.h (the spec's order).
 CMD_INFO_GET, CMD_CGROUP_GET = 1, 2
 CMD_SITE_GET, CMD_SITE_SET, CMD_SITE_DEL, CMD_PRICE_SET = 5, 6, 7, 8
-A_CGROUP_ID, A_CGROUP_PATH = 1, 2
+CMD_ENERGY_REPORT, CMD_CGROUP_POLICY_SET, CMD_CGROUP_CARRY = 10, 11, 19
+A_CGROUP_ID, A_CGROUP_PATH, A_CGROUP_GPU_UJ, A_CGROUP_CURRENCY = 1, 2, 7, 9
+A_CGROUP_DEFERRABLE, A_CGROUP_DEADLINE, A_CGROUP_PRIORITY = 10, 12, 13
+A_CGROUP_CARRIED_RUNTIME, A_CGROUP_CARRIED_COST, A_CGROUP_CARRY_ID = 14, 18, 19
+A_ENERGY_CGROUP_ID, A_ENERGY_DEVICE, A_ENERGY_DOMAIN, A_ENERGY_UJ = 1, 2, 3, 4
+DOMAIN_PKG, DOMAIN_GPU = 1, 3
 A_SITE_NAME, A_SITE_LOCAL, A_SITE_PRICE, A_SITE_CURRENCY = 1, 2, 3, 4
 A_SITE_FORECAST = 7
 A_FC_START, A_FC_DURATION, A_FC_PRICE = 1, 2, 3
@@ -85,6 +90,7 @@ class Link:
 
     def answer(self):
         """The NLMSG_ERROR (or DONE) that ends the request, decoded."""
+        self.replies = []
         while True:
             data = self.recv()
             off = 0
@@ -94,7 +100,21 @@ class Link:
                     return decode_err(data[off:off + n], fl)
                 if t == NLMSG_DONE:
                     return (0, "", 0, 0)
+                if t == self.family:
+                    self.replies.append(attrs_of(data[off + 20:off + n]))
                 off += (n + 3) & ~3
+
+
+def attrs_of(body):
+    """A reply's top-level attributes: {type: payload}."""
+    out, off = {}, 0
+    while off + 4 <= len(body):
+        n, t = struct.unpack_from("<HH", body, off)
+        if n < 4:
+            break
+        out[t & 0x3fff] = body[off + 4:off + n]
+        off += (n + 3) & ~3
+    return out
 
 
 def decode_err(msg, flags):
@@ -148,6 +168,7 @@ def main():
                                         raw=struct.pack("<BBH", CTRL_CMD_GETFAMILY, 1, 0) +
                                         attr(CTRL_ATTR_FAMILY_NAME, b"nope\0")))
     sites(link)
+    cgroups(link)
     show("info-get still served", link.request(CMD_INFO_GET, b""))
 
 
@@ -191,6 +212,64 @@ def sites(link):
                                                  cur(b"EUR") + attr(A_SITE_LOCAL, b"")))
     show("site-del the local site", link.request(CMD_SITE_DEL, name(b"rawlocal")))
     show("site-del rawtest", link.request(CMD_SITE_DEL, name(b"rawtest")))
+
+
+def cgroups(link):
+    """policy-set, carry and energy-report on a cgroup of its own."""
+    with open("/proc/mounts") as f:
+        v2 = next(m.split()[1] for m in f if m.split()[2] == "cgroup2")
+    path = "%s/famraw-%d" % (v2, os.getpid())
+    os.mkdir(path)
+    try:
+        cgroup_cases(link, os.stat(path).st_ino)
+    finally:
+        os.rmdir(path)
+
+
+def cgroup_cases(link, ino):
+    q = lambda t, v: attr(t, struct.pack("<Q", v))
+    u32 = lambda t, v: attr(t, struct.pack("<I", v))
+    u8 = lambda t, v: attr(t, struct.pack("<B", v))
+    cur = lambda c: attr(A_CGROUP_CURRENCY, c + b"\0")
+    cid, nowhere = q(A_CGROUP_ID, ino), q(A_CGROUP_ID, 2**63)
+    pol = lambda a: link.request(CMD_CGROUP_POLICY_SET, a)
+    show("policy-set nothing to set", pol(cid))
+    show("policy-set unknown cgroup", pol(nowhere + u8(A_CGROUP_DEFERRABLE, 1)))
+    show("policy-set deferrable 2", pol(cid + u8(A_CGROUP_DEFERRABLE, 2)))
+    show("policy-set deferrable, deadline", pol(cid + u8(A_CGROUP_DEFERRABLE, 1) +
+                                                q(A_CGROUP_DEADLINE, 1700000000)))
+    carry = lambda a: link.request(CMD_CGROUP_CARRY, a)
+    show("carry nothing", carry(cid))
+    show("carry cost without currency", carry(cid + q(A_CGROUP_CARRIED_COST, 5)))
+    show("carry cost in another currency", carry(cid + q(A_CGROUP_CARRIED_COST, 5) + cur(b"USD")))
+    once = cid + q(A_CGROUP_CARRIED_RUNTIME, 1000) + q(A_CGROUP_CARRY_ID, 7)
+    show("carry runtime with an id", carry(once))
+    show("carry the same id again", carry(once))
+    show("carry past 2^64", carry(cid + q(A_CGROUP_CARRIED_RUNTIME, 2**64 - 1)))
+    show("carry cost in the local currency", carry(cid + q(A_CGROUP_CARRIED_COST, 5) +
+                                                    cur(b"EUR")))
+    show("carry unknown cgroup", carry(nowhere + q(A_CGROUP_CARRIED_RUNTIME, 1)))
+    rep = lambda a: link.request(CMD_ENERGY_REPORT, a)
+    eid = q(A_ENERGY_CGROUP_ID, ino)
+    show("energy-report without energy", rep(eid + u32(A_ENERGY_DEVICE, 0)))
+    show("energy-report device 64", rep(eid + u32(A_ENERGY_DEVICE, 64) + q(A_ENERGY_UJ, 1)))
+    show("energy-report domain pkg", rep(eid + u32(A_ENERGY_DEVICE, 0) +
+                                         u32(A_ENERGY_DOMAIN, DOMAIN_PKG) + q(A_ENERGY_UJ, 1)))
+    show("energy-report unknown cgroup", rep(q(A_ENERGY_CGROUP_ID, 2**63) +
+                                             u32(A_ENERGY_DEVICE, 0) + q(A_ENERGY_UJ, 1)))
+    show("energy-report past max-report-uj", rep(eid + u32(A_ENERGY_DEVICE, 0) +
+                                                 q(A_ENERGY_UJ, 36 * 10**12 + 1)))
+    show("energy-report", rep(eid + u32(A_ENERGY_DEVICE, 1) + u32(A_ENERGY_DOMAIN, DOMAIN_GPU) +
+                              q(A_ENERGY_UJ, 2500)))
+    # What the ledger then holds: the terms set, each carry once, the energy.
+    show("cgroup-get", link.request(CMD_CGROUP_GET, cid))
+    a = link.replies[0] if link.replies else {}
+    get = lambda t, f: struct.unpack(f, a[t])[0] if t in a else None
+    print("cgroup terms: deferrable %s deadline %s priority %s carried-runtime %s "
+          "carried-cost %s gpu-uj %s" %
+          (get(A_CGROUP_DEFERRABLE, "<B"), get(A_CGROUP_DEADLINE, "<Q"),
+           get(A_CGROUP_PRIORITY, "<I"), get(A_CGROUP_CARRIED_RUNTIME, "<Q"),
+           get(A_CGROUP_CARRIED_COST, "<Q"), get(A_CGROUP_GPU_UJ, "<Q")))
 
 
 if __name__ == "__main__":

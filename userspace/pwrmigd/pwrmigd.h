@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgterms.h"
 #include "log.h"
 #include "sites.h"
 
@@ -81,6 +82,7 @@ struct pd_cgroup {
 	uint64_t runtime_ns;
 	uint64_t energy_uj[PD_NR_DOMS];
 	uint64_t cost_uunits;
+	struct pwrmig_cg_terms terms;	/* bpf mode: policy-set, carry */
 	int estimated;
 	int gone;
 };

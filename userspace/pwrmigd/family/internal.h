@@ -2,7 +2,8 @@
 /*
  * The family server's parts: the connections and framing (server.c), the
  * requests checked against the spec as the genetlink core checks them
- * (validate.c), and the operations (ops.c).
+ * (validate.c), and the operations (ops.c; the ledger's cgroups in
+ * cgroups.c, the sites in sites.c).
  */
 #ifndef _PWRMIGD_FAMILY_INTERNAL_H
 #define _PWRMIGD_FAMILY_INTERNAL_H
@@ -64,6 +65,10 @@ int fam_need(struct fam_req *r, unsigned int type);
 /* ---- ops.c -------------------------------------------------------------- */
 /* Serve R (validated); 0 or a negative errno with R->e set. */
 int fam_op(struct fam_req *r);
+/* ---- cgroups.c ---------------------------------------------------------- */
+/* cgroup-get, cgroup-policy-set, cgroup-carry, energy-report. */
+int fam_cgroup_op(struct fam_req *r, struct pd *pd);
+
 /* ---- sites.c ------------------------------------------------------------ */
 /* site-get, site-set, price-set, site-del. */
 int fam_site_op(struct fam_req *r, struct pd *pd);

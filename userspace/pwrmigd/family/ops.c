@@ -87,69 +87,6 @@ static int meter_get(struct fam_req *r, struct pd *pd)
 	return fam_send(r, m);
 }
 
-static void cgroup_fill(struct nl_msg *m, struct pd *pd, const struct pd_cgroup *cg)
-{
-	const struct pwrmig_site_entry *local = pwrmig_sites_local(pd->sites);
-	uint32_t flags = 0;
-
-	if (cg->estimated)
-		flags |= PWRMIG_CGROUP_FLAGS_ESTIMATED;
-	if (cg->gone)
-		flags |= PWRMIG_CGROUP_FLAGS_GONE;
-	nla_put_u64(m, PWRMIG_A_CGROUP_ID, cg->id);
-	if (cg->path[0] && !cg->gone)
-		nla_put_string(m, PWRMIG_A_CGROUP_PATH, cg->path);
-	nla_put_u32(m, PWRMIG_A_CGROUP_FLAGS, flags);
-	nla_put_u64(m, PWRMIG_A_CGROUP_RUNTIME_NS, cg->runtime_ns);
-	nla_put_u64(m, PWRMIG_A_CGROUP_CPU_UJ, cg->energy_uj[PD_DOM_PKG]);
-	nla_put_u64(m, PWRMIG_A_CGROUP_DRAM_UJ, cg->energy_uj[PD_DOM_DRAM]);
-	nla_put_u64(m, PWRMIG_A_CGROUP_GPU_UJ, cg->energy_uj[PD_DOM_GPU]);
-	nla_put_u64(m, PWRMIG_A_CGROUP_COST_UUNITS, cg->cost_uunits);
-	if (local)
-		nla_put_string(m, PWRMIG_A_CGROUP_CURRENCY, local->currency);
-	nla_put_u8(m, PWRMIG_A_CGROUP_DEFERRABLE, 0);
-	nla_put_u8(m, PWRMIG_A_CGROUP_MIGRATABLE, 0);
-	nla_put_u64(m, PWRMIG_A_CGROUP_DEADLINE, 0);
-	nla_put_u32(m, PWRMIG_A_CGROUP_PRIORITY, 0);
-}
-
-static int cgroup_get(struct fam_req *r, struct pd *pd)
-{
-	const struct nlattr *attr = r->tb[PWRMIG_A_CGROUP_ID];
-	uint64_t id;
-	struct nl_msg *m;
-	size_t i;
-
-	if (fam_need(r, PWRMIG_A_CGROUP_ID))
-		return r->e.err;
-	id = nla_get_u64((struct nlattr *)attr);
-	for (i = 0; i < pd->snap.ncg && pd->snap.cg[i].id != id; i++)
-		;
-	if (i == pd->snap.ncg)
-		return fam_fail(r, -ENOENT, "no cgroup with this id", attr);
-	m = fam_new(r, PWRMIG_CMD_CGROUP_GET, 0);
-	if (m)
-		cgroup_fill(m, pd, &pd->snap.cg[i]);
-	return fam_send(r, m);
-}
-
-static int cgroup_dump(struct fam_req *r, struct pd *pd)
-{
-	struct nl_msg *m;
-	size_t i;
-	int err;
-
-	for (i = 0; i < pd->snap.ncg; i++) {
-		m = fam_new(r, PWRMIG_CMD_CGROUP_GET, NLM_F_MULTI);
-		if (m)
-			cgroup_fill(m, pd, &pd->snap.cg[i]);
-		err = fam_send(r, m);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int fam_op(struct fam_req *r)
 {
 	struct pd *pd = fam_pd(r->f);
@@ -166,7 +103,10 @@ int fam_op(struct fam_req *r)
 		err = meter_get(r, pd);
 		break;
 	case PWRMIG_CMD_CGROUP_GET:
-		err = r->dump ? cgroup_dump(r, pd) : cgroup_get(r, pd);
+	case PWRMIG_CMD_CGROUP_POLICY_SET:
+	case PWRMIG_CMD_CGROUP_CARRY:
+	case PWRMIG_CMD_ENERGY_REPORT:
+		err = fam_cgroup_op(r, pd);
 		break;
 	case PWRMIG_CMD_SITE_GET:
 	case PWRMIG_CMD_SITE_SET:

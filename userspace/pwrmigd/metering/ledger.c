@@ -31,75 +31,7 @@
 #include "pwrmig.h"
 #include "pwrmig_bpf.h"
 #include "metering.h"
-
-#define MAX_ZONES 16
-
-struct lcg {
-	uint64_t id;
-	char path[256];
-	uint64_t map_rt;		/* the collector's total, as last read */
-	uint64_t pre_ns;		/* running now, not yet in the total */
-	uint64_t last_eff;		/* total + running, at the last sample */
-	uint64_t delta_rt;		/* in the current sample */
-	uint64_t stamp;			/* sample it was last listed in */
-	uint64_t runtime_ns;
-	uint64_t energy_uj[PD_NR_DOMS];
-	long long carry[PD_NR_DOMS];
-	struct pwrmig_cost cost;
-	int estimated;
-	int gone;
-	uint64_t gone_at;		/* CLOCK_MONOTONIC s */
-	unsigned int path_misses;
-};
-
-struct zone {				/* a powercap zone or a perf event */
-	int dom;
-	char file[600];			/* powercap: energy_uj */
-	int fd;				/* perf: event fd */
-	long double uj_per_count;	/* perf */
-	long double frac;		/* perf: fraction of a uJ carried */
-	struct pwrmig_counter ctr;
-};
-
-struct pd_ledger {
-	struct pd *pd;
-	struct pwrmig_sched *sched;
-	struct pwrmig_cgroup_events *cgev;	/* NULL: find removals by polling */
-	uint64_t cgev_lost;
-	void *tree;			/* lcg by id (tsearch) */
-	struct lcg **all;		/* every lcg, for the snapshot */
-	size_t nall, capall;
-	struct lcg **seen;		/* in the collector's map or running */
-	size_t nseen, capseen;
-	struct lcg **active;		/* ran in this sample */
-	size_t nactive, capactive;
-	struct pwrmig_sched_running *run;
-	int ncpus;
-	struct pwrmig_share *shares;
-	size_t capshares;
-	enum pd_meter meter;
-	const char *meter_name;
-	int estimated;
-	struct zone zones[MAX_ZONES];
-	unsigned int nzones;
-	uint64_t model_rem;		/* pJ below a uJ */
-	uint64_t last_ns, last_over, over_delta;
-	long long idle_bal;		/* see pwrmig_idle() */
-	long long idle_carry[PD_NR_DOMS], other_carry[PD_NR_DOMS];
-	uint64_t samples;
-	uint64_t interval_ns, interval_uj;	/* the last sample's, package */
-	uint32_t charged;			/* cgroups it charged */
-	uint64_t power_mw[PD_NR_DOMS];
-	uint64_t total_uj[PD_NR_DOMS], idle_uj[PD_NR_DOMS], other_uj[PD_NR_DOMS];
-};
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+#include "ledger_int.h"
 
 static int read_u64(const char *path, uint64_t *v)
 {
@@ -257,58 +189,11 @@ static void meter_read(struct pd_ledger *l, uint64_t busy_ns, uint64_t idle_ns,
 
 /* ---- cgroups --------------------------------------------------------------- */
 
-static int cmp_lcg(const void *a, const void *b)
-{
-	const struct lcg *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	void *p;
-	size_t cap2;
-
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap * 2 : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*arr, cap2 * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = cap2;
-	return 0;
-}
-
-static struct lcg *lcg_get(struct pd_ledger *l, uint64_t id)
-{
-	struct lcg key = { .id = id }, *cg, **found;
-
-	found = tfind(&key, &l->tree, cmp_lcg);
-	if (found)
-		return *found;
-	if (grow((void **)&l->all, &l->capall, l->nall + 1, sizeof(*l->all)))
-		return NULL;
-	cg = calloc(1, sizeof(*cg));
-	if (!cg)
-		return NULL;
-	cg->id = id;
-	if (!tsearch(cg, &l->tree, cmp_lcg)) {
-		free(cg);
-		return NULL;
-	}
-	l->all[l->nall++] = cg;
-	pd_cgroup_path(id, cg->path, sizeof(cg->path));
-	return cg;
-}
-
 static void see(struct pd_ledger *l, struct lcg *cg)
 {
 	if (cg->stamp == l->samples + 1)
 		return;
-	if (grow((void **)&l->seen, &l->capseen, l->nseen + 1, sizeof(*l->seen)))
+	if (pd_grow((void **)&l->seen, &l->capseen, l->nseen + 1, sizeof(*l->seen)))
 		return;
 	cg->stamp = l->samples + 1;
 	l->seen[l->nseen++] = cg;
@@ -317,7 +202,7 @@ static void see(struct pd_ledger *l, struct lcg *cg)
 static int collect(uint64_t cgid, uint64_t rt, uint64_t switches, void *arg)
 {
 	struct pd_ledger *l = arg;
-	struct lcg *cg = lcg_get(l, cgid);
+	struct lcg *cg = pd_lcg_get(l, cgid);
 
 	if (!cg)
 		return 0;	/* no memory: its time goes to "other" below */
@@ -349,11 +234,11 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now)
 	if (err)
 		return err;
 	n = pwrmig_sched_running(l->sched, l->run, l->ncpus);
-	*now = mono_ns();
+	*now = pd_mono_ns();
 	for (i = 0; n > 0 && i < (size_t)n; i++) {
 		const struct pwrmig_sched_running *r = &l->run[i];
 
-		if (r->running_ns && r->cgid && (cg = lcg_get(l, r->cgid))) {
+		if (r->running_ns && r->cgid && (cg = pd_lcg_get(l, r->cgid))) {
 			see(l, cg);
 			cg->pre_ns += r->running_ns;
 		}
@@ -371,7 +256,7 @@ static int runtime_deltas(struct pd_ledger *l, uint64_t *now)
 			cg->last_eff = eff;
 		cg->pre_ns = 0;
 		if (cg->delta_rt &&
-		    !grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
+		    !pd_grow((void **)&l->active, &l->capactive, l->nactive + 1, sizeof(*l->active)))
 			l->active[l->nactive++] = cg;
 	}
 	l->over_delta = t.overflow_ns - l->last_over;
@@ -392,10 +277,10 @@ static int on_cgev(const struct pwrmig_cgroup_event *e, void *arg)
 		       (unsigned long long)e->cgid);
 		break;
 	case PWRMIG_CGROUP_RMDIR:
-		found = tfind(&key, &l->tree, cmp_lcg);
+		found = tfind(&key, &l->tree, pd_lcg_cmp);
 		if (found && !(*found)->gone) {
 			(*found)->gone = 1;
-			(*found)->gone_at = mono_ns() / 1000000000ULL;
+			(*found)->gone_at = pd_mono_ns() / 1000000000ULL;
 		}
 		pd_cgroup_path_forget(e->cgid);
 		pd_log(2, "cgroup %s (id %llu) removed", e->path,
@@ -488,7 +373,7 @@ int pd_ledger_sample(struct pd_ledger *l)
 	idle = pwrmig_idle(&l->idle_bal, wall, busy);
 
 	meter_read(l, busy, idle, elapsed, uj);
-	if (grow((void **)&l->shares, &l->capshares, l->nactive + 2, sizeof(*l->shares)))
+	if (pd_grow((void **)&l->shares, &l->capshares, l->nactive + 2, sizeof(*l->shares)))
 		return -ENOMEM;
 	for (dom = PD_DOM_PKG; dom <= PD_DOM_DRAM; dom++)
 		if (uj[dom] || dom != PD_DOM_DRAM)
@@ -525,81 +410,6 @@ int pd_ledger_sample(struct pd_ledger *l)
 		poll_gone(l, now);
 	}
 	return 0;
-}
-
-int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj)
-{
-	const struct pwrmig_site_entry *c = pwrmig_sites_local(l->pd->sites);
-	struct lcg *cg = lcg_get(l, cgid);
-
-	if (!cg)
-		return -ENOMEM;
-	cg->energy_uj[PD_DOM_GPU] += uj;
-	if (c && c->price && uj)
-		pwrmig_cost_add(&cg->cost, uj, c->price, c->pue_milli);
-	return 0;
-}
-
-static int snapshot_reserve(struct pd_snapshot *s, size_t n)
-{
-	struct pd_cgroup *p;
-
-	if (n <= s->cap)
-		return 0;
-	p = realloc(s->cg, n * sizeof(*s->cg));
-	if (!p)
-		return -1;
-	s->cg = p;
-	s->cap = n;
-	return 0;
-}
-
-void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
-{
-	uint64_t now = mono_ns() / 1000000000ULL;
-	const struct pd_config *c = &l->pd->cfg;
-	size_t i;
-
-	s->mode = "bpf";
-	s->meter = l->meter_name;
-	s->estimated = l->estimated;
-	s->domains = 1 << PD_DOM_PKG;
-	for (i = 0; i < l->nzones; i++)
-		s->domains |= 1 << l->zones[i].dom;
-	s->samples = l->samples;
-	s->interval_ns = l->interval_ns;
-	s->interval_uj = l->interval_uj;
-	s->charged = l->charged;
-	memcpy(s->power_mw, l->power_mw, sizeof(s->power_mw));
-	memcpy(s->total_uj, l->total_uj, sizeof(s->total_uj));
-	memcpy(s->idle_uj, l->idle_uj, sizeof(s->idle_uj));
-	memcpy(s->other_uj, l->other_uj, sizeof(s->other_uj));
-	s->ncg = 0;
-	if (snapshot_reserve(s, l->nall))
-		return;
-	for (i = 0; i < l->nall; i++) {
-		const struct lcg *cg = l->all[i];
-		struct pd_cgroup *o;
-
-		if (cg->gone && now - cg->gone_at > c->retention_s)
-			continue;
-		o = &s->cg[s->ncg++];
-		o->id = cg->id;
-		snprintf(o->path, sizeof(o->path), "%s", cg->path);
-		o->runtime_ns = cg->runtime_ns;
-		memcpy(o->energy_uj, cg->energy_uj, sizeof(o->energy_uj));
-		o->cost_uunits = cg->cost.uunits;
-		o->estimated = cg->estimated;
-		o->gone = cg->gone;
-	}
-	s->nsites = 0;
-	for (i = 0; i < PWRMIG_MAX_SITES && s->nsites < sizeof(s->sites) / sizeof(s->sites[0]); i++) {
-		const struct pwrmig_site_entry *e = &l->pd->sites[i];
-
-		if (e->name[0])
-			pd_site_fill(&s->sites[s->nsites++], e->name, e->local, e->price,
-				     e->currency, e->pue_milli, e->has_carbon, e->carbon);
-	}
 }
 
 const char *pd_ledger_meter(struct pd_ledger *l)
@@ -657,7 +467,7 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out)
 		return err;
 	}
 	/* The first sample splits what ran from now on. */
-	l->last_ns = mono_ns();
+	l->last_ns = pd_mono_ns();
 	if (!pwrmig_sched_totals(l->sched, &t))
 		l->last_over = t.overflow_ns;
 	err = pwrmig_cgroup_events_open(&l->cgev, on_cgev, l);

@@ -33,8 +33,16 @@ int pd_ledger_open(struct pd *pd, struct pd_ledger **out);
 void pd_ledger_close(struct pd_ledger *l);
 /* Sample: runtime from eBPF, energy from the meter, split and cost. */
 int pd_ledger_sample(struct pd_ledger *l);
-/* GPU energy of a cgroup (bpf mode's energy-report). */
+/* GPU energy of a cgroup, from pwrmigd's own GPU sampler. */
 int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj);
+/*
+ * For the family socket (ledger_cg.c), with the module's rules: the terms
+ * of cgroup ID's entry, made for a live cgroup (NULL with -ENOENT or
+ * -ENOMEM in *ERR); energy-report's GPU energy, costed (0 or -errno in E).
+ */
+struct pwrmig_cg_terms *pd_ledger_terms(struct pd_ledger *l, uint64_t id, int *err);
+int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energy_req *r,
+		     struct pwrmig_cg_err *e);
 void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s);
 const char *pd_ledger_attach_kind(struct pd_ledger *l);
 const char *pd_ledger_meter(struct pd_ledger *l);

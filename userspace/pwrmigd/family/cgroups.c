@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup-get, cgroup-policy-set, cgroup-carry and energy-report on the
+ * family socket: the request parsed as kmod/cgroup.c parses it, the rules
+ * those of common/cgterms.c, the entries the module-less ledger's
+ * (metering/ledger_cg.c), the replies the module's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "metering/metering.h"
+#include "internal.h"
+
+static void cgroup_fill(struct nl_msg *m, struct pd *pd, const struct pd_cgroup *cg)
+{
+	const struct pwrmig_site_entry *local = pwrmig_sites_local(pd->sites);
+	const struct pwrmig_cg_terms *t = &cg->terms;
+	uint32_t flags = t->flags;
+	unsigned int i;
+
+	if (cg->estimated)
+		flags |= PWRMIG_CGROUP_FLAGS_ESTIMATED;
+	if (cg->gone)
+		flags |= PWRMIG_CGROUP_FLAGS_GONE;
+	nla_put_u64(m, PWRMIG_A_CGROUP_ID, cg->id);
+	if (cg->path[0] && !cg->gone)
+		nla_put_string(m, PWRMIG_A_CGROUP_PATH, cg->path);
+	nla_put_u32(m, PWRMIG_A_CGROUP_FLAGS, flags);
+	nla_put_u64(m, PWRMIG_A_CGROUP_RUNTIME_NS, cg->runtime_ns);
+	nla_put_u64(m, PWRMIG_A_CGROUP_CPU_UJ, cg->energy_uj[PD_DOM_PKG]);
+	nla_put_u64(m, PWRMIG_A_CGROUP_DRAM_UJ, cg->energy_uj[PD_DOM_DRAM]);
+	nla_put_u64(m, PWRMIG_A_CGROUP_GPU_UJ, cg->energy_uj[PD_DOM_GPU]);
+	nla_put_u64(m, PWRMIG_A_CGROUP_COST_UUNITS, cg->cost_uunits);
+	if (local)
+		nla_put_string(m, PWRMIG_A_CGROUP_CURRENCY, local->currency);
+	nla_put_u8(m, PWRMIG_A_CGROUP_DEFERRABLE, !!(flags & PWRMIG_CGROUP_FLAGS_DEFERRABLE));
+	nla_put_u8(m, PWRMIG_A_CGROUP_MIGRATABLE, !!(flags & PWRMIG_CGROUP_FLAGS_MIGRATABLE));
+	nla_put_u64(m, PWRMIG_A_CGROUP_DEADLINE, t->deadline);
+	nla_put_u32(m, PWRMIG_A_CGROUP_PRIORITY, t->priority);
+	for (i = 0; i < PWRMIG_NR_CARRIED; i++)
+		nla_put_u64(m, pwrmig_carried_attr[i], t->carried[i]);
+}
+
+static const struct pd_cgroup *snap_find(const struct pd *pd, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < pd->snap.ncg; i++)
+		if (pd->snap.cg[i].id == id)
+			return &pd->snap.cg[i];
+	return NULL;
+}
+
+/* The reply to a request on cgroup ID: its entry as the snapshot has it. */
+static int cgroup_reply(struct fam_req *r, struct pd *pd, uint64_t id)
+{
+	const struct pd_cgroup *cg = snap_find(pd, id);
+	struct nl_msg *m;
+
+	if (!cg)
+		return fam_fail(r, -ENOENT, "no cgroup with this id",
+				r->tb[PWRMIG_A_CGROUP_ID]);
+	m = fam_new(r, r->g->cmd, 0);
+	if (m)
+		cgroup_fill(m, pd, cg);
+	return fam_send(r, m);
+}
+
+static int cgroup_get(struct fam_req *r, struct pd *pd)
+{
+	if (fam_need(r, PWRMIG_A_CGROUP_ID))
+		return r->e.err;
+	return cgroup_reply(r, pd, nla_get_u64((struct nlattr *)r->tb[PWRMIG_A_CGROUP_ID]));
+}
+
+static int cgroup_dump(struct fam_req *r, struct pd *pd)
+{
+	struct nl_msg *m;
+	size_t i;
+	int err;
+
+	for (i = 0; i < pd->snap.ncg; i++) {
+		m = fam_new(r, PWRMIG_CMD_CGROUP_GET, NLM_F_MULTI);
+		if (m)
+			cgroup_fill(m, pd, &pd->snap.cg[i]);
+		err = fam_send(r, m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A refusal of common/cgterms.c's rules, pointed at its attribute. */
+static int cg_fail(struct fam_req *r, const struct pwrmig_cg_err *e)
+{
+	return fam_fail(r, e->err, e->msg, e->attr ? r->tb[e->attr] : NULL);
+}
+
+/* The terms of the request's cgroup (-ENOENT and -ENOMEM as the module's). */
+static struct pwrmig_cg_terms *terms(struct fam_req *r, struct pd *pd, uint64_t id)
+{
+	struct pwrmig_cg_terms *t;
+	int err = 0;
+
+	t = pd_ledger_terms(pd->ledger, id, &err);
+	if (!t)
+		fam_fail(r, err, err == -ENOENT ? "no cgroup with this id" : NULL,
+			 err == -ENOENT ? r->tb[PWRMIG_A_CGROUP_ID] : NULL);
+	return t;
+}
+
+/* After a change: the snapshot again (the exporter and readers see it). */
+static void republish(struct pd *pd)
+{
+	pd_ledger_fill(pd->ledger, &pd->snap);
+	pd->snap.gen++;
+}
+
+static uint64_t get_u64(const struct fam_req *r, unsigned int type)
+{
+	return nla_get_u64((struct nlattr *)r->tb[type]);
+}
+
+static int policy_set(struct fam_req *r, struct pd *pd)
+{
+	const struct nlattr *const *tb = r->tb;
+	struct pwrmig_policy_req q = { 0 };
+	struct pwrmig_cg_terms *t;
+	struct pwrmig_cg_err e;
+	uint64_t id;
+
+	if (fam_need(r, PWRMIG_A_CGROUP_ID))
+		return r->e.err;
+	id = get_u64(r, PWRMIG_A_CGROUP_ID);
+	if ((q.has_deferrable = !!tb[PWRMIG_A_CGROUP_DEFERRABLE]))
+		q.deferrable = nla_get_u8((struct nlattr *)tb[PWRMIG_A_CGROUP_DEFERRABLE]);
+	if ((q.has_migratable = !!tb[PWRMIG_A_CGROUP_MIGRATABLE]))
+		q.migratable = nla_get_u8((struct nlattr *)tb[PWRMIG_A_CGROUP_MIGRATABLE]);
+	if ((q.has_deadline = !!tb[PWRMIG_A_CGROUP_DEADLINE]))
+		q.deadline = get_u64(r, PWRMIG_A_CGROUP_DEADLINE);
+	if ((q.has_priority = !!tb[PWRMIG_A_CGROUP_PRIORITY]))
+		q.priority = nla_get_u32((struct nlattr *)tb[PWRMIG_A_CGROUP_PRIORITY]);
+	if (pwrmig_policy_check(&q, &e))
+		return cg_fail(r, &e);
+	t = terms(r, pd, id);
+	if (!t)
+		return r->e.err;
+	pwrmig_policy_apply(t, &q);
+	republish(pd);
+	return cgroup_reply(r, pd, id);
+}
+
+static int carry(struct fam_req *r, struct pd *pd)
+{
+	const struct pwrmig_site_entry *local = pwrmig_sites_local(pd->sites);
+	struct pwrmig_carry_req q = { 0 };
+	struct pwrmig_cg_terms *t;
+	struct pwrmig_cg_err e;
+	unsigned int i;
+	uint64_t id;
+	int err;
+
+	if (fam_need(r, PWRMIG_A_CGROUP_ID))
+		return r->e.err;
+	id = get_u64(r, PWRMIG_A_CGROUP_ID);
+	for (i = 0; i < PWRMIG_NR_CARRIED; i++) {
+		if (!r->tb[pwrmig_carried_attr[i]])
+			continue;
+		q.v[i] = get_u64(r, pwrmig_carried_attr[i]);
+		q.has |= 1U << i;
+	}
+	/* The validator checked the currency's length and its NUL. */
+	if (r->tb[PWRMIG_A_CGROUP_CURRENCY])
+		q.currency = nla_data(r->tb[PWRMIG_A_CGROUP_CURRENCY]);
+	if (r->tb[PWRMIG_A_CGROUP_CARRY_ID])
+		q.id = get_u64(r, PWRMIG_A_CGROUP_CARRY_ID);
+	if (pwrmig_carry_check(&q, local ? local->currency : NULL, &e))
+		return cg_fail(r, &e);
+	t = terms(r, pd, id);
+	if (!t)
+		return r->e.err;
+	err = pwrmig_carry_apply(t, &q, &e);
+	if (err < 0)
+		return cg_fail(r, &e);
+	if (err)
+		republish(pd);
+	return cgroup_reply(r, pd, id);
+}
+
+static int energy_report(struct fam_req *r, struct pd *pd)
+{
+	const struct nlattr *const *tb = r->tb;
+	struct pwrmig_energy_req q = { 0 };
+	struct pwrmig_cg_err e;
+
+	if (fam_need(r, PWRMIG_A_ENERGY_CGROUP_ID) || fam_need(r, PWRMIG_A_ENERGY_DEVICE) ||
+	    fam_need(r, PWRMIG_A_ENERGY_ENERGY_UJ))
+		return r->e.err;
+	q.device = nla_get_u32((struct nlattr *)tb[PWRMIG_A_ENERGY_DEVICE]);
+	if ((q.has_domain = !!tb[PWRMIG_A_ENERGY_DOMAIN]))
+		q.domain = nla_get_u32((struct nlattr *)tb[PWRMIG_A_ENERGY_DOMAIN]);
+	q.uj = get_u64(r, PWRMIG_A_ENERGY_ENERGY_UJ);
+	if (pwrmig_energy_check(&q, &e) ||
+	    pd_ledger_report(pd->ledger, get_u64(r, PWRMIG_A_ENERGY_CGROUP_ID), &q, &e))
+		return cg_fail(r, &e);
+	republish(pd);
+	return 0;
+}
+
+int fam_cgroup_op(struct fam_req *r, struct pd *pd)
+{
+	switch (r->g->cmd) {
+	case PWRMIG_CMD_CGROUP_GET:
+		return r->dump ? cgroup_dump(r, pd) : cgroup_get(r, pd);
+	case PWRMIG_CMD_CGROUP_POLICY_SET:
+		return policy_set(r, pd);
+	case PWRMIG_CMD_CGROUP_CARRY:
+		return carry(r, pd);
+	default:
+		return energy_report(r, pd);
+	}
+}
