@@ -5,7 +5,8 @@
 # (tests/lib/famraw.py), good and bad, get the same answers (errno,
 # extack message, bad attribute's offset, missing attribute) from the
 # module over generic netlink and from pwrmigd's family socket once the
-# module is gone; pwrmigctl then works through pwrmigd.
+# module is gone, and the same state after them (a cgroup's terms,
+# carried bill and GPU energy); pwrmigctl then works through pwrmigd.
 source "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
 ctl=build/bin/pwrmigctl
@@ -17,6 +18,9 @@ insmod "build/kmod/$(uname -r)/pwrmig.ko" || { t_fail insmod; t_done; }
 python3 tests/lib/famraw.py netlink > "$work/module" 2>&1
 t_expect "the module answers every raw request" "$(grep -c '    show("' tests/lib/famraw.py)" \
 	"$(grep -c ': errno ' "$work/module")"
+t_expect "the module then holds the terms, each carry once, the GPU energy" \
+	"cgroup terms: deferrable 1 deadline 1700000000 priority 0 carried-runtime 1000 carried-cost 5 gpu-uj 2500" \
+	"$(grep '^cgroup terms:' "$work/module")"
 rmmod pwrmig
 
 printf 'mode = auto\nmeter = model\ngpu = off\ninterval_ms = 100\nlisten = 127.0.0.1:9803\nsocket = %s\n' \
