@@ -8,7 +8,8 @@
 # energy, telemetry events; the genetlink core's
 # refusals of bad input with the same extack; root's rules where the
 # module has CAP_NET_ADMIN's.  A peer that misbehaves loses its
-# connection, not the daemon.
+# connection, not the daemon; one that reads slowly gets everything, late,
+# and makes nobody else wait.
 source "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
 pd=build/bin/pwrmigd
@@ -26,6 +27,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	[ -d "$v2/pwrmig-fam" ] && rmdir "$v2/pwrmig-fam"
+	[ -d "$v2/pwrmig-fam-slow" ] && rmdir "$v2"/pwrmig-fam-slow/* "$v2/pwrmig-fam-slow" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -247,6 +249,19 @@ for i in 1 2 3; do
 	wait $p 2>/dev/null
 done
 t_check "clients killed mid-dump: still served" $ctl cgroup show
+# A peer that asks for 20 dumps of 300 cgroups of its own (75 kB each)
+# and reads nothing for 3 s: not dropped, and the daemon does not wait
+# for it; then all of it, whole and in order.
+/usr/bin/python3 tests/host/famsock/slow.py "$PWRMIG_SOCKET" "$v2/pwrmig-fam-slow" 300 20 3 \
+	> "$work/slow" 2>&1
+t_expect "a slow reader: another peer is served meanwhile" \
+	"another peer served while the slow one waits: errno 0 in time" "$(sed -n 1p "$work/slow")"
+t_expect "... its dumps end in the order asked" "dumps ended in order: True" \
+	"$(sed -n 2p "$work/slow")"
+t_expect "... each whole, resumed by id as the module's" \
+	"dumps whole (each cgroup once, in id order): 20 of 20" "$(sed -n 3p "$work/slow")"
+t_expect "... and the request after them answered last" \
+	"the info-get answered after them: seq +21 errno 0" "$(sed -n 4p "$work/slow")"
 
 # ---- the socket's life ------------------------------------------------------------
 out=$($pd -c "$work/pd.conf" 2>&1); rc=$?

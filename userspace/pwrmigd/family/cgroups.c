@@ -76,19 +76,30 @@ static int cgroup_get(struct fam_req *r, struct pd *pd)
 	return cgroup_reply(r, pd, nla_get_u64((struct nlattr *)r->tb[PWRMIG_A_CGROUP_ID]));
 }
 
+/*
+ * In id order (the snapshot's), resumed after the last id sent, as the
+ * module's: a sample between the parts makes no entry come twice.
+ */
 static int cgroup_dump(struct fam_req *r, struct pd *pd)
 {
+	const struct pd_cgroup *cg;
 	struct nl_msg *m;
 	size_t i;
 	int err;
 
 	for (i = 0; i < pd->snap.ncg; i++) {
+		cg = &pd->snap.cg[i];
+		if (cg->id <= r->cursor)
+			continue;
+		if (fam_congested(r))
+			return FAM_MORE;
 		m = fam_new(r, PWRMIG_CMD_CGROUP_GET, NLM_F_MULTI);
 		if (m)
-			cgroup_fill(m, pd, &pd->snap.cg[i]);
+			cgroup_fill(m, pd, cg);
 		err = fam_send(r, m);
 		if (err)
 			return err;
+		r->cursor = cg->id;
 	}
 	return 0;
 }

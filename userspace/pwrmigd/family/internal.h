@@ -37,6 +37,7 @@ struct fam_req {
 	const struct spec_op *op;
 	int admin;			/* the peer is root */
 	int dump;
+	uint64_t cursor;		/* a dump: resume after this (0: start) */
 	const struct nlattr *tb[64];	/* the op's attributes, by type */
 	struct fam_err e;
 };
@@ -48,6 +49,12 @@ struct pd *fam_pd(struct pd_family *f);
 struct nl_msg *fam_new(const struct fam_req *r, uint8_t cmd, uint16_t flags);
 /* Send M (freed) to R's peer: 0, or a negative errno (the peer is dropped). */
 int fam_send(struct fam_req *r, struct nl_msg *m);
+/*
+ * R's peer has not taken enough of its replies: a dump stops here, sets
+ * R->cursor and returns FAM_MORE, and is called again with it later.
+ */
+int fam_congested(const struct fam_req *r);
+#define FAM_MORE	1
 /* Send M (freed) to the members of GROUP (enum fam_group). */
 void fam_multicast(struct pd_family *f, unsigned int group, struct nl_msg *m);
 int fam_open_reads(const struct pd_family *f);

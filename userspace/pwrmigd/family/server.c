@@ -3,7 +3,10 @@
  * The family socket: connections, one netlink message per packet, the
  * controller's GETFAMILY, group membership, and requests checked and
  * answered as the genetlink core does for the module (acks, extended
- * acks, dumps ended by NLMSG_DONE).  Single-threaded, in pwrmigd's loop.
+ * acks, dumps ended by NLMSG_DONE).  Single-threaded, in pwrmigd's loop,
+ * which it never makes wait: replies a peer has not taken are queued, its
+ * further requests wait for it, a dump stops and resumes as the kernel's
+ * do, and an event it has no room for is missed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,11 +27,30 @@
 
 #define MAX_CONNS	64
 #define MAX_PACKET	65536
+/*
+ * Replies a peer has not taken yet, past which its requests wait: the
+ * queue holds at most this plus the replies of one request.
+ */
+#define OUT_SOFT	65536
 
 struct fam_conn {
 	int fd;
 	uid_t uid;
 	unsigned int groups;	/* bit per enum fam_group */
+	uint32_t events;	/* as registered with epoll */
+	/* Replies not taken yet: whole messages, each sent as one packet. */
+	char *out;
+	size_t out_len, out_off, out_cap;
+	/*
+	 * Requests held back until the replies are taken: the rest of a
+	 * packet, in order; the first of them is a dump to resume after
+	 * CURSOR when DUMPING.
+	 */
+	char *held;
+	int held_len;
+	int dumping;
+	uint64_t cursor;
+	uint64_t missed;	/* events this peer was too slow for */
 };
 
 struct pd_family {
@@ -60,22 +81,84 @@ static void conn_drop(struct pd_family *f, struct fam_conn *c)
 {
 	epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	c->fd = -1;
-	c->groups = 0;
+	free(c->out);
+	free(c->held);
+	*c = (struct fam_conn){ .fd = -1 };
 }
 
-static int send_to(struct pd_family *f, struct fam_conn *c, const void *p, size_t len,
-		   int flags)
+/* Wait for EVENTS (EPOLLIN: requests; EPOLLOUT: room for replies). */
+static void want(struct pd_family *f, struct fam_conn *c, uint32_t events)
 {
+	struct epoll_event ev = { .events = events, .data.u32 = c - f->conns };
+
+	if (c->events != events && !epoll_ctl(f->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+		c->events = events;
+}
+
+static int queued(const struct fam_conn *c)
+{
+	return c->out_len > c->out_off;
+}
+
+int fam_congested(const struct fam_req *r)
+{
+	return r->c->out_len - r->c->out_off >= OUT_SOFT;
+}
+
+static int enqueue(struct fam_conn *c, const void *p, size_t len)
+{
+	size_t need = c->out_len + NLMSG_ALIGN(len), cap;
+	char *q;
+
+	if (need > c->out_cap) {
+		for (cap = c->out_cap ? c->out_cap : 4096; cap < need; cap *= 2)
+			;
+		q = realloc(c->out, cap);
+		if (!q)
+			return -ENOMEM;
+		c->out = q;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, p, len);
+	memset(c->out + c->out_len + len, 0, NLMSG_ALIGN(len) - len);
+	c->out_len = need;
+	return 0;
+}
+
+/*
+ * One message to C's peer, never waiting: sent now, or queued behind the
+ * ones it has not taken (an event it is too slow for is not queued: it
+ * misses it, as a netlink listener whose buffer is full does).
+ */
+static int send_to(struct pd_family *f, struct fam_conn *c, const void *p, size_t len,
+		   int event)
+{
+	ssize_t n;
+
 	if (c->fd < 0)
 		return -ENOTCONN;
-	if (send(c->fd, p, len, MSG_NOSIGNAL | flags) == (ssize_t)len)
-		return 0;
-	if (flags & MSG_DONTWAIT && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return -EAGAIN;		/* a slow listener misses this event */
-	pd_log(1, "family socket: a peer is dropped: %s", strerror(errno));
-	conn_drop(f, c);
-	return -EPIPE;
+	if (!queued(c)) {
+		n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			pd_log(1, "family socket: a peer is dropped: %s",
+			       n >= 0 ? "short send" : strerror(errno));
+			conn_drop(f, c);
+			return -EPIPE;
+		}
+	}
+	if (event) {
+		c->missed++;
+		return -EAGAIN;
+	}
+	if (enqueue(c, p, len)) {
+		pd_log(1, "family socket: no memory for a peer's replies: dropped");
+		conn_drop(f, c);
+		return -EPIPE;
+	}
+	want(f, c, EPOLLOUT);
+	return 0;
 }
 
 struct nl_msg *fam_new(const struct fam_req *r, uint8_t cmd, uint16_t flags)
@@ -115,7 +198,7 @@ void fam_multicast(struct pd_family *f, unsigned int group, struct nl_msg *m)
 	nlh = nlmsg_hdr(m);
 	for (i = 0; i < MAX_CONNS; i++)
 		if (f->conns[i].fd >= 0 && (f->conns[i].groups & (1u << group)))
-			send_to(f, &f->conns[i], nlh, nlh->nlmsg_len, MSG_DONTWAIT);
+			send_to(f, &f->conns[i], nlh, nlh->nlmsg_len, 1);
 	nlmsg_free(m);
 }
 
@@ -251,59 +334,126 @@ static void join(struct pd_family *f, struct fam_conn *c, const struct nlmsghdr 
 	ack_err(f, c, req, 0);
 }
 
-/* A request of the family, as genl_family_rcv_msg() takes it. */
-static void family_msg(struct pd_family *f, struct fam_conn *c, const struct nlmsghdr *nlh)
+/*
+ * A request of the family, as genl_family_rcv_msg() takes it.  FAM_MORE:
+ * a dump stopped for the peer to take its replies, resumed after
+ * C->cursor.
+ */
+static int family_msg(struct pd_family *f, struct fam_conn *c, const struct nlmsghdr *nlh)
 {
 	struct fam_req r = { .f = f, .c = c, .nlh = nlh, .admin = c->uid == 0 };
 	int err;
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
-		return ack_err(f, c, nlh, -EINVAL);
+	if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN)) {
+		ack_err(f, c, nlh, -EINVAL);
+		return 0;
+	}
 	r.g = NLMSG_DATA(nlh);
 	r.dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 	if (r.g->reserved) {
 		r.e = (struct fam_err){ .err = -EINVAL,
 					.msg = "genlmsghdr.reserved field is not 0" };
-		return ack(f, c, nlh, &r.e);
+		ack(f, c, nlh, &r.e);
+		return 0;
 	}
 	r.op = r.g->cmd < spec_nops && spec_ops[r.g->cmd].name ? &spec_ops[r.g->cmd] : NULL;
-	if (!r.op || r.op->notification || (r.dump ? !r.op->has_dump : !r.op->has_do))
-		return ack_err(f, c, nlh, -EOPNOTSUPP);
+	if (!r.op || r.op->notification || (r.dump ? !r.op->has_dump : !r.op->has_do)) {
+		ack_err(f, c, nlh, -EOPNOTSUPP);
+		return 0;
+	}
+	r.cursor = c->dumping ? c->cursor : 0;
 	err = fam_validate(&r);
 	if (!err)
 		err = fam_op(&r);
-	if (r.dump && !err) {
+	c->dumping = err == FAM_MORE;
+	c->cursor = r.cursor;
+	if (err == FAM_MORE)
+		return FAM_MORE;
+	if (r.dump && !err)
 		done(&r, 0);
-		return;
-	}
-	if (err || (nlh->nlmsg_flags & NLM_F_ACK)) {
+	else if (err || (nlh->nlmsg_flags & NLM_F_ACK)) {
 		r.e.err = err;
 		ack(f, c, nlh, &r.e);
 	}
+	return 0;
 }
 
-static void packet(struct pd_family *f, struct fam_conn *c, int len)
+/* Keep the requests from NLH on (LEN bytes) until the replies are taken. */
+static void hold(struct pd_family *f, struct fam_conn *c, const struct nlmsghdr *nlh, int len)
 {
-	const struct nlmsghdr *nlh = (const void *)f->buf;
+	char *p = malloc(len);
+
+	if (!p) {
+		pd_log(1, "family socket: no memory to hold a peer's requests: dropped");
+		conn_drop(f, c);
+		return;
+	}
+	memcpy(p, nlh, len);
+	free(c->held);
+	c->held = p;
+	c->held_len = len;
+}
+
+/* The messages of a packet, in order, while the peer takes its replies. */
+static void process(struct pd_family *f, struct fam_conn *c, const void *buf, int len)
+{
+	const struct nlmsghdr *nlh = buf;
 
 	for (; NLMSG_OK(nlh, len) && c->fd >= 0; nlh = NLMSG_NEXT(nlh, len)) {
+		if (queued(c) && c->out_len - c->out_off >= OUT_SOFT)
+			return hold(f, c, nlh, len);
 		if (!(nlh->nlmsg_flags & NLM_F_REQUEST))
 			continue;
 		if (nlh->nlmsg_type == PWRMIG_FAMSOCK_JOIN)
 			join(f, c, nlh);
 		else if (nlh->nlmsg_type == GENL_ID_CTRL)
 			getfamily(f, c, nlh);
-		else if (nlh->nlmsg_type == PWRMIG_FAMSOCK_FAMILY)
-			family_msg(f, c, nlh);
-		else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+		else if (nlh->nlmsg_type == PWRMIG_FAMSOCK_FAMILY) {
+			if (family_msg(f, c, nlh) == FAM_MORE && c->fd >= 0)
+				return hold(f, c, nlh, len);
+		} else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
 			ack_err(f, c, nlh, -ENOENT);
 	}
 }
 
+/* Room for replies: send what is queued, then go on with held requests. */
+static void writable(struct pd_family *f, struct fam_conn *c)
+{
+	const struct nlmsghdr *h;
+	ssize_t n;
+	char *held;
+
+	while (queued(c)) {
+		h = (const void *)(c->out + c->out_off);
+		n = send(c->fd, h, h->nlmsg_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		if (n != (ssize_t)h->nlmsg_len) {
+			pd_log(1, "family socket: a peer is dropped: %s",
+			       n >= 0 ? "short send" : strerror(errno));
+			return conn_drop(f, c);
+		}
+		c->out_off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	c->out_off = c->out_len = 0;
+	held = c->held;
+	if (held) {
+		c->held = NULL;
+		process(f, c, held, c->held_len);
+		free(held);
+	}
+	if (c->fd >= 0 && !queued(c) && !c->held)
+		want(f, c, EPOLLIN);
+}
+
 static void readable(struct pd_family *f, struct fam_conn *c)
 {
-	ssize_t n = recv(c->fd, f->buf, MAX_PACKET, MSG_DONTWAIT | MSG_TRUNC);
+	ssize_t n;
 
+	/* Gone while its replies or requests waited: nobody to answer. */
+	if (queued(c) || c->held)
+		return conn_drop(f, c);
+	n = recv(c->fd, f->buf, MAX_PACKET, MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0 || n > MAX_PACKET) {
@@ -312,13 +462,12 @@ static void readable(struct pd_family *f, struct fam_conn *c)
 		conn_drop(f, c);
 		return;
 	}
-	packet(f, c, (int)n);
+	process(f, c, f->buf, (int)n);
 }
 
 static void accept_one(struct pd_family *f)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct timeval tv = { .tv_sec = 2 };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	unsigned int i;
@@ -334,15 +483,12 @@ static void accept_one(struct pd_family *f)
 		close(fd);
 		return;
 	}
-	/* Replies block, for a while: a peer that reads nothing is dropped. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	ev.data.u32 = i;
 	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		close(fd);
 		return;
 	}
-	f->conns[i] = (struct fam_conn){ .fd = fd, .uid = cred.uid };
+	f->conns[i] = (struct fam_conn){ .fd = fd, .uid = cred.uid, .events = EPOLLIN };
 }
 
 void pd_family_serve(struct pd_family *f)
@@ -352,10 +498,16 @@ void pd_family_serve(struct pd_family *f)
 
 	n = epoll_wait(f->epfd, ev, 16, 0);
 	for (i = 0; i < n; i++) {
-		if (ev[i].data.u32 == MAX_CONNS)
+		struct fam_conn *c = &f->conns[ev[i].data.u32];
+
+		if (ev[i].data.u32 == MAX_CONNS) {
 			accept_one(f);
-		else if (f->conns[ev[i].data.u32].fd >= 0)
-			readable(f, &f->conns[ev[i].data.u32]);
+			continue;
+		}
+		if (c->fd >= 0 && (ev[i].events & EPOLLOUT))
+			writable(f, c);
+		if (c->fd >= 0 && (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			readable(f, c);
 	}
 }
 

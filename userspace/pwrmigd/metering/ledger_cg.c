@@ -166,6 +166,14 @@ static int snapshot_reserve(struct pd_snapshot *s, size_t n)
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct pd_cgroup *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The snapshot's cgroups are in id order (the family's dumps resume by id). */
 void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 {
 	uint64_t now = pd_mono_ns() / 1000000000ULL;
@@ -205,6 +213,7 @@ void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 		o->gone = cg->gone;
 		o->terms = cg->terms;
 	}
+	qsort(s->cg, s->ncg, sizeof(*s->cg), by_id);
 	s->nsites = 0;
 	for (i = 0; i < PWRMIG_MAX_SITES && s->nsites < sizeof(s->sites) / sizeof(s->sites[0]); i++) {
 		const struct pwrmig_site_entry *e = &l->pd->sites[i];
