@@ -49,7 +49,8 @@ all: kmod bpf userspace tests doc
 # ---- kernel module, once per kernel ----------------------------------------
 # The pure C the module shares with userspace (common/).
 KMOD_COMMON := common/attrib.c common/attrib.h common/ctrid.h common/sites.c common/sites.h \
-	       common/cgterms.c common/cgterms.h
+	       common/cgterms.c common/cgterms.h common/refusal.h \
+	       common/broker.c common/broker.h
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/test/*.c) $(KMOD_COMMON) Kbuild VERSION \
 	     include/uapi/linux/pwrmig.h
 

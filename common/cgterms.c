@@ -24,18 +24,10 @@ const unsigned int pwrmig_carried_attr[PWRMIG_NR_CARRIED] = {
 	[PWRMIG_CARRIED_COST_UUNITS]	= PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
 };
 
-static int fail(struct pwrmig_cg_err *e, int err, const char *msg, unsigned int attr)
-{
-	e->err = err;
-	e->msg = msg;
-	e->attr = attr;
-	return err;
-}
-
-int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_cg_err *e)
+int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_refusal *e)
 {
 	if (!r->has_deferrable && !r->has_migratable && !r->has_deadline && !r->has_priority)
-		return fail(e, -EINVAL,
+		return pwrmig_refuse(e, -EINVAL,
 			    "nothing to set: give deferrable, migratable, deadline or priority", 0);
 	return 0;
 }
@@ -60,22 +52,22 @@ void pwrmig_policy_apply(struct pwrmig_cg_terms *t, const struct pwrmig_policy_r
 }
 
 int pwrmig_carry_check(const struct pwrmig_carry_req *r, const char *local,
-		       struct pwrmig_cg_err *e)
+		       struct pwrmig_refusal *e)
 {
 	const unsigned int cost = PWRMIG_A_CGROUP_CARRIED_COST_UUNITS;
 
 	if (!r->has)
-		return fail(e, -EINVAL,
+		return pwrmig_refuse(e, -EINVAL,
 			    "nothing to carry: give carried runtime, energy or cost", 0);
 	if (!r->v[PWRMIG_CARRIED_COST_UUNITS])
 		return 0;
 	if (!r->currency)
-		return fail(e, -EINVAL, "carried cost needs its currency", cost);
+		return pwrmig_refuse(e, -EINVAL, "carried cost needs its currency", cost);
 	if (!local)
-		return fail(e, -EINVAL,
+		return pwrmig_refuse(e, -EINVAL,
 			    "carried cost needs a local site to be in its currency", cost);
 	if (strcmp(r->currency, local))
-		return fail(e, -EINVAL,
+		return pwrmig_refuse(e, -EINVAL,
 			    "carried cost is in another currency than the local site's",
 			    PWRMIG_A_CGROUP_CURRENCY);
 	return 0;
@@ -92,7 +84,7 @@ static int carry_taken(const struct pwrmig_cg_terms *t, unsigned long long id)
 }
 
 int pwrmig_carry_apply(struct pwrmig_cg_terms *t, const struct pwrmig_carry_req *r,
-		       struct pwrmig_cg_err *e)
+		       struct pwrmig_refusal *e)
 {
 	unsigned long long sum[PWRMIG_NR_CARRIED];
 	unsigned int i;
@@ -103,7 +95,7 @@ int pwrmig_carry_apply(struct pwrmig_cg_terms *t, const struct pwrmig_carry_req 
 	/* All or nothing: a total that would wrap refuses the whole carry. */
 	for (i = 0; i < PWRMIG_NR_CARRIED; i++)
 		if (__builtin_add_overflow(t->carried[i], r->v[i], &sum[i]))
-			return fail(e, -EOVERFLOW, "the cgroup's carried total would overflow",
+			return pwrmig_refuse(e, -EOVERFLOW, "the cgroup's carried total would overflow",
 				    pwrmig_carried_attr[i]);
 	memcpy(t->carried, sum, sizeof(sum));
 	if (r->id) {
@@ -113,25 +105,25 @@ int pwrmig_carry_apply(struct pwrmig_cg_terms *t, const struct pwrmig_carry_req 
 	return 1;
 }
 
-int pwrmig_energy_check(const struct pwrmig_energy_req *r, struct pwrmig_cg_err *e)
+int pwrmig_energy_check(const struct pwrmig_energy_req *r, struct pwrmig_refusal *e)
 {
 	if (r->device >= PWRMIG_MAX_DEVICES)
-		return fail(e, -ERANGE, "device index out of range (max-devices is "
+		return pwrmig_refuse(e, -ERANGE, "device index out of range (max-devices is "
 			    XSTR(PWRMIG_MAX_DEVICES) ")", PWRMIG_A_ENERGY_DEVICE);
 	if (r->has_domain && r->domain != PWRMIG_DOMAIN_GPU)
-		return fail(e, -EINVAL,
+		return pwrmig_refuse(e, -EINVAL,
 			    "only gpu energy is reported from user space; the module meters pkg and dram",
 			    PWRMIG_A_ENERGY_DOMAIN);
 	return 0;
 }
 
 int pwrmig_energy_add(unsigned long long *gpu_uj, const struct pwrmig_energy_req *r,
-		      struct pwrmig_cg_err *e)
+		      struct pwrmig_refusal *e)
 {
 	unsigned long long sum;
 
 	if (__builtin_add_overflow(*gpu_uj, r->uj, &sum))
-		return fail(e, -EOVERFLOW, "the cgroup's gpu energy would overflow",
+		return pwrmig_refuse(e, -EOVERFLOW, "the cgroup's gpu energy would overflow",
 			    PWRMIG_A_ENERGY_ENERGY_UJ);
 	*gpu_uj = sum;
 	return 0;

@@ -20,6 +20,8 @@
 #include <linux/pwrmig.h>
 #endif
 
+#include "refusal.h"
+
 /* cgroup-carry ids an entry remembers, so that a retry adds nothing. */
 #define PWRMIG_CARRY_IDS	4
 
@@ -71,15 +73,8 @@ struct pwrmig_energy_req {
 	unsigned long long uj;
 };
 
-/* A refusal: errno, extack message, and the attribute (type) it names. */
-struct pwrmig_cg_err {
-	int err;			/* negative errno */
-	const char *msg;
-	unsigned int attr;		/* 0: none */
-};
-
 /* policy-set: 0, or -EINVAL in E when R sets nothing. */
-int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_cg_err *e);
+int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_refusal *e);
 void pwrmig_policy_apply(struct pwrmig_cg_terms *t, const struct pwrmig_policy_req *r);
 
 /*
@@ -88,19 +83,19 @@ void pwrmig_policy_apply(struct pwrmig_cg_terms *t, const struct pwrmig_policy_r
  * 0 or -errno in E.
  */
 int pwrmig_carry_check(const struct pwrmig_carry_req *r, const char *local,
-		       struct pwrmig_cg_err *e);
+		       struct pwrmig_refusal *e);
 /*
  * carry, to T: all or nothing (-EOVERFLOW in E if a total would wrap);
  * a carry-id T already took adds nothing.  Returns 1 if it added, 0 if
  * the id was taken, or -errno.
  */
 int pwrmig_carry_apply(struct pwrmig_cg_terms *t, const struct pwrmig_carry_req *r,
-		       struct pwrmig_cg_err *e);
+		       struct pwrmig_refusal *e);
 
 /* energy-report, the request's rules (device index, domain): 0 or -errno. */
-int pwrmig_energy_check(const struct pwrmig_energy_req *r, struct pwrmig_cg_err *e);
+int pwrmig_energy_check(const struct pwrmig_energy_req *r, struct pwrmig_refusal *e);
 /* energy-report, to the cgroup's GPU total *GPU_UJ: 0, or -EOVERFLOW in E. */
 int pwrmig_energy_add(unsigned long long *gpu_uj, const struct pwrmig_energy_req *r,
-		      struct pwrmig_cg_err *e);
+		      struct pwrmig_refusal *e);
 
 #endif

@@ -194,25 +194,11 @@ int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	return err ?: skb->len;
 }
 
-/* A refusal of common/cgterms.c's rules, pointed at its attribute. */
-static int cg_fail(struct genl_info *info, const struct pwrmig_cg_err *e)
-{
-	/*
-	 * The rules' messages are string literals, as extack wants; the
-	 * attributes they name are in the op's policy.
-	 */
-	if (info->extack)
-		info->extack->_msg = e->msg;
-	if (e->attr)
-		NL_SET_BAD_ATTR(info->extack, info->attrs[e->attr]);
-	return e->err;
-}
-
 int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_policy_req r = {};
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
 	int err = 0;
 
@@ -235,7 +221,7 @@ int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info
 		r.priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
 	}
 	if (pwrmig_policy_check(&r, &e))
-		return cg_fail(info, &e);
+		return pwrmig_nl_refuse(info, &e);
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
 	if (cg) {
@@ -252,7 +238,7 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_site_entry *local;
 	struct pwrmig_carry_req r = {};
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
 	unsigned int i;
 	int err = 0;
@@ -272,7 +258,7 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&pwrmig.lock);
 	local = pwrmig_site_local();
 	if (pwrmig_carry_check(&r, local ? local->currency : NULL, &e)) {
-		err = cg_fail(info, &e);
+		err = pwrmig_nl_refuse(info, &e);
 		goto out;
 	}
 	cg = cg_lookup(info, tb[PWRMIG_A_CGROUP_ID], true, &err);
@@ -280,7 +266,7 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	err = pwrmig_carry_apply(&cg->terms, &r, &e);
 	if (err < 0)
-		err = cg_fail(info, &e);
+		err = pwrmig_nl_refuse(info, &e);
 	else
 		err = pwrmig_nl_reply(info, PWRMIG_CG_REPLY_SIZE, cg_fill_cb, cg);
 out:
@@ -292,7 +278,7 @@ int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_energy_req r = {};
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
 	int err = 0;
 
@@ -307,12 +293,12 @@ int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	r.uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
 	if (pwrmig_energy_check(&r, &e))
-		return cg_fail(info, &e);
+		return pwrmig_nl_refuse(info, &e);
 
 	mutex_lock(&pwrmig.lock);
 	cg = cg_lookup(info, tb[PWRMIG_A_ENERGY_CGROUP_ID], true, &err);
 	if (cg && pwrmig_energy_add(&cg->gpu_uj, &r, &e))
-		err = cg_fail(info, &e);
+		err = pwrmig_nl_refuse(info, &e);
 	else if (cg)
 		pwrmig_cg_charge_cost(cg, r.uj);
 	mutex_unlock(&pwrmig.lock);

@@ -448,7 +448,6 @@ int pwrmig_ledger_init(void)
 	mutex_init(&pwrmig.lock);
 	xa_init(&pwrmig.cgroups);
 	INIT_LIST_HEAD(&pwrmig.removed);
-	INIT_LIST_HEAD(&pwrmig.migrations);
 	INIT_DELAYED_WORK(&pwrmig.sampler, pwrmig_sampler_fn);
 	pwrmig.packages = topology_max_packages();
 	pwrmig.interval_ms = pwrmig.interval_ms ?: 100;

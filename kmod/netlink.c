@@ -174,6 +174,19 @@ static size_t pwrmig_info_size(void)
 	       2 * nla_total_size_64bit(sizeof(u64));		/* samples, cgroups-freed */
 }
 
+int pwrmig_nl_refuse(struct genl_info *info, const struct pwrmig_refusal *e)
+{
+	/*
+	 * The rules' messages are string literals, as extack wants; the
+	 * attributes they name are in the op's policy.
+	 */
+	if (info->extack)
+		info->extack->_msg = e->msg;
+	if (e->attr)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[e->attr]);
+	return e->err;
+}
+
 /* Reply to INFO with one object built by FILL under pwrmig.lock. */
 int pwrmig_nl_reply(struct genl_info *info, size_t size,
 		    int (*fill)(struct sk_buff *skb, void *arg), void *arg)

@@ -13,6 +13,7 @@
 #include <uapi/linux/pwrmig.h>
 
 #include "attrib.h"
+#include "broker.h"
 #include "cgterms.h"
 #include "sites.h"
 
@@ -147,9 +148,6 @@ struct pwrmig_dom_state {
 	bool present;
 };
 
-
-struct pwrmig_migrate;
-
 struct pwrmig_state {
 	/* Everything below except the per-CPU tables is under lock. */
 	struct mutex lock;
@@ -178,10 +176,8 @@ struct pwrmig_state {
 	struct pwrmig_cg **share_cg;
 	unsigned int max_shares;
 	struct dentry *debugfs;
-	/* Broker. */
-	struct list_head migrations;
-	unsigned int n_migrations;
-	u32 next_migrate_id;
+	/* Broker (common/broker.c's requests). */
+	struct pwrmig_broker broker;
 };
 
 extern struct pwrmig_state pwrmig;
@@ -213,6 +209,8 @@ void pwrmig_broker_expire(void);
 struct sk_buff;
 struct genl_info;
 bool pwrmig_nl_listening(unsigned int group);
+/* Refuse INFO's request as common/'s rules said (E): errno, extack. */
+int pwrmig_nl_refuse(struct genl_info *info, const struct pwrmig_refusal *e);
 /* Reply to INFO with one object built by FILL (SIZE: its message size). */
 int pwrmig_nl_reply(struct genl_info *info, size_t size,
 		    int (*fill)(struct sk_buff *skb, void *arg), void *arg);

@@ -3,7 +3,7 @@
  * libFuzzer harness of pwrmigd's family socket, which any local user may
  * connect to: each input is one packet a client sends (any bytes: one or
  * more netlink messages, or not), served by the real server (family/
- * server.c, validate.c, ops.c, cgroups.c, sites.c, linked in) over a
+ * server.c, validate.c, ops.c, cgroups.c, sites.c, migrate.c, linked in) over a
  * real UNIX socket, as root (sites and terms change) or, for inputs whose
  * first byte is odd, as nobody (the client connects with that effective
  * uid).  The daemon's ledger is a small fixed snapshot whose entries'
@@ -55,13 +55,13 @@ struct pwrmig_cg_terms *pd_ledger_terms(struct pd_ledger *l, uint64_t id, int *e
 }
 
 int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energy_req *r,
-		     struct pwrmig_cg_err *e)
+		     struct pwrmig_refusal *e)
 {
 	struct pd_cgroup *cg = entry(id);
 	unsigned long long gpu;
 
 	if (!cg) {
-		*e = (struct pwrmig_cg_err){ -ENOENT, "no cgroup with this id",
+		*e = (struct pwrmig_refusal){ -ENOENT, "no cgroup with this id",
 					     PWRMIG_A_ENERGY_CGROUP_ID };
 		return e->err;
 	}
@@ -74,6 +74,12 @@ int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energ
 
 void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 {
+}
+
+/* The live cgroups: the snapshot's first entry. */
+int pd_cgroup_live(uint64_t id)
+{
+	return id == cgs[0].id;
 }
 
 static void setup(void)

@@ -177,12 +177,66 @@ energy-report domain pkg|errno EINVAL msg 'only gpu energy is reported from user
 energy-report unknown cgroup|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
 energy-report past max-report-uj|errno ERANGE msg 'integer out of range' off 40 miss 0
 energy-report|errno 0 msg '' off 0 miss 0
+site-set rawfar|errno 0 msg '' off 0 miss 0
+migrate-request without site|errno EINVAL msg '' off 0 miss 3
+migrate-request unknown cgroup|errno ENOENT msg 'no cgroup with this id' off 20 miss 0
+migrate-request bad container|errno EINVAL msg 'container must be an OCI container id: letters, digits and _+.-' off 44 miss 0
+migrate-request unknown site|errno ENOENT msg 'no such site (add it with site-set)' off 32 miss 0
+migrate-request to the local site|errno EINVAL msg 'the target is the local site: nothing to move' off 32 miss 0
+migrate-request mode 9|errno ERANGE msg 'integer out of range' off 44 miss 0
+migrate-request|errno 0 msg '' off 0 miss 0
+migrate-request again|errno EBUSY msg 'this cgroup already has a migration in progress' off 20 miss 0
+migrate-claim unknown id|errno ENOENT msg 'no migration request with this id' off 20 miss 0
+migrate-get|errno 0 msg '' off 0 miss 0
+migrate-status unclaimed|errno EPERM msg 'only the daemon that claimed the request reports on it' off 20 miss 0
+migrate-claim oldest pending|errno 0 msg '' off 0 miss 0
+migrate-claim it again|errno EBUSY msg 'request is claimed by a running daemon' off 20 miss 0
+migrate-status state pending|errno EINVAL msg 'a daemon reports running, done or failed' off 28 miss 0
+migrate-status failed without error|errno EINVAL msg 'a failure needs an error' off 28 miss 0
+migrate-status running|errno 0 msg '' off 0 miss 0
+migrate-status done|errno 0 msg '' off 0 miss 0
+migrate-cancel finished|errno EALREADY msg 'request already finished' off 20 miss 0
+migrate-claim finished|errno EBUSY msg 'request already finished' off 20 miss 0
+migrate-request after it|errno 0 msg '' off 0 miss 0
+migrate-cancel|errno 0 msg '' off 0 miss 0
+migrate-claim none pending|errno ENOENT msg 'no pending migration request' off 0 miss 0
+migrate-request third|errno 0 msg '' off 0 miss 0
+migrate-claim from another socket|errno 0 msg '' off 0 miss 0
+migrate-claim while it is held|errno EBUSY msg 'request is claimed by a running daemon' off 20 miss 0
+migrate-claim after that socket closed|errno 0 msg '' off 0 miss 0
+migrate-cancel third|errno 0 msg '' off 0 miss 0
+migrate-get dump|errno 0 msg '' off 0 miss 0
 cgroup-get|errno 0 msg '' off 0 miss 0
 info-get still served|errno 0 msg '' off 0 miss 0
 EOF2
 t_expect "raw: the ledger then holds the terms, each carry once, the GPU energy" \
 	"cgroup terms: deferrable 1 deadline 1700000000 priority 0 carried-runtime 1000 carried-cost 5 gpu-uj 2500" \
 	"$(grep '^cgroup terms:' "$work/raw")"
+t_expect "raw: the broker's requests end as reported (done, cancelled, cancelled)" \
+	"migrate states (state/phase/error): 1:4/2/None 2:6/None/None 3:6/None/None" \
+	"$(grep '^migrate states' "$work/raw")"
+
+# ---- the broker: module-less, pwrmigd keeps the requests -------------------
+$ctl site set north price 0.9 currency CNY > /dev/null
+timeout 6 $ctl -j monitor migrate > "$work/migmon" 2>&1 & mon=$!
+sleep 0.5
+first=$($ctl -j migrate start /pwrmig-fam to north timeout 1 | jq -r .id)
+t_expect "migrate start: a request, pending" "pending north" \
+	"$($ctl -j migrate show "$first" | jq -r '"\(.state) \(.site)"')"
+t_expect "migrate wait: nobody claims it, it times out" "timed-out" \
+	"$(timeout 10 $ctl -j migrate wait "$first" | jq -r .state | tail -n 1)"
+second=$($ctl -j migrate start /pwrmig-fam to north cold | jq -r .id)
+t_expect "migrate cancel" cancelled "$($ctl -j migrate cancel "$second" | jq -r .state)"
+t_expect "nobody may not ask for a migration (and is told why)" \
+	"Error: migrate start: changing the ledger, sites or migrations needs root" \
+	"$(nobody $ctl migrate start "$id" to north 2>&1)"
+t_expect "nobody may not join the migrate group" 1 \
+	"$(nobody timeout 3 $ctl monitor migrate > /dev/null 2>&1; echo $?)"
+wait $mon
+t_expect "monitor migrate: every change, in order" \
+	"$first pending|$first timed-out|$second pending|$second cancelled" \
+	"$(jq -r '"\(.id) \(.state)"' "$work/migmon" | paste -sd'|')"
+$ctl site del north
 
 # ---- who may: root where the module wants CAP_NET_ADMIN ----------------------
 t_expect "nobody may read info" pwrmigd "$(nobody $ctl -j info 2>&1 | jq -r .backend 2>&1)"

@@ -15,6 +15,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
@@ -32,6 +33,11 @@ A_CGROUP_DEFERRABLE, A_CGROUP_DEADLINE, A_CGROUP_PRIORITY = 10, 12, 13
 A_CGROUP_CARRIED_RUNTIME, A_CGROUP_CARRIED_COST, A_CGROUP_CARRY_ID = 14, 18, 19
 A_ENERGY_CGROUP_ID, A_ENERGY_DEVICE, A_ENERGY_DOMAIN, A_ENERGY_UJ = 1, 2, 3, 4
 DOMAIN_PKG, DOMAIN_GPU = 1, 3
+CMD_MIGRATE_REQUEST, CMD_MIGRATE_CLAIM, CMD_MIGRATE_STATUS = 12, 13, 14
+CMD_MIGRATE_GET, CMD_MIGRATE_CANCEL = 15, 16
+A_MIG_ID, A_MIG_CGROUP_ID, A_MIG_SITE, A_MIG_MODE, A_MIG_REQUESTER = 1, 2, 3, 4, 5
+A_MIG_STATE, A_MIG_PHASE, A_MIG_BYTES, A_MIG_ERROR, A_MIG_CONTAINER = 6, 7, 8, 11, 17
+STATE_PENDING, STATE_RUNNING, STATE_DONE, STATE_FAILED = 1, 3, 4, 5
 A_SITE_NAME, A_SITE_LOCAL, A_SITE_PRICE, A_SITE_CURRENCY = 1, 2, 3, 4
 A_SITE_FORECAST = 7
 A_FC_START, A_FC_DURATION, A_FC_PRICE = 1, 2, 3
@@ -222,6 +228,7 @@ def cgroups(link):
     os.mkdir(path)
     try:
         cgroup_cases(link, os.stat(path).st_ino)
+        migrate_cases(link, os.stat(path).st_ino)
     finally:
         os.rmdir(path)
 
@@ -270,6 +277,61 @@ def cgroup_cases(link, ino):
           (get(A_CGROUP_DEFERRABLE, "<B"), get(A_CGROUP_DEADLINE, "<Q"),
            get(A_CGROUP_PRIORITY, "<I"), get(A_CGROUP_CARRIED_RUNTIME, "<Q"),
            get(A_CGROUP_CARRIED_COST, "<Q"), get(A_CGROUP_GPU_UJ, "<Q")))
+
+
+def migrate_cases(link, ino):
+    """The broker: requests, claims, reports, their refusals, a release."""
+    q = lambda t, v: attr(t, struct.pack("<Q", v))
+    u32 = lambda t, v: attr(t, struct.pack("<I", v))
+    s = lambda t, v: attr(t, v + b"\0")
+    mid = lambda i: u32(A_MIG_ID, i)
+    cg, far = q(A_MIG_CGROUP_ID, ino), s(A_MIG_SITE, b"rawfar")
+    req = lambda a: link.request(CMD_MIGRATE_REQUEST, a)
+    claim = lambda a: link.request(CMD_MIGRATE_CLAIM, a)
+    status = lambda a: link.request(CMD_MIGRATE_STATUS, a)
+    show("site-set rawfar", link.request(CMD_SITE_SET, attr(A_SITE_NAME, b"rawfar\0") +
+                                         attr(A_SITE_PRICE, struct.pack("<Q", 1)) +
+                                         attr(A_SITE_CURRENCY, b"EUR\0")))
+    show("migrate-request without site", req(cg))
+    show("migrate-request unknown cgroup", req(q(A_MIG_CGROUP_ID, 2**63) + far))
+    show("migrate-request bad container", req(cg + far + s(A_MIG_CONTAINER, b"a/b")))
+    show("migrate-request unknown site", req(cg + s(A_MIG_SITE, b"nowhere")))
+    show("migrate-request to the local site", req(cg + s(A_MIG_SITE, b"rawlocal")))
+    show("migrate-request mode 9", req(cg + far + u32(A_MIG_MODE, 9)))
+    show("migrate-request", req(cg + far + s(A_MIG_REQUESTER, b"famraw")))
+    show("migrate-request again", req(cg + far))
+    show("migrate-claim unknown id", claim(mid(99)))
+    show("migrate-get", link.request(CMD_MIGRATE_GET, mid(1)))
+    show("migrate-status unclaimed", status(mid(1)))
+    show("migrate-claim oldest pending", claim(b""))
+    show("migrate-claim it again", claim(mid(1)))
+    show("migrate-status state pending", status(mid(1) + u32(A_MIG_STATE, STATE_PENDING)))
+    show("migrate-status failed without error", status(mid(1) + u32(A_MIG_STATE, STATE_FAILED)))
+    show("migrate-status running", status(mid(1) + u32(A_MIG_STATE, STATE_RUNNING) +
+                                          u32(A_MIG_PHASE, 2) + q(A_MIG_BYTES, 4096)))
+    show("migrate-status done", status(mid(1) + u32(A_MIG_STATE, STATE_DONE)))
+    show("migrate-cancel finished", link.request(CMD_MIGRATE_CANCEL, mid(1)))
+    show("migrate-claim finished", claim(mid(1)))
+    show("migrate-request after it", req(cg + far))
+    show("migrate-cancel", link.request(CMD_MIGRATE_CANCEL, mid(2)))
+    show("migrate-claim none pending", claim(b""))
+    show("migrate-request third", req(cg + far))
+    # A claim whose connection closes is released: claimed again by id.
+    other = Link(sys.argv[1])
+    show("migrate-claim from another socket", other.request(CMD_MIGRATE_CLAIM, mid(3)))
+    show("migrate-claim while it is held", claim(mid(3)))
+    other.s.close()
+    time.sleep(0.5)
+    show("migrate-claim after that socket closed", claim(mid(3)))
+    show("migrate-cancel third", link.request(CMD_MIGRATE_CANCEL, mid(3)))
+    show("migrate-get dump", link.request(CMD_MIGRATE_GET, b"", flags=NLM_F_DUMP))
+    states = []
+    for i in (1, 2, 3):
+        link.request(CMD_MIGRATE_GET, mid(i))
+        a = link.replies[0] if link.replies else {}
+        states.append("%d:%s/%s/%s" % (i, *(struct.unpack("<I", a[t])[0] if t in a else None
+                                           for t in (A_MIG_STATE, A_MIG_PHASE, A_MIG_ERROR))))
+    print("migrate states (state/phase/error): %s" % " ".join(states))
 
 
 if __name__ == "__main__":

@@ -114,6 +114,17 @@ int pd_cgroup_path(uint64_t id, char *buf, size_t len)
 	return -1;
 }
 
+int pd_cgroup_live(uint64_t id)
+{
+	char path[256], dir[600];
+	struct stat st;
+
+	if (pd_cgroup_path(id, path, sizeof(path)))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), path);
+	return !stat(dir, &st) && st.st_ino == id;
+}
+
 /* A cgroup announced by an event: cache its path without a walk. */
 void pd_cgroup_path_add(uint64_t id, const char *path)
 {

@@ -161,6 +161,8 @@ struct pwrmig *pd_module_open(void);
 uint64_t pd_pid_cgroup(int pid);
 /* The same, read from PROC (a procfs mount, or a test's tree). */
 uint64_t pd_pid_cgroup_at(const char *proc, int pid);
+/* Whether ID is a live cgroup: its directory has that inode. */
+int pd_cgroup_live(uint64_t id);
 /* Path below the root of cgroup ID, "" if not found (rescans at most once a call). */
 int pd_cgroup_path(uint64_t id, char *buf, size_t len);
 void pd_cgroup_path_add(uint64_t id, const char *path);

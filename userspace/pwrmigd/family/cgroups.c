@@ -104,12 +104,6 @@ static int cgroup_dump(struct fam_req *r, struct pd *pd)
 	return 0;
 }
 
-/* A refusal of common/cgterms.c's rules, pointed at its attribute. */
-static int cg_fail(struct fam_req *r, const struct pwrmig_cg_err *e)
-{
-	return fam_fail(r, e->err, e->msg, e->attr ? r->tb[e->attr] : NULL);
-}
-
 /* The terms of the request's cgroup (-ENOENT and -ENOMEM as the module's). */
 static struct pwrmig_cg_terms *terms(struct fam_req *r, struct pd *pd, uint64_t id)
 {
@@ -140,7 +134,7 @@ static int policy_set(struct fam_req *r, struct pd *pd)
 	const struct nlattr *const *tb = r->tb;
 	struct pwrmig_policy_req q = { 0 };
 	struct pwrmig_cg_terms *t;
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 	uint64_t id;
 
 	if (fam_need(r, PWRMIG_A_CGROUP_ID))
@@ -155,7 +149,7 @@ static int policy_set(struct fam_req *r, struct pd *pd)
 	if ((q.has_priority = !!tb[PWRMIG_A_CGROUP_PRIORITY]))
 		q.priority = nla_get_u32((struct nlattr *)tb[PWRMIG_A_CGROUP_PRIORITY]);
 	if (pwrmig_policy_check(&q, &e))
-		return cg_fail(r, &e);
+		return fam_refuse(r, &e);
 	t = terms(r, pd, id);
 	if (!t)
 		return r->e.err;
@@ -169,7 +163,7 @@ static int carry(struct fam_req *r, struct pd *pd)
 	const struct pwrmig_site_entry *local = pwrmig_sites_local(pd->sites);
 	struct pwrmig_carry_req q = { 0 };
 	struct pwrmig_cg_terms *t;
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 	unsigned int i;
 	uint64_t id;
 	int err;
@@ -189,13 +183,13 @@ static int carry(struct fam_req *r, struct pd *pd)
 	if (r->tb[PWRMIG_A_CGROUP_CARRY_ID])
 		q.id = get_u64(r, PWRMIG_A_CGROUP_CARRY_ID);
 	if (pwrmig_carry_check(&q, local ? local->currency : NULL, &e))
-		return cg_fail(r, &e);
+		return fam_refuse(r, &e);
 	t = terms(r, pd, id);
 	if (!t)
 		return r->e.err;
 	err = pwrmig_carry_apply(t, &q, &e);
 	if (err < 0)
-		return cg_fail(r, &e);
+		return fam_refuse(r, &e);
 	if (err)
 		republish(pd);
 	return cgroup_reply(r, pd, id);
@@ -205,7 +199,7 @@ static int energy_report(struct fam_req *r, struct pd *pd)
 {
 	const struct nlattr *const *tb = r->tb;
 	struct pwrmig_energy_req q = { 0 };
-	struct pwrmig_cg_err e;
+	struct pwrmig_refusal e;
 
 	if (fam_need(r, PWRMIG_A_ENERGY_CGROUP_ID) || fam_need(r, PWRMIG_A_ENERGY_DEVICE) ||
 	    fam_need(r, PWRMIG_A_ENERGY_ENERGY_UJ))
@@ -216,7 +210,7 @@ static int energy_report(struct fam_req *r, struct pd *pd)
 	q.uj = get_u64(r, PWRMIG_A_ENERGY_ENERGY_UJ);
 	if (pwrmig_energy_check(&q, &e) ||
 	    pd_ledger_report(pd->ledger, get_u64(r, PWRMIG_A_ENERGY_CGROUP_ID), &q, &e))
-		return cg_fail(r, &e);
+		return fam_refuse(r, &e);
 	republish(pd);
 	return 0;
 }

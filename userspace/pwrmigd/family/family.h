@@ -18,7 +18,7 @@ int pd_family_start(struct pd *pd, struct pd_family **out);
 int pd_family_fd(const struct pd_family *f);
 /* Serve what is ready, without blocking. */
 void pd_family_serve(struct pd_family *f);
-/* After each sample: the telemetry group's event. */
+/* After each sample: the telemetry group's event; requests timed out. */
 void pd_family_sampled(struct pd_family *f);
 void pd_family_stop(struct pd_family *f);
 

@@ -3,7 +3,7 @@
  * The family server's parts: the connections and framing (server.c), the
  * requests checked against the spec as the genetlink core checks them
  * (validate.c), and the operations (ops.c; the ledger's cgroups in
- * cgroups.c, the sites in sites.c).
+ * cgroups.c, the sites in sites.c, the broker in migrate.c).
  */
 #ifndef _PWRMIGD_FAMILY_INTERNAL_H
 #define _PWRMIGD_FAMILY_INTERNAL_H
@@ -15,7 +15,9 @@
 #include <linux/netlink.h>
 #include <linux/pwrmig.h>
 
+#include "broker.h"
 #include "family.h"
+#include "pwrmig.h"
 #include "specnames.h"
 
 /* What a refused request is told: errno, extack message, the attribute. */
@@ -66,12 +68,27 @@ enum fam_group { FAM_GRP_TELEMETRY = 1, FAM_GRP_MIGRATE, FAM_NR_GROUPS };
 int fam_validate(struct fam_req *r);
 /* Fail R with ERR, MSG, on ATTR (any may be 0). */
 int fam_fail(struct fam_req *r, int err, const char *msg, const struct nlattr *attr);
+/* Fail R as common/'s rules said (E), at the attribute E names. */
+int fam_refuse(struct fam_req *r, const struct pwrmig_refusal *e);
 /* R needs attribute TYPE: 0, or -EINVAL naming it, as GENL_REQ_ATTR_CHECK(). */
 int fam_need(struct fam_req *r, unsigned int type);
 
 /* ---- ops.c -------------------------------------------------------------- */
 /* Serve R (validated); 0 or a negative errno with R->e set. */
 int fam_op(struct fam_req *r);
+/* The broker's requests (bpf mode: this daemon is the broker). */
+struct pwrmig_broker *fam_broker(struct pd_family *f);
+/* R's connection as a claimant: numbered from 1, never reused. */
+uint32_t fam_port(const struct fam_req *r);
+
+/* ---- migrate.c ---------------------------------------------------------- */
+/* migrate-request, -claim, -status, -cancel, -get. */
+int fam_migrate_op(struct fam_req *r, struct pd *pd);
+/* After each sample: requests and claims past their time end timed-out. */
+void fam_migrate_tick(struct pd_family *f);
+/* Connection PORT closed: its claims are released. */
+void fam_migrate_release(struct pd_family *f, uint32_t port);
+
 /* ---- cgroups.c ---------------------------------------------------------- */
 /* cgroup-get, cgroup-policy-set, cgroup-carry, energy-report. */
 int fam_cgroup_op(struct fam_req *r, struct pd *pd);

@@ -114,6 +114,13 @@ int fam_op(struct fam_req *r)
 	case PWRMIG_CMD_SITE_DEL:
 		err = fam_site_op(r, pd);
 		break;
+	case PWRMIG_CMD_MIGRATE_REQUEST:
+	case PWRMIG_CMD_MIGRATE_CLAIM:
+	case PWRMIG_CMD_MIGRATE_STATUS:
+	case PWRMIG_CMD_MIGRATE_CANCEL:
+	case PWRMIG_CMD_MIGRATE_GET:
+		err = fam_migrate_op(r, pd);
+		break;
 	default:
 		err = fam_fail(r, -EOPNOTSUPP,
 			       "pwrmigd does not serve this operation without the module yet",

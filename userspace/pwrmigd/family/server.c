@@ -35,6 +35,7 @@
 
 struct fam_conn {
 	int fd;
+	uint32_t port;		/* as a claimant: from 1, never reused */
 	uid_t uid;
 	unsigned int groups;	/* bit per enum fam_group */
 	uint32_t events;	/* as registered with epoll */
@@ -59,7 +60,9 @@ struct pd_family {
 	int bound;		/* the path is ours to remove */
 	char path[108];
 	struct fam_conn conns[MAX_CONNS];
+	uint32_t next_port;
 	char *buf;
+	struct pwrmig_broker broker;
 };
 
 static const char *const group_names[FAM_NR_GROUPS] = {
@@ -77,13 +80,27 @@ int fam_open_reads(const struct pd_family *f)
 	return f->pd->cfg.open_reads;
 }
 
+struct pwrmig_broker *fam_broker(struct pd_family *f)
+{
+	return &f->broker;
+}
+
+uint32_t fam_port(const struct fam_req *r)
+{
+	return r->c->port;
+}
+
 static void conn_drop(struct pd_family *f, struct fam_conn *c)
 {
+	uint32_t port = c->port;
+
 	epoll_ctl(f->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->out);
 	free(c->held);
 	*c = (struct fam_conn){ .fd = -1 };
+	/* Its claims, for a restarted daemon to claim again by id. */
+	fam_migrate_release(f, port);
 }
 
 /* Wait for EVENTS (EPOLLIN: requests; EPOLLOUT: room for replies). */
@@ -488,7 +505,10 @@ static void accept_one(struct pd_family *f)
 		close(fd);
 		return;
 	}
-	f->conns[i] = (struct fam_conn){ .fd = fd, .uid = cred.uid, .events = EPOLLIN };
+	if (!++f->next_port)
+		f->next_port = 1;
+	f->conns[i] = (struct fam_conn){ .fd = fd, .port = f->next_port, .uid = cred.uid,
+					 .events = EPOLLIN };
 }
 
 void pd_family_serve(struct pd_family *f)
@@ -518,8 +538,10 @@ int pd_family_fd(const struct pd_family *f)
 
 void pd_family_sampled(struct pd_family *f)
 {
-	if (f)
-		fam_telemetry(f);
+	if (!f)
+		return;
+	fam_telemetry(f);
+	fam_migrate_tick(f);
 }
 
 /* Bind PATH: its folder made, a stale socket (not another file) replaced. */
@@ -597,6 +619,11 @@ int pd_family_start(struct pd *pd, struct pd_family **out)
 	return 0;
 }
 
+static void migrate_free(struct pwrmig_migrate *m)
+{
+	free(m);
+}
+
 void pd_family_stop(struct pd_family *f)
 {
 	unsigned int i;
@@ -604,8 +631,12 @@ void pd_family_stop(struct pd_family *f)
 	if (!f)
 		return;
 	for (i = 0; i < MAX_CONNS; i++)
-		if (f->conns[i].fd >= 0)
+		if (f->conns[i].fd >= 0) {
 			close(f->conns[i].fd);
+			free(f->conns[i].out);
+			free(f->conns[i].held);
+		}
+	pwrmig_broker_clear(&f->broker, migrate_free);
 	if (f->lfd >= 0)
 		close(f->lfd);
 	if (f->bound)

@@ -25,6 +25,11 @@ int fam_fail(struct fam_req *r, int err, const char *msg, const struct nlattr *a
 	return err;
 }
 
+int fam_refuse(struct fam_req *r, const struct pwrmig_refusal *e)
+{
+	return fam_fail(r, e->err, e->msg, e->attr ? r->tb[e->attr] : NULL);
+}
+
 int fam_need(struct fam_req *r, unsigned int type)
 {
 	if (type < 64 && r->tb[type])

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "pwrmig.h"
@@ -90,18 +89,6 @@ int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj)
 	return 0;
 }
 
-/* Whether ID is a live cgroup: its directory has that inode. */
-static int cg_live(uint64_t id)
-{
-	char path[256], dir[600];
-	struct stat st;
-
-	if (pd_cgroup_path(id, path, sizeof(path)))
-		return 0;
-	snprintf(dir, sizeof(dir), "%s%s", pwrmig_cgroup_root(), path);
-	return !stat(dir, &st) && st.st_ino == id;
-}
-
 /*
  * The entry a change from the family finds, as the module finds it: the
  * ledger's (even gone), else a live cgroup's new one.
@@ -113,7 +100,7 @@ static struct lcg *entry(struct pd_ledger *l, uint64_t id, int *err)
 	found = tfind(&key, &l->tree, pd_lcg_cmp);
 	if (found)
 		return *found;
-	if (!cg_live(id)) {
+	if (!pd_cgroup_live(id)) {
 		*err = -ENOENT;
 		return NULL;
 	}
@@ -131,7 +118,7 @@ struct pwrmig_cg_terms *pd_ledger_terms(struct pd_ledger *l, uint64_t id, int *e
 }
 
 int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energy_req *r,
-		     struct pwrmig_cg_err *e)
+		     struct pwrmig_refusal *e)
 {
 	unsigned long long gpu;
 	struct lcg *cg;

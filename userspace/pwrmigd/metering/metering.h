@@ -42,7 +42,7 @@ int pd_ledger_add_gpu(struct pd_ledger *l, uint64_t cgid, uint64_t uj);
  */
 struct pwrmig_cg_terms *pd_ledger_terms(struct pd_ledger *l, uint64_t id, int *err);
 int pd_ledger_report(struct pd_ledger *l, uint64_t id, const struct pwrmig_energy_req *r,
-		     struct pwrmig_cg_err *e);
+		     struct pwrmig_refusal *e);
 void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s);
 const char *pd_ledger_attach_kind(struct pd_ledger *l);
 const char *pd_ledger_meter(struct pd_ledger *l);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The migration broker on the family socket (module-less nodes): the
+ * requests parsed as kmod/broker.c parses them, their lifecycle
+ * common/broker.c's, every change to the migrate group, the replies the
+ * module's.  A claim is its connection's port (numbered from 1 as peers
+ * connect, never reused); a connection that closes releases its claims
+ * for a restarted daemon to claim again by id.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "internal.h"
+
+/* Claims silent for this long end timed-out (the module's default). */
+#define CLAIM_SILENCE_S	3600
+
+static void migrate_fill(struct nl_msg *m, const struct pwrmig_migrate *g)
+{
+	nla_put_u32(m, PWRMIG_A_MIGRATE_ID, g->id);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_CGROUP_ID, g->cgroup_id);
+	nla_put_string(m, PWRMIG_A_MIGRATE_SITE, g->site);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_MODE, g->mode);
+	if (g->requester[0])
+		nla_put_string(m, PWRMIG_A_MIGRATE_REQUESTER, g->requester);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_STATE, g->state);
+	if (g->phase)
+		nla_put_u32(m, PWRMIG_A_MIGRATE_PHASE, g->phase);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_BYTES, g->bytes);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_ROUNDS, g->rounds);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_FREEZE_MS, g->freeze_ms);
+	if (g->error)
+		nla_put_u32(m, PWRMIG_A_MIGRATE_ERROR, g->error);
+	if (g->error_msg[0])
+		nla_put_string(m, PWRMIG_A_MIGRATE_ERROR_MSG, g->error_msg);
+	if (g->claimant.port)
+		nla_put_u32(m, PWRMIG_A_MIGRATE_CLAIMANT, g->claimant.port);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_CREATED, g->created);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_UPDATED, g->updated);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_TIMEOUT_S, g->timeout_s);
+	if (g->container[0])
+		nla_put_string(m, PWRMIG_A_MIGRATE_CONTAINER, g->container);
+}
+
+/* A change, to the migrate group. */
+static void changed(void *arg, const struct pwrmig_migrate *g)
+{
+	struct nl_msg *m = fam_new(NULL, PWRMIG_CMD_MIGRATE_NTF, 0);
+
+	if (!m)
+		return;
+	migrate_fill(m, g);
+	fam_multicast(arg, FAM_GRP_MIGRATE, m);
+}
+
+static void now(struct pwrmig_now *t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t->mono = ts.tv_sec;
+	t->real = time(NULL);
+}
+
+static int reply(struct fam_req *r, const struct pwrmig_migrate *g)
+{
+	struct nl_msg *m = fam_new(r, r->g->cmd, 0);
+
+	if (m)
+		migrate_fill(m, g);
+	return fam_send(r, m);
+}
+
+/* After a change to G (NULL: refused with E): notify, answer. */
+static int done(struct fam_req *r, const struct pwrmig_migrate *g, const struct pwrmig_refusal *e)
+{
+	if (!g)
+		return fam_refuse(r, e);
+	changed(r->f, g);
+	return reply(r, g);
+}
+
+static uint32_t get_u32(const struct fam_req *r, unsigned int type)
+{
+	return nla_get_u32((struct nlattr *)r->tb[type]);
+}
+
+static uint64_t get_u64(const struct fam_req *r, unsigned int type)
+{
+	return nla_get_u64((struct nlattr *)r->tb[type]);
+}
+
+/* The validator checked the strings' lengths and their NULs. */
+static void request_parse(const struct fam_req *r, struct pwrmig_migrate_req *q)
+{
+	const struct nlattr *const *tb = r->tb;
+
+	q->cgroup_id = get_u64(r, PWRMIG_A_MIGRATE_CGROUP_ID);
+	q->site = nla_data(tb[PWRMIG_A_MIGRATE_SITE]);
+	if ((q->has_mode = !!tb[PWRMIG_A_MIGRATE_MODE]))
+		q->mode = get_u32(r, PWRMIG_A_MIGRATE_MODE);
+	if (tb[PWRMIG_A_MIGRATE_REQUESTER])
+		q->requester = nla_data(tb[PWRMIG_A_MIGRATE_REQUESTER]);
+	if (tb[PWRMIG_A_MIGRATE_CONTAINER])
+		q->container = nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]);
+	if ((q->has_timeout = !!tb[PWRMIG_A_MIGRATE_TIMEOUT_S]))
+		q->timeout_s = get_u32(r, PWRMIG_A_MIGRATE_TIMEOUT_S);
+}
+
+static int request(struct fam_req *r, struct pd *pd)
+{
+	struct pwrmig_migrate_req q = { 0 };
+	struct pwrmig_migrate *g, *old;
+	struct pwrmig_refusal e;
+	struct pwrmig_now t;
+
+	if (fam_need(r, PWRMIG_A_MIGRATE_CGROUP_ID) || fam_need(r, PWRMIG_A_MIGRATE_SITE))
+		return r->e.err;
+	request_parse(r, &q);
+	if (!pd_cgroup_live(q.cgroup_id))
+		return fam_fail(r, -ENOENT, "no cgroup with this id",
+				r->tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
+	if (pwrmig_migrate_req_check(&q, &e))
+		return fam_refuse(r, &e);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return fam_fail(r, -ENOMEM, NULL, NULL);
+	now(&t);
+	if (pwrmig_broker_request(fam_broker(r->f), pd->sites, &q, g, &t, &old, &e)) {
+		free(g);
+		return fam_refuse(r, &e);
+	}
+	free(old);
+	return done(r, g, NULL);
+}
+
+static void report_parse(const struct fam_req *r, struct pwrmig_migrate_status *p)
+{
+	const struct nlattr *const *tb = r->tb;
+
+	if ((p->has_state = !!tb[PWRMIG_A_MIGRATE_STATE]))
+		p->state = get_u32(r, PWRMIG_A_MIGRATE_STATE);
+	if ((p->has_phase = !!tb[PWRMIG_A_MIGRATE_PHASE]))
+		p->phase = get_u32(r, PWRMIG_A_MIGRATE_PHASE);
+	if ((p->has_bytes = !!tb[PWRMIG_A_MIGRATE_BYTES]))
+		p->bytes = get_u64(r, PWRMIG_A_MIGRATE_BYTES);
+	if ((p->has_rounds = !!tb[PWRMIG_A_MIGRATE_ROUNDS]))
+		p->rounds = get_u32(r, PWRMIG_A_MIGRATE_ROUNDS);
+	if ((p->has_freeze = !!tb[PWRMIG_A_MIGRATE_FREEZE_MS]))
+		p->freeze_ms = get_u32(r, PWRMIG_A_MIGRATE_FREEZE_MS);
+	if ((p->has_error = !!tb[PWRMIG_A_MIGRATE_ERROR]))
+		p->error = get_u32(r, PWRMIG_A_MIGRATE_ERROR);
+	if (tb[PWRMIG_A_MIGRATE_ERROR_MSG])
+		p->error_msg = nla_data(tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
+}
+
+/* In id order, resumed after the last id sent, as the module's. */
+static int dump(struct fam_req *r)
+{
+	struct pwrmig_broker *b = fam_broker(r->f);
+	struct nl_msg *m;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->m[i]->id <= r->cursor)
+			continue;
+		if (fam_congested(r))
+			return FAM_MORE;
+		m = fam_new(r, PWRMIG_CMD_MIGRATE_GET, NLM_F_MULTI);
+		if (m)
+			migrate_fill(m, b->m[i]);
+		err = fam_send(r, m);
+		if (err)
+			return err;
+		r->cursor = b->m[i]->id;
+	}
+	return 0;
+}
+
+int fam_migrate_op(struct fam_req *r, struct pd *pd)
+{
+	struct pwrmig_broker *b = fam_broker(r->f);
+	struct pwrmig_claimant c = { .port = fam_port(r) };
+	struct pwrmig_migrate_status p = { 0 };
+	struct pwrmig_migrate *g;
+	struct pwrmig_refusal e;
+	struct pwrmig_now t;
+
+	now(&t);
+	switch (r->g->cmd) {
+	case PWRMIG_CMD_MIGRATE_REQUEST:
+		return request(r, pd);
+	case PWRMIG_CMD_MIGRATE_CLAIM:
+		g = pwrmig_broker_claim(b, !!r->tb[PWRMIG_A_MIGRATE_ID],
+					r->tb[PWRMIG_A_MIGRATE_ID] ?
+					get_u32(r, PWRMIG_A_MIGRATE_ID) : 0, &c, &t, &e);
+		return done(r, g, &e);
+	case PWRMIG_CMD_MIGRATE_GET:
+		if (r->dump)
+			return dump(r);
+		break;
+	}
+	if (fam_need(r, PWRMIG_A_MIGRATE_ID))
+		return r->e.err;
+	switch (r->g->cmd) {
+	case PWRMIG_CMD_MIGRATE_STATUS:
+		report_parse(r, &p);
+		g = pwrmig_broker_report(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &c, &p, &t, &e);
+		return done(r, g, &e);
+	case PWRMIG_CMD_MIGRATE_CANCEL:
+		g = pwrmig_broker_cancel(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &t, &e);
+		return done(r, g, &e);
+	default:
+		g = pwrmig_broker_get(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &e);
+		return g ? reply(r, g) : fam_refuse(r, &e);
+	}
+}
+
+void fam_migrate_tick(struct pd_family *f)
+{
+	struct pwrmig_now t;
+
+	now(&t);
+	pwrmig_broker_time_out(fam_broker(f), CLAIM_SILENCE_S, &t, changed, f);
+}
+
+void fam_migrate_release(struct pd_family *f, uint32_t port)
+{
+	struct pwrmig_claimant c = { .port = port };
+	struct pwrmig_now t;
+
+	now(&t);
+	pwrmig_broker_release(fam_broker(f), &c, &t, changed, f);
+}
