@@ -183,9 +183,9 @@ int pd_wl_kill(struct pd *pd, struct pd_workload *w, char *err, size_t len)
 	return 0;
 }
 
-/* ---- the module: takes the carried ledger ---------------------------------- */
+/* ---- the family (the module or pwrmigd): takes the carried ledger ---------- */
 
-struct pwrmig *pd_module_open(void)
+struct pwrmig *pd_family_client(const struct pd *pd)
 {
 	return (struct pwrmig *)&fuzz_pd;
 }

@@ -109,17 +109,26 @@ static int open_source(struct pd *pd)
 	return pd_family_start(pd, &pd->family);
 }
 
-/* The migration endpoint: receiver always, sender where the module is. */
+static void migrate_event(void *arg, const struct pwrmig_migration *mig)
+{
+	pd_migrator_event(arg, mig);
+}
+
+/*
+ * The migration endpoint: the receiver, and the sender of the requests
+ * of the module's broker, or of this daemon's own (bpf mode: its family
+ * socket hands them over in this process).
+ */
 static int start_migration(struct pd *pd)
 {
 	/* Before any journal is recovered: no old CRIU acts behind it. */
 	pd_tools_reap(pd);
 	if (pd_receiver_start(pd, &pd->receiver))
 		return -1;
-	/* Requests come from the module: without it this node only receives. */
 	if (!pd->pw) {
-		pd_log(0, "module-less: this node receives migrations but "
-		       "sends none (requests come from pwrmig.ko)");
+		if (pd_migrator_start(pd, &pd->migrator))
+			return -1;
+		pd_family_on_migrate(pd->family, migrate_event, pd->migrator);
 		return 0;
 	}
 	if (pwrmig_subscribe(pd->pw, PWRMIG_MCGRP_MIGRATE)) {
@@ -147,7 +156,7 @@ static int serve(struct pd *pd, int sfd, int tfd)
 	timerfd_settime(tfd, 0, &its, NULL);
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = pd->migrator ? pwrmig_event_fd(pd->pw) : -1,
+	pfd[2] = (struct pollfd){ .fd = pd->migrator && pd->pw ? pwrmig_event_fd(pd->pw) : -1,
 				  .events = POLLIN };
 	pfd[3] = (struct pollfd){ .fd = pd_family_fd(pd->family), .events = POLLIN };
 	for (;;) {

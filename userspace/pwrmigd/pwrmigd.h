@@ -155,6 +155,13 @@ struct pd {
  * source_module.c): NULL with errno ENOENT where the module is absent.
  */
 struct pwrmig *pd_module_open(void);
+/*
+ * The family as this daemon's own threads reach it: the module, or in bpf
+ * mode this daemon's socket (PWRMIG_SOCKET, set as it starts serving).
+ * Never from the main loop, which serves that socket: it would wait for
+ * itself.  NULL with errno set.
+ */
+struct pwrmig *pd_family_client(const struct pd *pd);
 
 /* ---- cgroup ids and paths (cgroups.c) -------------------------------------- */
 /* The cgroup v2 id (inode) of PID's cgroup, 0 if unknown. */

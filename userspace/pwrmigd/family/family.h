@@ -22,4 +22,12 @@ void pd_family_serve(struct pd_family *f);
 void pd_family_sampled(struct pd_family *f);
 void pd_family_stop(struct pd_family *f);
 
+/*
+ * Every change of a request this daemon brokers, also to CB (its own
+ * migrator, which takes them as it takes the module's), in the main loop.
+ */
+struct pwrmig_migration;
+typedef void (*pd_family_migrate_cb)(void *arg, const struct pwrmig_migration *mig);
+void pd_family_on_migrate(struct pd_family *f, pd_family_migrate_cb cb, void *arg);
+
 #endif

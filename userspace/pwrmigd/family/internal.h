@@ -78,6 +78,8 @@ int fam_need(struct fam_req *r, unsigned int type);
 int fam_op(struct fam_req *r);
 /* The broker's requests (bpf mode: this daemon is the broker). */
 struct pwrmig_broker *fam_broker(struct pd_family *f);
+/* A brokered request changed: to pd_family_on_migrate()'s callback. */
+void fam_migrate_hook(struct pd_family *f, const struct pwrmig_migration *mig);
 /* R's connection as a claimant: numbered from 1, never reused. */
 uint32_t fam_port(const struct fam_req *r);
 

@@ -8,6 +8,7 @@
  * for a restarted daemon to claim again by id.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,15 +48,41 @@ static void migrate_fill(struct nl_msg *m, const struct pwrmig_migrate *g)
 		nla_put_string(m, PWRMIG_A_MIGRATE_CONTAINER, g->container);
 }
 
-/* A change, to the migrate group. */
+/* libpwrmig's view of a request, as a client would decode it. */
+static void migration_of(const struct pwrmig_migrate *g, struct pwrmig_migration *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->id = g->id;
+	o->cgroup_id = g->cgroup_id;
+	snprintf(o->site, sizeof(o->site), "%s", g->site);
+	o->mode = g->mode;
+	snprintf(o->requester, sizeof(o->requester), "%s", g->requester);
+	o->state = g->state;
+	o->phase = g->phase;
+	o->bytes = g->bytes;
+	o->rounds = g->rounds;
+	o->freeze_ms = g->freeze_ms;
+	o->error = g->error;
+	snprintf(o->error_msg, sizeof(o->error_msg), "%s", g->error_msg);
+	o->claimant = g->claimant.port;
+	o->created = g->created;
+	o->updated = g->updated;
+	o->timeout_s = g->timeout_s;
+	snprintf(o->container, sizeof(o->container), "%s", g->container);
+}
+
+/* A change: to the migrate group, and to this daemon's own migrator. */
 static void changed(void *arg, const struct pwrmig_migrate *g)
 {
 	struct nl_msg *m = fam_new(NULL, PWRMIG_CMD_MIGRATE_NTF, 0);
+	struct pwrmig_migration mig;
 
-	if (!m)
-		return;
-	migrate_fill(m, g);
-	fam_multicast(arg, FAM_GRP_MIGRATE, m);
+	if (m) {
+		migrate_fill(m, g);
+		fam_multicast(arg, FAM_GRP_MIGRATE, m);
+	}
+	migration_of(g, &mig);
+	fam_migrate_hook(arg, &mig);
 }
 
 static void now(struct pwrmig_now *t)

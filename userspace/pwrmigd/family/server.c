@@ -63,6 +63,8 @@ struct pd_family {
 	uint32_t next_port;
 	char *buf;
 	struct pwrmig_broker broker;
+	pd_family_migrate_cb on_migrate;
+	void *on_migrate_arg;
 };
 
 static const char *const group_names[FAM_NR_GROUPS] = {
@@ -83,6 +85,18 @@ int fam_open_reads(const struct pd_family *f)
 struct pwrmig_broker *fam_broker(struct pd_family *f)
 {
 	return &f->broker;
+}
+
+void pd_family_on_migrate(struct pd_family *f, pd_family_migrate_cb cb, void *arg)
+{
+	f->on_migrate = cb;
+	f->on_migrate_arg = arg;
+}
+
+void fam_migrate_hook(struct pd_family *f, const struct pwrmig_migration *mig)
+{
+	if (f->on_migrate)
+		f->on_migrate(f->on_migrate_arg, mig);
 }
 
 uint32_t fam_port(const struct fam_req *r)
@@ -614,6 +628,8 @@ int pd_family_start(struct pd *pd, struct pd_family **out)
 		pd_family_stop(f);
 		return -1;
 	}
+	/* This daemon's own threads reach it there (pd_family_client()). */
+	setenv(PWRMIG_FAMSOCK_ENV, f->path, 1);
 	pd_log(0, "serving the pwrmig family on %s (module-less)", f->path);
 	*out = f;
 	return 0;

@@ -149,6 +149,17 @@ struct pwrmig *pd_module_open(void)
 	return pwrmig_open_opts(&opts);
 }
 
+struct pwrmig *pd_family_client(const struct pd *pd)
+{
+	struct pwrmig_open_opts opts = {
+		.sz = sizeof(opts),
+		.api_version = PWRMIG_API_VERSION,
+		.backend = pd->family ? PWRMIG_BACKEND_DAEMON : PWRMIG_BACKEND_MODULE,
+	};
+
+	return pwrmig_open_opts(&opts);
+}
+
 static int module_open(struct pd *pd)
 {
 	pd->pw = pd_module_open();

@@ -41,7 +41,7 @@ static void *worker(void *arg)
 	struct job *j = arg;
 	struct pd_migrator *m = j->m;
 
-	j->pw = j->foreign ? NULL : pd_module_open();
+	j->pw = j->foreign ? NULL : pd_family_client(m->pd);
 	if (j->pw && pwrmig_migrate_claim(j->pw, j->mig.id, NULL)) {
 		pd_log(j->journal ? 0 : 1, "migrate %u: claim: %s", j->mig.id,
 		       pwrmig_errmsg(j->pw));
@@ -273,8 +273,11 @@ int pd_migrator_start(struct pd *pd, struct pd_migrator **out)
 	}
 	recover_all(m);
 	*out = m;
-	/* Requests made while no pwrmigd listened are still pending. */
-	if (pwrmig_migrate_dump(pd->pw, pending_cb, m))
+	/*
+	 * Requests made while no pwrmigd listened are still pending in the
+	 * module (this daemon's own broker, in bpf mode, starts empty).
+	 */
+	if (pd->pw && pwrmig_migrate_dump(pd->pw, pending_cb, m))
 		pd_log(0, "migrate: listing pending requests: %s", pwrmig_errmsg(pd->pw));
 	return 0;
 }

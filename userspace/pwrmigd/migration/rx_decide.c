@@ -67,10 +67,10 @@ static void carry_ledger(struct session *s, struct json_object *ledger)
 
 	if (!ledger)
 		return;
-	pw = pd_module_open();
+	pw = pd_family_client(s->r->pd);
 	if (!pw) {
-		pd_log(1, "receive: no pwrmig module here; the ledger stays at %s",
-		       s->cn.peer);
+		pd_log(1, "receive: no pwrmig family here (%s); the ledger stays at %s",
+		       strerror(errno), s->cn.peer);
 		return;
 	}
 	if (pd_path(path, sizeof(path), "%s%s", pwrmig_cgroup_root(), s->wl.cgroup) ||
