@@ -4,10 +4,45 @@
 # pwrmigctl against the module: every command in text and JSON (checked by
 # a JSON parser), and one clear error line with a non-zero exit for bad
 # input, unknown names, the kernel's refusals and an unprivileged user.
+# With PWRMIGCTL_BACKEND=pwrmigd (tests/guest/pwrmigctl_pwrmigd.sh) the
+# same suite runs against pwrmigd's family socket, module-less: the same
+# answers, but root where the module wants CAP_NET_ADMIN, and meter set
+# refused (pwrmigd's meter is its configuration).
 source "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
 ctl=build/bin/pwrmigctl
-insmod "build/kmod/$(uname -r)/pwrmig.ko" || { t_fail "insmod"; t_done; }
+backend=${PWRMIGCTL_BACKEND:-module}
+
+# expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
+expect_err() {
+	local name=$1 rc=$2 want=$3 out got
+	shift 3
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" = "$rc" ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+	   [[ "$out" == $want ]]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "exit $got (want $rc): $out"
+	fi
+}
+
+if [ "$backend" = module ]; then
+	insmod "build/kmod/$(uname -r)/pwrmig.ko" || { t_fail "insmod"; t_done; }
+	admin=CAP_NET_ADMIN claim=()
+	stop_backend() { rmmod pwrmig; }
+else
+	pdwork=$(mktemp -d -p "$T_TOP/build")
+	printf 'mode = bpf\nmeter = model\ngpu = off\ninterval_ms = 500\nlisten = 127.0.0.1:9804\nsocket = %s\n' \
+		"$pdwork/pwrmig.sock" > "$pdwork/pd.conf"
+	build/bin/pwrmigd -c "$pdwork/pd.conf" 2> "$pdwork/pd.log" &
+	pdpid=$!
+	export PWRMIG_SOCKET=$pdwork/pwrmig.sock
+	for i in $(seq 200); do $ctl info > /dev/null 2>&1 && break; sleep 0.1; done
+	t_expect "pwrmigd serves the family (module-less)" pwrmigd "$($ctl -j info | jq -r .backend)"
+	admin=root claim=(--socket "$PWRMIG_SOCKET")
+	stop_backend() { kill "$pdpid"; wait "$pdpid"; rm -rf "$pdwork"; }
+fi
 mkdir -p /sys/fs/cgroup/pwrmig-ctl
 cgid=$(stat -c %i /sys/fs/cgroup/pwrmig-ctl)
 
@@ -42,8 +77,14 @@ case "$out" in west*"price-uunits-per-kwh 668900"*"pue-milli 1120"*) t_ok "-n pr
 
 J=$(json meter show)
 t_expect "meter show -j: kind and a pkg domain" "model pkg" "$(jq_py 'j[0]["kind"], j[1]["domain"]' | tr -d "(),'")"
-J=$(json meter set interval 500 idle-mw 1500)
-t_expect "meter set changes interval and model" "500 1500" "$(jq_py 'j[0]["interval-ms"], j[0]["model-idle-mw"]' | tr -d '(),')"
+if [ "$backend" = module ]; then
+	J=$(json meter set interval 500 idle-mw 1500)
+	t_expect "meter set changes interval and model" "500 1500" "$(jq_py 'j[0]["interval-ms"], j[0]["model-idle-mw"]' | tr -d '(),')"
+else
+	expect_err "meter set: pwrmigd's meter is its configuration" 1 \
+		"Error: meter set: pwrmigd's meter is set in its configuration*" \
+		$ctl meter set interval 500 idle-mw 1500
+fi
 
 J=$(json cgroup set /pwrmig-ctl deferrable on migratable on priority 4 deadline 1900000000)
 t_expect "cgroup set by path" "$cgid True True 4 1900000000" \
@@ -76,7 +117,7 @@ wait_for_claimant() {
 	for i in $(seq 600); do grep -q ready "$1" && return 0; sleep 0.1; done
 	return 1
 }
-python3 tests/guest/lib/claimant.py > /tmp/claimant.out 2>&1 &
+python3 tests/guest/lib/claimant.py "${claim[@]}" > /tmp/claimant.out 2>&1 &
 wait_for_claimant /tmp/claimant.out
 out=$(timeout 120 $ctl migrate start /pwrmig-ctl to west live wait)
 rc=$?
@@ -86,7 +127,7 @@ case "$out" in
 *) t_fail "wait shows each phase, then done" "$out" ;;
 esac
 wait
-python3 tests/guest/lib/claimant.py --fail > /tmp/claimant.out 2>&1 &
+python3 tests/guest/lib/claimant.py "${claim[@]}" --fail > /tmp/claimant.out 2>&1 &
 wait_for_claimant /tmp/claimant.out
 J=$(json migrate start /pwrmig-ctl to west)
 id=$(jq_py 'j["id"]')
@@ -118,7 +159,8 @@ print(sorted(kinds), site[-1]["price-uunits-per-kwh"] if site else None, mig[-2:
 t_expect "monitor saw telemetry, the price change and the request's life" 	"['migrate', 'site', 'telemetry'] 1058000 ['pending', 'cancelled']" "$got"
 
 # cgroup top: rates between dumps, busiest first; the meter was set to a
-# 500 ms interval above, so 1.5 s rounds see whole samples.
+# 500 ms interval above (pwrmigd's configuration has it), so 1.5 s rounds
+# see whole samples.
 mkdir -p /sys/fs/cgroup/pwrmig-busy /sys/fs/cgroup/pwrmig-idle
 bash -c 'echo $$ > /sys/fs/cgroup/pwrmig-busy/cgroup.procs; while :; do :; done' &
 busy=$!
@@ -171,19 +213,6 @@ t_expect "a stopped container is refused" "2 Error: container 'pwrmig-c1' is sto
 runc delete pwrmig-c1 2>/dev/null
 rm -rf "$bundle"
 
-# expect_err NAME RC WANT CMD...: exit status RC and one line matching WANT.
-expect_err() {
-	local name=$1 rc=$2 want=$3 out got
-	shift 3
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" = "$rc" ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
-	   [[ "$out" == $want ]]; then
-		t_ok "$name"
-	else
-		t_fail "$name" "exit $got (want $rc): $out"
-	fi
-}
 expect_err "unknown object" 2 "Error: unknown object 'frob'*" $ctl frob
 expect_err "unknown command" 2 "Error: unknown command 'frob' for 'site'*" $ctl site frob
 expect_err "missing argument" 2 "Error: site set needs a NAME" $ctl site set
@@ -201,13 +230,13 @@ expect_err "top: interval too short" 2 "Error: interval '0.01' is below 0.1 s" $
 expect_err "neither cgroup nor container" 2 "Error: 'nosuch' is neither a cgroup (/sys/fs/cgroup/nosuch is not a cgroup directory) nor a runc container" \
 	$ctl migrate start nosuch to west
 expect_err "unknown meter kind" 2 "Error: meter kind 'foo'*" $ctl meter set kind foo
-expect_err "nobody may not set prices" 1 "Error: price set: changing the ledger*needs CAP_NET_ADMIN" \
+expect_err "nobody may not set prices" 1 "Error: price set: changing the ledger*needs $admin" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl price set east 2
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl site show 2>&1)
 t_expect "nobody may read the sites" 0 $?
-expect_err "nobody may not read per-cgroup energy" 1 "Error: cgroup show: *per-cgroup energy*CAP_NET_ADMIN*" \
+expect_err "nobody may not read per-cgroup energy" 1 "Error: cgroup show: *per-cgroup energy*$admin*" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups $ctl cgroup show
 
-rmmod pwrmig
+stop_backend
 rmdir /sys/fs/cgroup/pwrmig-ctl
 t_done

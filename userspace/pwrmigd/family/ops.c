@@ -121,10 +121,13 @@ int fam_op(struct fam_req *r)
 	case PWRMIG_CMD_MIGRATE_GET:
 		err = fam_migrate_op(r, pd);
 		break;
-	default:
+	case PWRMIG_CMD_METER_SET:
 		err = fam_fail(r, -EOPNOTSUPP,
-			       "pwrmigd does not serve this operation without the module yet",
+			       "pwrmigd's meter is set in its configuration (meter, interval_ms, model_idle_mw, model_active_mw)",
 			       NULL);
+		break;
+	default:
+		err = fam_fail(r, -EOPNOTSUPP, "pwrmigd does not serve this operation", NULL);
 	}
 	pthread_mutex_unlock(&pd->lock);
 	return err;
