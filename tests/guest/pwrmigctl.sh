@@ -118,6 +118,7 @@ wait_for_claimant() {
 	return 1
 }
 python3 tests/guest/lib/claimant.py "${claim[@]}" > /tmp/claimant.out 2>&1 &
+cl=$!
 wait_for_claimant /tmp/claimant.out
 out=$(timeout 120 $ctl migrate start /pwrmig-ctl to west live wait)
 rc=$?
@@ -126,8 +127,9 @@ case "$out" in
 *pending*phase\ predump*phase\ transfer*phase\ restore*done*"frozen 42 ms"*) t_ok "wait shows each phase, then done" ;;
 *) t_fail "wait shows each phase, then done" "$out" ;;
 esac
-wait
+wait $cl
 python3 tests/guest/lib/claimant.py "${claim[@]}" --fail > /tmp/claimant.out 2>&1 &
+cl=$!
 wait_for_claimant /tmp/claimant.out
 J=$(json migrate start /pwrmig-ctl to west)
 id=$(jq_py 'j["id"]')
@@ -136,7 +138,7 @@ rc=$?
 t_expect "migrate wait exits 1 when the daemon reports failure" 1 "$rc"
 case "$out" in *failed*"restore failed at the target"*) t_ok "wait shows the daemon's error" ;;
 *) t_fail "wait shows the daemon's error" "$out" ;; esac
-wait
+wait $cl
 
 # monitor prints events as they happen, one JSON object a line with -j.
 $ctl -j monitor all > /tmp/monitor.out 2>&1 &
