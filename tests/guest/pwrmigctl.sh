@@ -33,6 +33,7 @@ if [ "$backend" = module ]; then
 	stop_backend() { rmmod pwrmig; }
 else
 	pdwork=$(mktemp -d -p "$T_TOP/build")
+	chmod 755 "$pdwork"	# nobody reaches the socket too
 	printf 'mode = bpf\nmeter = model\ngpu = off\ninterval_ms = 500\nlisten = 127.0.0.1:9804\nsocket = %s\n' \
 		"$pdwork/pwrmig.sock" > "$pdwork/pd.conf"
 	build/bin/pwrmigd -c "$pdwork/pd.conf" 2> "$pdwork/pd.log" &
