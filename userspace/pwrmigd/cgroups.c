@@ -2,14 +2,17 @@
 /*
  * cgroup v2 ids (directory inode numbers, what the kernel and eBPF call
  * the cgroup id) and paths: pid -> id through /proc/PID/cgroup, id ->
- * path through a cache refreshed by walking the hierarchy.
+ * path through a cache, filled from the id's file handle or, where that
+ * is refused, by walking the hierarchy.
  */
-#define _XOPEN_SOURCE 700
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pwrmig.h"
 #include "pwrmigd.h"
@@ -96,11 +99,61 @@ static void rebuild(void)
 	qsort(cache, ncache, sizeof(*cache), by_id);
 }
 
+/* include/linux/exportfs.h: a kernfs node by its 64-bit id. */
+#define FILEID_KERNFS	0xfe
+
+/*
+ * Cgroup ID's path without a walk: cgroup v2 ids are kernfs node ids,
+ * which open_by_handle_at() takes as file handles (it needs
+ * CAP_DAC_READ_SEARCH).  0, or -1 where it is refused or ID is gone.
+ */
+static int path_by_handle(uint64_t id, char *buf, size_t len)
+{
+	union {
+		struct file_handle fh;
+		char b[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	const char *root = pwrmig_cgroup_root();
+	size_t rl = strlen(root);
+	char link[64], got[PATH_MAX];
+	static int mfd = -1;
+	ssize_t n;
+	int fd;
+
+	if (mfd < 0)
+		mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -1;
+	h.fh.handle_bytes = sizeof(id);
+	h.fh.handle_type = FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mfd, &h.fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, got, sizeof(got) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	got[n] = '\0';
+	if (strncmp(got, root, rl) || (got[rl] && got[rl] != '/'))
+		return -1;
+	snprintf(buf, len, "%s", got[rl] ? got + rl : "/");
+	return 0;
+}
+
 int pd_cgroup_path(uint64_t id, char *buf, size_t len)
 {
 	struct entry key = { .id = id }, *e;
+	char path[PATH_MAX];
 	int pass;
 
+	e = ncache ? bsearch(&key, cache, ncache, sizeof(*cache), by_id) : NULL;
+	if (!e && !path_by_handle(id, path, sizeof(path))) {
+		pd_cgroup_path_add(id, path);
+		snprintf(buf, len, "%s", path);
+		return 0;
+	}
 	for (pass = 0; pass < 2; pass++) {
 		e = ncache ? bsearch(&key, cache, ncache, sizeof(*cache), by_id) : NULL;
 		if (e) {

@@ -44,6 +44,27 @@ static void cgroup_fill(struct nl_msg *m, struct pd *pd, const struct pd_cgroup 
 		nla_put_u64(m, pwrmig_carried_attr[i], t->carried[i]);
 }
 
+/*
+ * Changes mark the snapshot stale; the next read here publishes it again
+ * (the exporter's readers get it at the next sample at the latest), so a
+ * burst of reports costs one publication, not one each.
+ */
+static int stale;
+
+static void mark_stale(void)
+{
+	stale = 1;
+}
+
+static void fresh(struct pd *pd)
+{
+	if (!stale)
+		return;
+	stale = 0;
+	pd_ledger_fill(pd->ledger, &pd->snap);
+	pd->snap.gen++;
+}
+
 static const struct pd_cgroup *snap_find(const struct pd *pd, uint64_t id)
 {
 	size_t i;
@@ -57,9 +78,11 @@ static const struct pd_cgroup *snap_find(const struct pd *pd, uint64_t id)
 /* The reply to a request on cgroup ID: its entry as the snapshot has it. */
 static int cgroup_reply(struct fam_req *r, struct pd *pd, uint64_t id)
 {
-	const struct pd_cgroup *cg = snap_find(pd, id);
+	const struct pd_cgroup *cg;
 	struct nl_msg *m;
 
+	fresh(pd);
+	cg = snap_find(pd, id);
 	if (!cg)
 		return fam_fail(r, -ENOENT, "no cgroup with this id",
 				r->tb[PWRMIG_A_CGROUP_ID]);
@@ -87,6 +110,7 @@ static int cgroup_dump(struct fam_req *r, struct pd *pd)
 	size_t i;
 	int err;
 
+	fresh(pd);
 	for (i = 0; i < pd->snap.ncg; i++) {
 		cg = &pd->snap.cg[i];
 		if (cg->id <= r->cursor)
@@ -115,13 +139,6 @@ static struct pwrmig_cg_terms *terms(struct fam_req *r, struct pd *pd, uint64_t 
 		fam_fail(r, err, err == -ENOENT ? "no cgroup with this id" : NULL,
 			 err == -ENOENT ? r->tb[PWRMIG_A_CGROUP_ID] : NULL);
 	return t;
-}
-
-/* After a change: the snapshot again (the exporter and readers see it). */
-static void republish(struct pd *pd)
-{
-	pd_ledger_fill(pd->ledger, &pd->snap);
-	pd->snap.gen++;
 }
 
 static uint64_t get_u64(const struct fam_req *r, unsigned int type)
@@ -154,7 +171,7 @@ static int policy_set(struct fam_req *r, struct pd *pd)
 	if (!t)
 		return r->e.err;
 	pwrmig_policy_apply(t, &q);
-	republish(pd);
+	mark_stale();
 	return cgroup_reply(r, pd, id);
 }
 
@@ -191,7 +208,7 @@ static int carry(struct fam_req *r, struct pd *pd)
 	if (err < 0)
 		return fam_refuse(r, &e);
 	if (err)
-		republish(pd);
+		mark_stale();
 	return cgroup_reply(r, pd, id);
 }
 
@@ -211,7 +228,7 @@ static int energy_report(struct fam_req *r, struct pd *pd)
 	if (pwrmig_energy_check(&q, &e) ||
 	    pd_ledger_report(pd->ledger, get_u64(r, PWRMIG_A_ENERGY_CGROUP_ID), &q, &e))
 		return fam_refuse(r, &e);
-	republish(pd);
+	mark_stale();
 	return 0;
 }
 
