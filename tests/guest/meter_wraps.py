@@ -46,40 +46,67 @@ t.eq(65536 - 65000 + 700, delta, "one wrap in an interval unwrapped exactly")
 t.eq(1, d["wraps"], "the wrap is counted")
 
 # Several wraps per interval at a steady rate: the counter turns ~2 times
-# in each 1 s.  Prime the rate with short, unambiguous intervals.  Each
-# sample lands a little after the test reads the clock; a wrap is 500 ms,
-# so half a wrap of that delay is needed to miscount one (at 4 turns a
-# second, 125 ms, a 6.1 guest on a 2-core host under a parallel build
-# missed once).
+# in each 1 s.  Prime the rate with short, unambiguous intervals.  The
+# counter is set from the clock just before the sample: a guest stalled
+# between the two (the host busy elsewhere) moves the sample off the
+# steady rate by more than the half turn (250 ms) that unwrapping by the
+# rate can absorb, so such an interval is not measured, and the rate is
+# primed again after it.
 rate = 130000			# counts per second
 truth = 700
 last = time.monotonic()
-for _ in range(3):
-    time.sleep(0.05)
-    now = time.monotonic()
-    truth += int(rate * (now - last))
-    last = now
-    step(truth % 65536, 0)
-est_before = pkg_dom()["wraps-estimated"]
-got = want = 0
-worst = 0
-for _ in range(4):
-    time.sleep(1.0)
+
+
+def at_rate():
+    """Set the counter to where the rate has it now, sample: (delta, domain,
+    counts injected, seconds from the clock read to the sample's end)."""
+    global truth, last
+    before = pkg_dom()["energy-uj"]
     now = time.monotonic()
     inc = int(rate * (now - last))
     last = now
     truth += inc
-    delta, d = step(truth % 65536, 0)
+    dbg_write("pkg0_pkg", truth % 65536)
+    sample()
+    lag = time.monotonic() - now
+    d = pkg_dom()
+    return d["energy-uj"] - before, d, inc, lag
+
+
+def prime():
+    for _ in range(3):
+        time.sleep(0.05)
+        at_rate()
+
+
+prime()
+est_before = pkg_dom()["wraps-estimated"]
+got = want = 0
+worst = measured = stalled = 0
+while measured < 4 and stalled < 8:
+    time.sleep(1.0)
+    delta, d, inc, lag = at_rate()
     got += delta
     want += inc
+    if lag > 0.1:
+        stalled += 1
+        prime()
+        continue
+    measured += 1
     worst = max(worst, abs(delta - inc))
+if stalled:
+    t.note(f"{stalled} interval(s) not measured: the guest stalled before the sample")
 t.check(d["wraps-estimated"] - est_before >= 4,
         "intervals that may hold several wraps are reported as estimated",
         f"wraps-estimated went from {est_before} to {d['wraps-estimated']}")
-t.check(worst < 65536 // 2,
-        f"several wraps per interval unwrapped by the rate (worst error {worst} uJ "
-        f"of ~{rate} uJ per interval)",
-        f"an interval was off by {worst} uJ: a whole turn of the counter")
+if measured < 4:
+    t.skip("several wraps per interval unwrapped by the rate",
+           f"only {measured} of 4 intervals were steady: the guest stalled {stalled} times")
+else:
+    t.check(worst < 65536 // 2,
+            f"several wraps per interval unwrapped by the rate (worst error {worst} uJ "
+            f"of ~{rate} uJ per interval)",
+            f"an interval was off by {worst} uJ: a whole turn of the counter")
 t.check(got <= 2000000 * 2 and got >= 0,
         f"no absurd energy: {got} uJ counted for {want} uJ injected")
 
