@@ -38,3 +38,9 @@ t_expect() {
 }
 
 t_done() { [ "$T_FAILED" -eq 0 ]; exit $?; }
+# t_stop_all: stop the test's background processes (its pids array), reap them.
+t_stop_all() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}

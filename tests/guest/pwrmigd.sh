@@ -16,9 +16,7 @@ cg=/sys/fs/cgroup
 work=$(mktemp -d -p "$T_TOP/build")
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	t_stop_all
 	rmdir "$cg/pwrmig-pa" "$cg/pwrmig-pb" 2>/dev/null
 	rmmod pwrmig 2>/dev/null
 	rm -rf "$work"

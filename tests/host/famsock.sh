@@ -23,9 +23,7 @@ v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 export PWRMIG_SOCKET=$work/pwrmig.sock
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	t_stop_all
 	[ -d "$v2/pwrmig-fam" ] && rmdir "$v2/pwrmig-fam"
 	[ -d "$v2/pwrmig-fam-slow" ] && rmdir "$v2"/pwrmig-fam-slow/* "$v2/pwrmig-fam-slow" 2>/dev/null
 	rm -rf "$work"

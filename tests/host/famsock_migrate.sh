@@ -15,9 +15,7 @@ port=$((20000 + RANDOM % 20000))
 export PWRMIG_SOCKET=$work/pwrmig.sock
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	t_stop_all
 	rmdir "$v2/pwrmig-fm/job" "$v2/pwrmig-fm" 2>/dev/null
 	rm -rf "$work"
 }

@@ -17,8 +17,7 @@ v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 pids=()
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	t_stop_all
 	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" "$v2/pwrmig-c" "$v2/pwrmig-"$'\xff'"-odd" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
 		[ -d "$p" ] && rmdir "$p" 2>/dev/null
 	done

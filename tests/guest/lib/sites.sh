@@ -24,8 +24,7 @@ cleanup() {
 		runc --root "$W/runc-east" delete -f "$c"; done
 	for c in $(runc --root "$W/runc-west" list -q 2>/dev/null); do
 		runc --root "$W/runc-west" delete -f "$c"; done
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	t_stop_all
 	for d in "$cg"/east/* "$cg"/west/*; do
 		[ -d "$d" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null; rmdir "$d" 2>/dev/null
 	done
