@@ -25,6 +25,33 @@ static void copy(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
+void pwrmig_migrate_req_parse(const struct nlattr *const *tb, struct pwrmig_migrate_req *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->cgroup_id = pwrmig_nla_u64(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
+	q->site = pwrmig_nla_str(tb[PWRMIG_A_MIGRATE_SITE]);
+	q->has_mode = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_MODE, &q->mode);
+	if (tb[PWRMIG_A_MIGRATE_REQUESTER])
+		q->requester = pwrmig_nla_str(tb[PWRMIG_A_MIGRATE_REQUESTER]);
+	if (tb[PWRMIG_A_MIGRATE_CONTAINER])
+		q->container = pwrmig_nla_str(tb[PWRMIG_A_MIGRATE_CONTAINER]);
+	q->has_timeout = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_TIMEOUT_S, &q->timeout_s);
+}
+
+void pwrmig_migrate_status_parse(const struct nlattr *const *tb,
+				 struct pwrmig_migrate_status *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->has_state = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_STATE, &r->state);
+	r->has_phase = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_PHASE, &r->phase);
+	r->has_rounds = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_ROUNDS, &r->rounds);
+	r->has_freeze = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_FREEZE_MS, &r->freeze_ms);
+	r->has_error = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_ERROR, &r->error);
+	r->has_bytes = pwrmig_opt_u64(tb, PWRMIG_A_MIGRATE_BYTES, &r->bytes);
+	if (tb[PWRMIG_A_MIGRATE_ERROR_MSG])
+		r->error_msg = pwrmig_nla_str(tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
+}
+
 int pwrmig_migrate_final(const struct pwrmig_migrate *m)
 {
 	return m->state == PWRMIG_MIGRATE_STATE_DONE ||

@@ -88,6 +88,14 @@ struct pwrmig_migrate_status {
 	const char *error_msg;		/* NULL: absent */
 };
 
+/*
+ * The requests from their attributes, by type (TB: the migrate set's);
+ * migrate-request's cgroup-id and site are present (checked before).
+ */
+void pwrmig_migrate_req_parse(const struct nlattr *const *tb, struct pwrmig_migrate_req *q);
+void pwrmig_migrate_status_parse(const struct nlattr *const *tb,
+				 struct pwrmig_migrate_status *r);
+
 /* Called for every request a change made (notify, trace). */
 typedef void (*pwrmig_migrate_cb)(void *arg, const struct pwrmig_migrate *m);
 

@@ -24,6 +24,36 @@ const unsigned int pwrmig_carried_attr[PWRMIG_NR_CARRIED] = {
 	[PWRMIG_CARRIED_COST_UUNITS]	= PWRMIG_A_CGROUP_CARRIED_COST_UUNITS,
 };
 
+void pwrmig_policy_parse(const struct nlattr *const *tb, struct pwrmig_policy_req *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->has_deferrable = pwrmig_opt_u8(tb, PWRMIG_A_CGROUP_DEFERRABLE, &q->deferrable);
+	q->has_migratable = pwrmig_opt_u8(tb, PWRMIG_A_CGROUP_MIGRATABLE, &q->migratable);
+	q->has_deadline = pwrmig_opt_u64(tb, PWRMIG_A_CGROUP_DEADLINE, &q->deadline);
+	q->has_priority = pwrmig_opt_u32(tb, PWRMIG_A_CGROUP_PRIORITY, &q->priority);
+}
+
+void pwrmig_carry_parse(const struct nlattr *const *tb, struct pwrmig_carry_req *q)
+{
+	unsigned int i;
+
+	memset(q, 0, sizeof(*q));
+	for (i = 0; i < PWRMIG_NR_CARRIED; i++)
+		if (pwrmig_opt_u64(tb, pwrmig_carried_attr[i], &q->v[i]))
+			q->has |= 1U << i;
+	if (tb[PWRMIG_A_CGROUP_CURRENCY])
+		q->currency = pwrmig_nla_str(tb[PWRMIG_A_CGROUP_CURRENCY]);
+	pwrmig_opt_u64(tb, PWRMIG_A_CGROUP_CARRY_ID, &q->id);
+}
+
+void pwrmig_energy_parse(const struct nlattr *const *tb, struct pwrmig_energy_req *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->device = pwrmig_nla_u32(tb[PWRMIG_A_ENERGY_DEVICE]);
+	q->has_domain = pwrmig_opt_u32(tb, PWRMIG_A_ENERGY_DOMAIN, &q->domain);
+	q->uj = pwrmig_nla_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+}
+
 int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_refusal *e)
 {
 	if (!r->has_deferrable && !r->has_migratable && !r->has_deadline && !r->has_priority)

@@ -73,6 +73,14 @@ struct pwrmig_energy_req {
 	unsigned long long uj;
 };
 
+/*
+ * The requests from their attributes, by type (TB: the cgroup set's for
+ * policy-set and carry, the energy set's for energy-report).
+ */
+void pwrmig_policy_parse(const struct nlattr *const *tb, struct pwrmig_policy_req *q);
+void pwrmig_carry_parse(const struct nlattr *const *tb, struct pwrmig_carry_req *q);
+void pwrmig_energy_parse(const struct nlattr *const *tb, struct pwrmig_energy_req *q);
+
 /* policy-set: 0, or -EINVAL in E when R sets nothing. */
 int pwrmig_policy_check(const struct pwrmig_policy_req *r, struct pwrmig_refusal *e);
 void pwrmig_policy_apply(struct pwrmig_cg_terms *t, const struct pwrmig_policy_req *r);

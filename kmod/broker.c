@@ -132,29 +132,9 @@ static int migrate_done(struct genl_info *info, struct pwrmig_migrate *m,
 	return migrate_reply(info, m);
 }
 
-static void migrate_req(struct genl_info *info, struct pwrmig_migrate_req *q)
-{
-	struct nlattr **tb = info->attrs;
-
-	q->cgroup_id = nla_get_u64(tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
-	q->site = nla_data(tb[PWRMIG_A_MIGRATE_SITE]);
-	if (tb[PWRMIG_A_MIGRATE_MODE]) {
-		q->has_mode = 1;
-		q->mode = nla_get_u32(tb[PWRMIG_A_MIGRATE_MODE]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_REQUESTER])
-		q->requester = nla_data(tb[PWRMIG_A_MIGRATE_REQUESTER]);
-	if (tb[PWRMIG_A_MIGRATE_CONTAINER])
-		q->container = nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]);
-	if (tb[PWRMIG_A_MIGRATE_TIMEOUT_S]) {
-		q->has_timeout = 1;
-		q->timeout_s = nla_get_u32(tb[PWRMIG_A_MIGRATE_TIMEOUT_S]);
-	}
-}
-
 int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pwrmig_migrate_req q = {};
+	struct pwrmig_migrate_req q;
 	struct pwrmig_migrate *m, *old;
 	struct pwrmig_refusal e;
 	struct pwrmig_now t;
@@ -164,7 +144,7 @@ int pwrmig_nl_migrate_request_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_CGROUP_ID) ||
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_SITE))
 		return -EINVAL;
-	migrate_req(info, &q);
+	pwrmig_migrate_req_parse(pwrmig_nl_tb(info), &q);
 	cgrp = cgroup_get_from_id(q.cgroup_id);
 	if (IS_ERR_OR_NULL(cgrp)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[PWRMIG_A_MIGRATE_CGROUP_ID],
@@ -209,41 +189,9 @@ int pwrmig_nl_migrate_claim_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static void migrate_report(struct genl_info *info, struct pwrmig_migrate_status *r)
-{
-	struct nlattr **tb = info->attrs;
-
-	if (tb[PWRMIG_A_MIGRATE_STATE]) {
-		r->has_state = 1;
-		r->state = nla_get_u32(tb[PWRMIG_A_MIGRATE_STATE]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_PHASE]) {
-		r->has_phase = 1;
-		r->phase = nla_get_u32(tb[PWRMIG_A_MIGRATE_PHASE]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_BYTES]) {
-		r->has_bytes = 1;
-		r->bytes = nla_get_u64(tb[PWRMIG_A_MIGRATE_BYTES]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_ROUNDS]) {
-		r->has_rounds = 1;
-		r->rounds = nla_get_u32(tb[PWRMIG_A_MIGRATE_ROUNDS]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_FREEZE_MS]) {
-		r->has_freeze = 1;
-		r->freeze_ms = nla_get_u32(tb[PWRMIG_A_MIGRATE_FREEZE_MS]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_ERROR]) {
-		r->has_error = 1;
-		r->error = nla_get_u32(tb[PWRMIG_A_MIGRATE_ERROR]);
-	}
-	if (tb[PWRMIG_A_MIGRATE_ERROR_MSG])
-		r->error_msg = nla_data(tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
-}
-
 int pwrmig_nl_migrate_status_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pwrmig_migrate_status r = {};
+	struct pwrmig_migrate_status r;
 	struct pwrmig_claimant c;
 	struct pwrmig_migrate *m;
 	struct pwrmig_refusal e;
@@ -252,7 +200,7 @@ int pwrmig_nl_migrate_status_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_MIGRATE_ID))
 		return -EINVAL;
-	migrate_report(info, &r);
+	pwrmig_migrate_status_parse(pwrmig_nl_tb(info), &r);
 	claimant(info, &c);
 	now(&t);
 	mutex_lock(&pwrmig.lock);

@@ -197,29 +197,14 @@ int pwrmig_nl_cgroup_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 int pwrmig_nl_cgroup_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct pwrmig_policy_req r = {};
+	struct pwrmig_policy_req r;
 	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
 		return -EINVAL;
-	if (tb[PWRMIG_A_CGROUP_DEFERRABLE]) {
-		r.has_deferrable = 1;
-		r.deferrable = nla_get_u8(tb[PWRMIG_A_CGROUP_DEFERRABLE]);
-	}
-	if (tb[PWRMIG_A_CGROUP_MIGRATABLE]) {
-		r.has_migratable = 1;
-		r.migratable = nla_get_u8(tb[PWRMIG_A_CGROUP_MIGRATABLE]);
-	}
-	if (tb[PWRMIG_A_CGROUP_DEADLINE]) {
-		r.has_deadline = 1;
-		r.deadline = nla_get_u64(tb[PWRMIG_A_CGROUP_DEADLINE]);
-	}
-	if (tb[PWRMIG_A_CGROUP_PRIORITY]) {
-		r.has_priority = 1;
-		r.priority = nla_get_u32(tb[PWRMIG_A_CGROUP_PRIORITY]);
-	}
+	pwrmig_policy_parse(pwrmig_nl_tb(info), &r);
 	if (pwrmig_policy_check(&r, &e))
 		return pwrmig_nl_refuse(info, &e);
 	mutex_lock(&pwrmig.lock);
@@ -237,24 +222,14 @@ int pwrmig_nl_cgroup_carry_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
 	struct pwrmig_site_entry *local;
-	struct pwrmig_carry_req r = {};
+	struct pwrmig_carry_req r;
 	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
-	unsigned int i;
 	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, PWRMIG_A_CGROUP_ID))
 		return -EINVAL;
-	for (i = 0; i < PWRMIG_NR_CARRIED; i++) {
-		if (!tb[pwrmig_carried_attr[i]])
-			continue;
-		r.v[i] = nla_get_u64(tb[pwrmig_carried_attr[i]]);
-		r.has |= 1U << i;
-	}
-	if (tb[PWRMIG_A_CGROUP_CURRENCY])
-		r.currency = nla_data(tb[PWRMIG_A_CGROUP_CURRENCY]);
-	if (tb[PWRMIG_A_CGROUP_CARRY_ID])
-		r.id = nla_get_u64(tb[PWRMIG_A_CGROUP_CARRY_ID]);
+	pwrmig_carry_parse(pwrmig_nl_tb(info), &r);
 	mutex_lock(&pwrmig.lock);
 	local = pwrmig_site_local();
 	if (pwrmig_carry_check(&r, local ? local->currency : NULL, &e)) {
@@ -277,7 +252,7 @@ out:
 int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
-	struct pwrmig_energy_req r = {};
+	struct pwrmig_energy_req r;
 	struct pwrmig_refusal e;
 	struct pwrmig_cg *cg;
 	int err = 0;
@@ -286,12 +261,7 @@ int pwrmig_nl_energy_report_doit(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_DEVICE) ||
 	    GENL_REQ_ATTR_CHECK(info, PWRMIG_A_ENERGY_ENERGY_UJ))
 		return -EINVAL;
-	r.device = nla_get_u32(tb[PWRMIG_A_ENERGY_DEVICE]);
-	if (tb[PWRMIG_A_ENERGY_DOMAIN]) {
-		r.has_domain = 1;
-		r.domain = nla_get_u32(tb[PWRMIG_A_ENERGY_DOMAIN]);
-	}
-	r.uj = nla_get_u64(tb[PWRMIG_A_ENERGY_ENERGY_UJ]);
+	pwrmig_energy_parse(pwrmig_nl_tb(info), &r);
 	if (pwrmig_energy_check(&r, &e))
 		return pwrmig_nl_refuse(info, &e);
 

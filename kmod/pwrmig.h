@@ -209,6 +209,9 @@ void pwrmig_broker_expire(void);
 struct sk_buff;
 struct genl_info;
 bool pwrmig_nl_listening(unsigned int group);
+/* INFO's attributes by type, as common/'s parsers take them. */
+#define pwrmig_nl_tb(info)	((const struct nlattr *const *)(info)->attrs)
+
 /* Refuse INFO's request as common/'s rules said (E): errno, extack. */
 int pwrmig_nl_refuse(struct genl_info *info, const struct pwrmig_refusal *e);
 /* Reply to INFO with one object built by FILL (SIZE: its message size). */

@@ -96,7 +96,7 @@ static int cgroup_get(struct fam_req *r, struct pd *pd)
 {
 	if (fam_need(r, PWRMIG_A_CGROUP_ID))
 		return r->e.err;
-	return cgroup_reply(r, pd, nla_get_u64((struct nlattr *)r->tb[PWRMIG_A_CGROUP_ID]));
+	return cgroup_reply(r, pd, pwrmig_nla_u64(r->tb[PWRMIG_A_CGROUP_ID]));
 }
 
 /*
@@ -141,14 +141,8 @@ static struct pwrmig_cg_terms *terms(struct fam_req *r, struct pd *pd, uint64_t 
 	return t;
 }
 
-static uint64_t get_u64(const struct fam_req *r, unsigned int type)
-{
-	return nla_get_u64((struct nlattr *)r->tb[type]);
-}
-
 static int policy_set(struct fam_req *r, struct pd *pd)
 {
-	const struct nlattr *const *tb = r->tb;
 	struct pwrmig_policy_req q = { 0 };
 	struct pwrmig_cg_terms *t;
 	struct pwrmig_refusal e;
@@ -156,15 +150,8 @@ static int policy_set(struct fam_req *r, struct pd *pd)
 
 	if (fam_need(r, PWRMIG_A_CGROUP_ID))
 		return r->e.err;
-	id = get_u64(r, PWRMIG_A_CGROUP_ID);
-	if ((q.has_deferrable = !!tb[PWRMIG_A_CGROUP_DEFERRABLE]))
-		q.deferrable = nla_get_u8((struct nlattr *)tb[PWRMIG_A_CGROUP_DEFERRABLE]);
-	if ((q.has_migratable = !!tb[PWRMIG_A_CGROUP_MIGRATABLE]))
-		q.migratable = nla_get_u8((struct nlattr *)tb[PWRMIG_A_CGROUP_MIGRATABLE]);
-	if ((q.has_deadline = !!tb[PWRMIG_A_CGROUP_DEADLINE]))
-		q.deadline = get_u64(r, PWRMIG_A_CGROUP_DEADLINE);
-	if ((q.has_priority = !!tb[PWRMIG_A_CGROUP_PRIORITY]))
-		q.priority = nla_get_u32((struct nlattr *)tb[PWRMIG_A_CGROUP_PRIORITY]);
+	id = pwrmig_nla_u64(r->tb[PWRMIG_A_CGROUP_ID]);
+	pwrmig_policy_parse(r->tb, &q);
 	if (pwrmig_policy_check(&q, &e))
 		return fam_refuse(r, &e);
 	t = terms(r, pd, id);
@@ -181,24 +168,13 @@ static int carry(struct fam_req *r, struct pd *pd)
 	struct pwrmig_carry_req q = { 0 };
 	struct pwrmig_cg_terms *t;
 	struct pwrmig_refusal e;
-	unsigned int i;
 	uint64_t id;
 	int err;
 
 	if (fam_need(r, PWRMIG_A_CGROUP_ID))
 		return r->e.err;
-	id = get_u64(r, PWRMIG_A_CGROUP_ID);
-	for (i = 0; i < PWRMIG_NR_CARRIED; i++) {
-		if (!r->tb[pwrmig_carried_attr[i]])
-			continue;
-		q.v[i] = get_u64(r, pwrmig_carried_attr[i]);
-		q.has |= 1U << i;
-	}
-	/* The validator checked the currency's length and its NUL. */
-	if (r->tb[PWRMIG_A_CGROUP_CURRENCY])
-		q.currency = nla_data(r->tb[PWRMIG_A_CGROUP_CURRENCY]);
-	if (r->tb[PWRMIG_A_CGROUP_CARRY_ID])
-		q.id = get_u64(r, PWRMIG_A_CGROUP_CARRY_ID);
+	id = pwrmig_nla_u64(r->tb[PWRMIG_A_CGROUP_ID]);
+	pwrmig_carry_parse(r->tb, &q);
 	if (pwrmig_carry_check(&q, local ? local->currency : NULL, &e))
 		return fam_refuse(r, &e);
 	t = terms(r, pd, id);
@@ -214,19 +190,15 @@ static int carry(struct fam_req *r, struct pd *pd)
 
 static int energy_report(struct fam_req *r, struct pd *pd)
 {
-	const struct nlattr *const *tb = r->tb;
 	struct pwrmig_energy_req q = { 0 };
 	struct pwrmig_refusal e;
 
 	if (fam_need(r, PWRMIG_A_ENERGY_CGROUP_ID) || fam_need(r, PWRMIG_A_ENERGY_DEVICE) ||
 	    fam_need(r, PWRMIG_A_ENERGY_ENERGY_UJ))
 		return r->e.err;
-	q.device = nla_get_u32((struct nlattr *)tb[PWRMIG_A_ENERGY_DEVICE]);
-	if ((q.has_domain = !!tb[PWRMIG_A_ENERGY_DOMAIN]))
-		q.domain = nla_get_u32((struct nlattr *)tb[PWRMIG_A_ENERGY_DOMAIN]);
-	q.uj = get_u64(r, PWRMIG_A_ENERGY_ENERGY_UJ);
+	pwrmig_energy_parse(r->tb, &q);
 	if (pwrmig_energy_check(&q, &e) ||
-	    pd_ledger_report(pd->ledger, get_u64(r, PWRMIG_A_ENERGY_CGROUP_ID), &q, &e))
+	    pd_ledger_report(pd->ledger, pwrmig_nla_u64(r->tb[PWRMIG_A_ENERGY_CGROUP_ID]), &q, &e))
 		return fam_refuse(r, &e);
 	mark_stale();
 	return 0;

@@ -112,33 +112,6 @@ static int done(struct fam_req *r, const struct pwrmig_migrate *g, const struct 
 	return reply(r, g);
 }
 
-static uint32_t get_u32(const struct fam_req *r, unsigned int type)
-{
-	return nla_get_u32((struct nlattr *)r->tb[type]);
-}
-
-static uint64_t get_u64(const struct fam_req *r, unsigned int type)
-{
-	return nla_get_u64((struct nlattr *)r->tb[type]);
-}
-
-/* The validator checked the strings' lengths and their NULs. */
-static void request_parse(const struct fam_req *r, struct pwrmig_migrate_req *q)
-{
-	const struct nlattr *const *tb = r->tb;
-
-	q->cgroup_id = get_u64(r, PWRMIG_A_MIGRATE_CGROUP_ID);
-	q->site = nla_data(tb[PWRMIG_A_MIGRATE_SITE]);
-	if ((q->has_mode = !!tb[PWRMIG_A_MIGRATE_MODE]))
-		q->mode = get_u32(r, PWRMIG_A_MIGRATE_MODE);
-	if (tb[PWRMIG_A_MIGRATE_REQUESTER])
-		q->requester = nla_data(tb[PWRMIG_A_MIGRATE_REQUESTER]);
-	if (tb[PWRMIG_A_MIGRATE_CONTAINER])
-		q->container = nla_data(tb[PWRMIG_A_MIGRATE_CONTAINER]);
-	if ((q->has_timeout = !!tb[PWRMIG_A_MIGRATE_TIMEOUT_S]))
-		q->timeout_s = get_u32(r, PWRMIG_A_MIGRATE_TIMEOUT_S);
-}
-
 static int request(struct fam_req *r, struct pd *pd)
 {
 	struct pwrmig_migrate_req q = { 0 };
@@ -148,7 +121,8 @@ static int request(struct fam_req *r, struct pd *pd)
 
 	if (fam_need(r, PWRMIG_A_MIGRATE_CGROUP_ID) || fam_need(r, PWRMIG_A_MIGRATE_SITE))
 		return r->e.err;
-	request_parse(r, &q);
+	/* The validator checked the strings' lengths and their NULs. */
+	pwrmig_migrate_req_parse(r->tb, &q);
 	if (!pd_cgroup_live(q.cgroup_id))
 		return fam_fail(r, -ENOENT, "no cgroup with this id",
 				r->tb[PWRMIG_A_MIGRATE_CGROUP_ID]);
@@ -164,26 +138,6 @@ static int request(struct fam_req *r, struct pd *pd)
 	}
 	free(old);
 	return done(r, g, NULL);
-}
-
-static void report_parse(const struct fam_req *r, struct pwrmig_migrate_status *p)
-{
-	const struct nlattr *const *tb = r->tb;
-
-	if ((p->has_state = !!tb[PWRMIG_A_MIGRATE_STATE]))
-		p->state = get_u32(r, PWRMIG_A_MIGRATE_STATE);
-	if ((p->has_phase = !!tb[PWRMIG_A_MIGRATE_PHASE]))
-		p->phase = get_u32(r, PWRMIG_A_MIGRATE_PHASE);
-	if ((p->has_bytes = !!tb[PWRMIG_A_MIGRATE_BYTES]))
-		p->bytes = get_u64(r, PWRMIG_A_MIGRATE_BYTES);
-	if ((p->has_rounds = !!tb[PWRMIG_A_MIGRATE_ROUNDS]))
-		p->rounds = get_u32(r, PWRMIG_A_MIGRATE_ROUNDS);
-	if ((p->has_freeze = !!tb[PWRMIG_A_MIGRATE_FREEZE_MS]))
-		p->freeze_ms = get_u32(r, PWRMIG_A_MIGRATE_FREEZE_MS);
-	if ((p->has_error = !!tb[PWRMIG_A_MIGRATE_ERROR]))
-		p->error = get_u32(r, PWRMIG_A_MIGRATE_ERROR);
-	if (tb[PWRMIG_A_MIGRATE_ERROR_MSG])
-		p->error_msg = nla_data(tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
 }
 
 /* In id order, resumed after the last id sent, as the module's. */
@@ -226,7 +180,7 @@ int fam_migrate_op(struct fam_req *r, struct pd *pd)
 	case PWRMIG_CMD_MIGRATE_CLAIM:
 		g = pwrmig_broker_claim(b, !!r->tb[PWRMIG_A_MIGRATE_ID],
 					r->tb[PWRMIG_A_MIGRATE_ID] ?
-					get_u32(r, PWRMIG_A_MIGRATE_ID) : 0, &c, &t, &e);
+					pwrmig_nla_u32(r->tb[PWRMIG_A_MIGRATE_ID]) : 0, &c, &t, &e);
 		return done(r, g, &e);
 	case PWRMIG_CMD_MIGRATE_GET:
 		if (r->dump)
@@ -237,14 +191,14 @@ int fam_migrate_op(struct fam_req *r, struct pd *pd)
 		return r->e.err;
 	switch (r->g->cmd) {
 	case PWRMIG_CMD_MIGRATE_STATUS:
-		report_parse(r, &p);
-		g = pwrmig_broker_report(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &c, &p, &t, &e);
+		pwrmig_migrate_status_parse(r->tb, &p);
+		g = pwrmig_broker_report(b, pwrmig_nla_u32(r->tb[PWRMIG_A_MIGRATE_ID]), &c, &p, &t, &e);
 		return done(r, g, &e);
 	case PWRMIG_CMD_MIGRATE_CANCEL:
-		g = pwrmig_broker_cancel(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &t, &e);
+		g = pwrmig_broker_cancel(b, pwrmig_nla_u32(r->tb[PWRMIG_A_MIGRATE_ID]), &t, &e);
 		return done(r, g, &e);
 	default:
-		g = pwrmig_broker_get(b, get_u32(r, PWRMIG_A_MIGRATE_ID), &e);
+		g = pwrmig_broker_get(b, pwrmig_nla_u32(r->tb[PWRMIG_A_MIGRATE_ID]), &e);
 		return g ? reply(r, g) : fam_refuse(r, &e);
 	}
 }

@@ -51,7 +51,6 @@ struct fam_conn {
 	int held_len;
 	int dumping;
 	uint64_t cursor;
-	uint64_t missed;	/* events this peer was too slow for */
 };
 
 struct pd_family {
@@ -131,9 +130,14 @@ static int queued(const struct fam_conn *c)
 	return c->out_len > c->out_off;
 }
 
+static int congested(const struct fam_conn *c)
+{
+	return c->out_len - c->out_off >= OUT_SOFT;
+}
+
 int fam_congested(const struct fam_req *r)
 {
-	return r->c->out_len - r->c->out_off >= OUT_SOFT;
+	return congested(r->c);
 }
 
 static int enqueue(struct fam_conn *c, const void *p, size_t len)
@@ -179,10 +183,8 @@ static int send_to(struct pd_family *f, struct fam_conn *c, const void *p, size_
 			return -EPIPE;
 		}
 	}
-	if (event) {
-		c->missed++;
+	if (event)
 		return -EAGAIN;
-	}
 	if (enqueue(c, p, len)) {
 		pd_log(1, "family socket: no memory for a peer's replies: dropped");
 		conn_drop(f, c);
@@ -431,7 +433,7 @@ static void process(struct pd_family *f, struct fam_conn *c, const void *buf, in
 	const struct nlmsghdr *nlh = buf;
 
 	for (; NLMSG_OK(nlh, len) && c->fd >= 0; nlh = NLMSG_NEXT(nlh, len)) {
-		if (queued(c) && c->out_len - c->out_off >= OUT_SOFT)
+		if (congested(c))
 			return hold(f, c, nlh, len);
 		if (!(nlh->nlmsg_flags & NLM_F_REQUEST))
 			continue;
