@@ -346,7 +346,6 @@ FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
 		   -Iuserspace/lib -Icommon $(PKG_CFLAGS)
 SHP		:= userspace/pwrmig-shaper
 FUZZ_SRC_config   := userspace/pwrmigd/config.c
-FUZZ_SRC_forecast := userspace/pwrmigctl/forecast.c
 FUZZ_SRC_tariff   := $(SHP)/tariff.c $(SHP)/reader.c
 FUZZ_SRC_feed     := $(SHP)/feed.c $(SHP)/reader.c
 FUZZ_SRC_scenario := $(SHP)/scenario.c $(SHP)/feed.c $(SHP)/tariff.c \
@@ -364,7 +363,6 @@ FUZZ_INC_reply    := -iquote userspace/lib -iquote $(BUILD)/gen
 FUZZ_SRC_famsock  := $(wildcard userspace/pwrmigd/family/*.c) userspace/pwrmigd/log.c \
 		     $(BUILD)/gen/specnames.c
 FUZZ_INC_famsock  := -Iuserspace/pwrmigd -DPWRMIG_VERSION='"$(VERSION)"'
-FUZZ_INC_forecast := -Iuserspace/pwrmigctl
 FUZZ_INC_capture  := -Iuserspace/pwrmigctl
 FUZZ_INC_wire     := -Iuserspace/pwrmigd -iquote userspace/pwrmigd/migration
 FUZZ_PARSERS	:= config forecast tariff feed scenario capture wire reply famsock

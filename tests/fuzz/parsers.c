@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harnesses for the parsers of files an operator or a feed
- * hands to pwrmig: pwrmigd's configuration, pwrmigctl's forecast files,
+ * hands to pwrmig: pwrmigd's configuration, forecast files,
  * the shaper's tariffs, price feeds and scenarios, and the netlink
  * captures "pwrmigctl capture -r" decodes.  One source, one binary per
  * parser (FUZZ_CONFIG, FUZZ_FORECAST, FUZZ_TARIFF, FUZZ_FEED,
@@ -21,7 +21,9 @@
 
 #if defined(FUZZ_CONFIG)
 #include "pwrmigd.h"
-#elif defined(FUZZ_FORECAST) || defined(FUZZ_CAPTURE)
+#elif defined(FUZZ_FORECAST)
+#include "forecast.h"
+#elif defined(FUZZ_CAPTURE)
 #include "pwrmigctl.h"
 #else
 #include "feed.h"
@@ -63,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
 	unsigned int n = 0;
 
-	forecast_read(path, slots, PWRMIG_MAX_FORECAST, &n);
+	forecast_file_read(path, slots, PWRMIG_MAX_FORECAST, &n, err, sizeof(err));
 	if (n > PWRMIG_MAX_FORECAST)
 		abort();
 #elif defined(FUZZ_TARIFF)

@@ -120,6 +120,31 @@ want=$(( (e1 - e0) * 750000 / 3600000000000 ))
 	t_ok "the root cgroup's cost grows at the new price ($((c1 - c0)) micro-CNY for $((e1 - e0)) uJ)" ||
 	t_fail "the cost grows at the new price" "cost +$((c1 - c0)), energy +$((e1 - e0)) uJ, want +$want"
 
+# ---- SIGHUP: the site's price, PUE, carbon and forecast again -------------------
+hup() { kill -HUP "$pdpid"; for i in $(seq 50); do
+	[ "$(grep -c "SIGHUP: $work/pd.conf" "$work/pd.log")" -gt "$1" ] && return; sleep 0.1; done; }
+west() { $ctl -j site show west | jq -c '[."price-uunits-per-kwh", ."pue-milli",
+	."carbon-g-per-kwh", ."forecast-slots"]'; }
+n=$(grep -c "SIGHUP: $work/pd.conf" "$work/pd.log")
+printf '1795852800 1h 0.3\n1795856400 1h 0.9\n' > "$work/fc"
+cp "$work/pd.conf" "$work/pd.conf.0"
+printf 'price = 0.62\npue = 1.2\ncarbon = 80\nforecast = %s\n' "$work/fc" >> "$work/pd.conf"
+hup "$n"
+t_expect "SIGHUP: the new price, PUE, carbon and forecast of the local site" \
+	"[620000,1200,80,2]" "$(west)"
+printf 'price = 0.1\nfrobnicate = 1\n' >> "$work/pd.conf"
+hup $((n + 1))
+t_expect "SIGHUP with a bad line: nothing changed, and the log says why" \
+	"[620000,1200,80,2] 1" \
+	"$(west) $(grep -c "pd.conf:.*unknown key 'frobnicate'" "$work/pd.log")"
+cp "$work/pd.conf.0" "$work/pd.conf"
+echo 'interval_ms = 300' >> "$work/pd.conf"
+hup $((n + 2))
+t_expect "SIGHUP: a key read at start only is named as such" 1 \
+	"$(grep -c 'take effect when pwrmigd restarts' "$work/pd.log")"
+cp "$work/pd.conf.0" "$work/pd.conf"
+kill -HUP "$pdpid"
+
 # ---- bad input: the genetlink core's errors, byte for byte ---------------------
 /usr/bin/python3 tests/lib/famraw.py "$PWRMIG_SOCKET" > "$work/raw" 2>&1
 while IFS='|' read -r name want; do

@@ -42,6 +42,17 @@ t_expect "bad config: each bad line named by file:line" \
 printf 'price = 0.5\n' > "$work/bad.conf"
 out=$($pd -c "$work/bad.conf" --check-config 2>&1)
 t_expect "a price without a currency is refused" "pwrmigd: $work/bad.conf: price needs a currency" "$out"
+printf '1795852800 1h 0.7\n1795856400 0 0.7\n' > "$work/fc"
+printf 'carbon = 100001\nforecast = %s\nforecast = fc\n' "$work/fc" > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1)
+t_expect "carbon and forecast: the range, the forecast file's line, a relative path" \
+	"pwrmigd: $work/bad.conf:1: carbon must be 0-100000 g CO2 per kWh, not '100001'|pwrmigd: $work/bad.conf:2: $work/fc:2: duration '0' is not a positive number of seconds (suffix s, m or h)|pwrmigd: $work/bad.conf:3: forecast must be an absolute path, not 'fc'" \
+	"$(echo "$out" | paste -sd'|')"
+printf '1795852800 1h 0.7\n' > "$work/fc"
+printf 'forecast = %s\n' "$work/fc" > "$work/bad.conf"
+out=$($pd -c "$work/bad.conf" --check-config 2>&1)
+t_expect "a forecast without the site's price is refused" \
+	"pwrmigd: $work/bad.conf: forecast needs the site's price" "$out"
 printf 'checkpoint_timeout_s = 5\nbundle_root = bundles\n' > "$work/bad.conf"
 out=$($pd -c "$work/bad.conf" --check-config 2>&1)
 t_expect "migration limits: out of range and relative paths are named" \

@@ -56,9 +56,6 @@ void out_bool(struct ctl *ctl, const char *key, int v, const char *fmt, ...)
 int arg_u64(const char *what, const char *s, uint64_t *v);
 int arg_price(const char *s, uint64_t *uunits);
 /* The same without a message: 0 or -1. */
-/* Read forecast slots from PATH ("-": stdin); prints "Error: FILE:LINE: ...". */
-int forecast_read(const char *path, struct pwrmig_forecast *slots, unsigned int max,
-		  unsigned int *n);
 int arg_fixed(const char *what, const char *s, unsigned int decimals,
 	      uint64_t max_whole, uint64_t *out);
 int arg_cgroup(const char *s, uint64_t *id);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "forecast.h"
 #include "pwrmigctl.h"
 
 static void site_print(struct ctl *ctl, const struct pwrmig_site *s)
@@ -83,11 +84,16 @@ static int forecast_arg(const char *v, void *dest)
 {
 	static struct pwrmig_forecast slots[PWRMIG_MAX_FORECAST];
 	struct pwrmig_site_config *c = dest;
+	char err[400];
 
 	c->set_forecast = 1;
 	c->forecast = slots;
 	c->n_forecast = 0;
-	return strcmp(v, "none") ? forecast_read(v, slots, PWRMIG_MAX_FORECAST, &c->n_forecast) : 0;
+	if (!strcmp(v, "none") ||
+	    !forecast_file_read(v, slots, PWRMIG_MAX_FORECAST, &c->n_forecast, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "Error: %s\n", err);
+	return -1;
 }
 
 #define SITE	struct pwrmig_site_config

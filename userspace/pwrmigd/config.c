@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "famsock.h"
+#include "forecast.h"
 #include "parse.h"
 #include "pwrmigd.h"
 
@@ -238,6 +239,34 @@ static int set_pue(struct pd_config *c, const char *v, const char **why)
 	return 0;
 }
 
+static int set_carbon(struct pd_config *c, const char *v, const char **why)
+{
+	uint64_t u;
+
+	*why = "carbon must be 0-100000 g CO2 per kWh";
+	if (parse_u64(v, 0, 100000, &u))
+		return -1;
+	c->has_carbon = 1;
+	c->carbon = u;
+	return 0;
+}
+
+/* The site's forecast, read now: its faults stop the start like any bad line. */
+static int set_forecast(struct pd_config *c, const char *v, const char **why)
+{
+	static char err[512];
+
+	*why = "forecast must be an absolute path";
+	if (*v != '/' || strlen(v) >= sizeof(c->forecast_path))
+		return -1;
+	snprintf(c->forecast_path, sizeof(c->forecast_path), "%s", v);
+	if (!forecast_file_read(v, c->forecast, PWRMIG_MAX_FORECAST, &c->n_forecast,
+				err, sizeof(err)))
+		return 0;
+	*why = err;
+	return -1;
+}
+
 static int set_gpu_idle(struct pd_config *c, const char *v, const char **why)
 {
 	uint64_t u;
@@ -314,6 +343,8 @@ static const struct key keys[] = {
 	FN("price", set_price),
 	FN("currency", set_currency),
 	FN("pue", set_pue),
+	FN("carbon", set_carbon),
+	FN("forecast", set_forecast),
 	CHOICE("gpu", gpu, gpus, "gpu must be auto, nvml, hwmon or off"),
 	TEXT("nvml_library", nvml_library, "nvml_library must be a file name or path"),
 	FN("gpu_idle_mw", set_gpu_idle),
@@ -426,7 +457,9 @@ int pd_config_load(struct pd_config *c, const char *file)
 		v = trim(eq + 1);
 		k = trim(k);
 		if (set_key(c, k, v, &why)) {
-			if (why)
+			if (why && strstr(why, v))	/* it names the value itself */
+				fprintf(stderr, "pwrmigd: %s:%u: %s\n", file, lineno, why);
+			else if (why)
 				fprintf(stderr, "pwrmigd: %s:%u: %s, not '%s'\n", file, lineno,
 					why, v);
 			else
@@ -453,6 +486,11 @@ int pd_config_load(struct pd_config *c, const char *file)
 	}
 	if (!bad && c->price && !c->currency[0]) {
 		fprintf(stderr, "pwrmigd: %s: price needs a currency\n", file);
+		bad = 1;
+	}
+	if (!bad && (c->n_forecast || c->has_carbon) && !c->price) {
+		fprintf(stderr, "pwrmigd: %s: %s needs the site's price\n", file,
+			c->n_forecast ? "forecast" : "carbon");
 		bad = 1;
 	}
 	return bad ? -1 : 0;

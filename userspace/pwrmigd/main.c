@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"      --check-config  parse the configuration, say what is wrong, exit\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          this text\n"
-		"Signals: SIGINT and SIGTERM stop it cleanly.\n"
+		"Signals: SIGINT and SIGTERM stop it cleanly; SIGHUP reads the\n"
+		"configuration again (the site's price, PUE, carbon and forecast).\n"
 		"See pwrmigd(8) and Documentation/metrics.md.\n");
 }
 
@@ -139,16 +140,61 @@ static int start_migration(struct pd *pd)
 }
 
 /*
- * The loop: signals (SFD), the sampling timer (TFD), migrate requests,
+ * The module was loaded again: a new handle, so the migrate group anew,
+ * and the requests made while none listened.
+ */
+static void module_new(struct pd *pd)
+{
+	if (!pd->migrator || !pd->pw)
+		return;
+	if (pwrmig_subscribe(pd->pw, PWRMIG_MCGRP_MIGRATE))
+		pd_log(0, "migrate group: %s", pwrmig_errmsg(pd->pw));
+	pd_migrator_pending(pd->migrator);
+}
+
+/*
+ * SIGHUP: FILE again.  A file with errors changes nothing.  The site's
+ * price, currency, PUE, carbon and forecast take effect at once; other
+ * keys when pwrmigd next starts, and the log says so.
+ */
+static void reload(struct pd *pd, const char *file)
+{
+	static struct pd_config nc, mix;
+
+	pd_config_defaults(&nc);
+	if (pd_config_load(&nc, file)) {
+		pd_log(0, "SIGHUP: %s has errors (above): nothing changed", file);
+		return;
+	}
+	mix = pd->cfg;
+	mix.price = nc.price;
+	memcpy(mix.currency, nc.currency, sizeof(mix.currency));
+	mix.pue_milli = nc.pue_milli;
+	mix.has_carbon = nc.has_carbon;
+	mix.carbon = nc.carbon;
+	memcpy(mix.forecast_path, nc.forecast_path, sizeof(mix.forecast_path));
+	mix.n_forecast = nc.n_forecast;
+	memcpy(mix.forecast, nc.forecast, sizeof(mix.forecast));
+	if (memcmp(&mix, &nc, sizeof(nc)))
+		pd_log(0, "SIGHUP: %s changes keys besides price, currency, pue, carbon and forecast: those take effect when pwrmigd restarts",
+		       file);
+	pd->cfg = mix;
+	pd->source->configure(pd);
+	pd_log(0, "SIGHUP: %s read again", file);
+}
+
+/*
+ * The loop: signals (SFD; SIGHUP reads FILE again), the sampling timer (TFD), migrate requests,
  * the family socket's requests (bpf mode).
  */
-static int serve(struct pd *pd, int sfd, int tfd)
+static int serve(struct pd *pd, const char *file, int sfd, int tfd)
 {
 	struct itimerspec its = { 0 };
 	struct signalfd_siginfo si;
 	struct pwrmig_event ev;
 	struct pollfd pfd[4];
 	uint64_t ticks;
+	int rc;
 
 	its.it_interval.tv_sec = pd->cfg.interval_ms / 1000;
 	its.it_interval.tv_nsec = pd->cfg.interval_ms % 1000 * 1000000L;
@@ -156,10 +202,11 @@ static int serve(struct pd *pd, int sfd, int tfd)
 	timerfd_settime(tfd, 0, &its, NULL);
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = pd->migrator && pd->pw ? pwrmig_event_fd(pd->pw) : -1,
-				  .events = POLLIN };
+	pfd[2] = (struct pollfd){ .events = POLLIN };
 	pfd[3] = (struct pollfd){ .fd = pd_family_fd(pd->family), .events = POLLIN };
 	for (;;) {
+		/* The module's handle changes when the module is loaded again. */
+		pfd[2].fd = pd->migrator && pd->pw ? pwrmig_event_fd(pd->pw) : -1;
 		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -170,16 +217,19 @@ static int serve(struct pd *pd, int sfd, int tfd)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				pd_log(0, "SIGHUP: the configuration is read at start; "
-				       "restart pwrmigd to apply changes");
+				reload(pd, file);
 				continue;
 			}
 			pd_log(0, "%s: stopping", strsignal(si.ssi_signo));
 			return 0;
 		}
-		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0 &&
-		    !pd->source->tick(pd))
-			pd_family_sampled(pd->family);
+		if ((pfd[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0) {
+			rc = pd->source->tick(pd);
+			if (rc == PD_SOURCE_NEW)
+				module_new(pd);
+			if (rc >= 0)
+				pd_family_sampled(pd->family);
+		}
 		if (pfd[3].revents & POLLIN)
 			pd_family_serve(pd->family);
 		if (pfd[2].revents & POLLIN)
@@ -230,7 +280,7 @@ int main(int argc, char **argv)
 	}
 	if (open_source(&pd) || pd_gpu_open(&pd, &pd.gpu))
 		goto out;
-	if (pd.source->tick(&pd) && pd.pw)
+	if (pd.source->tick(&pd) < 0 && pd.pw)
 		goto out;
 	if (pd_exporter_start(&pd, &exp))
 		goto out;
@@ -240,7 +290,7 @@ int main(int argc, char **argv)
 	       strchr(pd.cfg.listen_addr, ':') ? "[" : "", pd.cfg.listen_addr,
 	       strchr(pd.cfg.listen_addr, ':') ? "]" : "", pd.cfg.listen_port,
 	       pd.cfg.interval_ms);
-	rc = serve(&pd, sfd, tfd);
+	rc = serve(&pd, config ?: DEFAULT_CONFIG, sfd, tfd);
 out:
 	pd_family_stop(pd.family);
 	pd_migrator_stop(pd.migrator);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cgterms.h"
+#include "pwrmig.h"
 #include "log.h"
 #include "sites.h"
 
@@ -27,6 +28,11 @@ struct pd_config {
 	uint64_t price;		/* micro-units per kWh */
 	char currency[4];
 	uint32_t pue_milli;
+	int has_carbon;
+	uint32_t carbon;	/* g CO2 per kWh */
+	char forecast_path[256];	/* "": none */
+	unsigned int n_forecast;
+	struct pwrmig_forecast forecast[PWRMIG_MAX_FORECAST];
 	enum pd_gpu_mode gpu;
 	char nvml_library[256];
 	int64_t gpu_idle_mw;	/* -1: learn it */

@@ -15,10 +15,19 @@ struct pd_source {
 	const char *mode;		/* "module", "bpf" */
 	/* Set up; -1 with a message when it cannot run here. */
 	int (*open)(struct pd *pd);
-	/* One interval: GPU energy in, the ledger out to pd->snap (gen bumped). */
+	/*
+	 * One interval: GPU energy in, the ledger out to pd->snap (gen
+	 * bumped).  0, PD_SOURCE_NEW when the ledger is a new one (the
+	 * module was loaded again: its subscriptions and requests are new
+	 * too), or -1.
+	 */
 	int (*tick)(struct pd *pd);
+	/* The configured site (site, price, ... forecast) into the ledger's sites. */
+	void (*configure)(struct pd *pd);
 	void (*close)(struct pd *pd);
 };
+
+#define PD_SOURCE_NEW	1
 
 extern const struct pd_source pd_source_module;	/* source_module.c */
 extern const struct pd_source pd_source_bpf;		/* source_bpf.c */

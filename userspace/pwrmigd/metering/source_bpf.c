@@ -17,25 +17,53 @@ static int report_ledger(void *arg, uint64_t cgid, unsigned int dev, uint64_t uj
 	return pd_ledger_add_gpu(pd->ledger, cgid, uj);
 }
 
-/* The configured site, local: its price costs the ledger's energy. */
-static void sites_init(struct pd *pd)
+/*
+ * The configured site, local: its price costs the ledger's energy.  At
+ * start into the empty table; on SIGHUP over the local site, unless the
+ * family socket made another site local since.
+ */
+static void bpf_configure(struct pd *pd)
 {
 	const struct pd_config *c = &pd->cfg;
-	struct pwrmig_site_entry *s = &pd->sites[0];
+	const char *name = c->site[0] ? c->site : "local";
+	struct pwrmig_site_entry *s = pwrmig_sites_local(pd->sites);
+	unsigned int i;
 
-	memset(pd->sites, 0, sizeof(pd->sites));
-	if (!c->site[0] && !c->price)
+	if (!s) {
+		if (!c->site[0] && !c->price)
+			return;
+		s = pwrmig_sites_find(pd->sites, name);
+		for (i = 0; !s && i < PWRMIG_MAX_SITES; i++)
+			if (!pd->sites[i].name[0]) {
+				s = &pd->sites[i];
+				snprintf(s->name, sizeof(s->name), "%s", name);
+			}
+		if (!s) {
+			pd_log(0, "site %s: no room for it among the sites", name);
+			return;
+		}
+		s->local = 1;
+	} else if (strcmp(s->name, name)) {
+		pd_log(0, "site %s is local now (site-set): the configured site %s is not applied",
+		       s->name, name);
 		return;
-	snprintf(s->name, sizeof(s->name), "%s", c->site[0] ? c->site : "local");
-	s->local = 1;
+	}
 	s->price = c->price;
 	memcpy(s->currency, c->currency, sizeof(s->currency));
 	s->pue_milli = c->pue_milli;
+	s->has_carbon = c->has_carbon;
+	s->carbon = c->carbon;
+	s->n_forecast = c->n_forecast;
+	for (i = 0; i < c->n_forecast; i++)
+		s->forecast[i] = (struct pwrmig_fc_slot){ .start = c->forecast[i].start,
+							  .duration_s = c->forecast[i].duration_s,
+							  .price = c->forecast[i].price };
 }
 
 static int bpf_open(struct pd *pd)
 {
-	sites_init(pd);
+	memset(pd->sites, 0, sizeof(pd->sites));
+	bpf_configure(pd);
 	if (pd_ledger_open(pd, &pd->ledger))
 		return -1;
 	pd_log(0, "module-less mode: eBPF collector (%s), meter %s",
@@ -67,5 +95,6 @@ const struct pd_source pd_source_bpf = {
 	.mode	= "bpf",
 	.open	= bpf_open,
 	.tick	= bpf_tick,
+	.configure = bpf_configure,
 	.close	= bpf_close,
 };

@@ -3,7 +3,16 @@
  * The ledger from pwrmig.ko (module mode): every interval pwrmigd hands
  * the module each cgroup's GPU energy (energy-report), then dumps the
  * meter, the cgroups and the sites into the snapshot the exporter serves.
+ *
+ * The module keeps its sites in memory only: a reboot or a reload starts
+ * it with none, and then its cost stops.  So the configured site (site,
+ * price, currency, pue, carbon, forecast) goes into it when pwrmigd
+ * starts and whenever the module comes back: found gone, then back; or
+ * found new (its sample count went back, or it lacks the configured
+ * site).  A new module also has new multicast groups and requests, which
+ * the caller takes up on PD_SOURCE_NEW.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +77,61 @@ static int site_cb(const struct pwrmig_site *s, void *arg)
 	pd_site_fill(&c->sites[c->n++], s->name, s->local, s->price, s->currency,
 		     s->pue_milli, s->has_carbon, s->carbon_g_per_kwh);
 	return 0;
+}
+
+/* What tells one loaded module from the next. */
+static struct {
+	uint64_t samples;	/* the module's count at the last tick */
+	int gone;		/* it went away; said so once */
+} mod;
+
+/* The configured site into the module: site-set, local. */
+static void sites_push(struct pd *pd)
+{
+	const struct pd_config *c = &pd->cfg;
+	struct pwrmig_site_config sc = {
+		.name = c->site[0] ? c->site : "local",
+		.local = 1,
+		.has_price = 1,
+		.price = c->price,
+		.currency = c->currency,
+		.pue_milli = c->pue_milli,
+		.has_carbon = c->has_carbon,
+		.carbon_g_per_kwh = c->carbon,
+		.set_forecast = c->n_forecast > 0,
+		.n_forecast = c->n_forecast,
+		.forecast = c->forecast,
+	};
+
+	if (!c->price)
+		return;
+	if (pwrmig_site_set(pd->pw, &sc, NULL)) {
+		pd_log(0, "site %s: the configured price was not set in the module: %s",
+		       sc.name, pwrmig_errmsg(pd->pw));
+		return;
+	}
+	pd_log(0, "site %s: price %llu.%06llu %s/kWh, PUE %u.%03u%s, %u forecast slots set in the module",
+	       sc.name, (unsigned long long)(c->price / 1000000),
+	       (unsigned long long)(c->price % 1000000), c->currency, c->pue_milli / 1000,
+	       c->pue_milli % 1000, c->has_carbon ? ", carbon" : "", c->n_forecast);
+}
+
+/* Whether the module is not the one of the last tick. */
+static int module_is_new(struct pd *pd)
+{
+	struct pwrmig_site site;
+	struct pwrmig_info info;
+	int rc = 0;
+
+	if (pwrmig_info_get(pd->pw, &info))
+		return 0;	/* the refresh says what is wrong */
+	if (info.samples < mod.samples)
+		rc = 1;
+	else if (pd->cfg.price &&
+		 pwrmig_site_get(pd->pw, pd->cfg.site[0] ? pd->cfg.site : "local", &site) == -ENOENT)
+		rc = 1;
+	mod.samples = info.samples;
+	return rc;
 }
 
 static int module_refresh(struct pd *pd)
@@ -166,14 +230,47 @@ static int module_open(struct pd *pd)
 	if (!pd->pw)
 		return -1;
 	pd_log(0, "module mode: the ledger of pwrmig.ko");
+	sites_push(pd);
 	return 0;
+}
+
+/* The module, found again or anew: a fresh handle, the configured site. */
+static int module_reattach(struct pd *pd)
+{
+	struct pwrmig *pw = pd_module_open();
+
+	if (!pw) {
+		if (!mod.gone)
+			pd_log(0, "the pwrmig module is gone: its ledger stops until it is "
+			       "loaded again (modprobe pwrmig)");
+		mod.gone = 1;
+		return -1;
+	}
+	pwrmig_close(pd->pw);
+	pd->pw = pw;
+	mod.gone = 0;
+	mod.samples = 0;
+	pd_log(0, "the pwrmig module is loaded again: setting it up");
+	sites_push(pd);
+	return PD_SOURCE_NEW;
 }
 
 static int module_tick(struct pd *pd)
 {
+	int rc = 0;
+
+	if (mod.gone || module_is_new(pd))
+		rc = module_reattach(pd);
+	if (rc < 0)
+		return -1;
 	if (pd->gpu)
 		pd_gpu_sample(pd->gpu, report_module, pd);
-	return module_refresh(pd);
+	if (!module_refresh(pd))
+		return rc;
+	/* Gone now: the next ticks look for it. */
+	if (module_reattach(pd) == PD_SOURCE_NEW && !module_refresh(pd))
+		return PD_SOURCE_NEW;
+	return -1;
 }
 
 static void module_close(struct pd *pd)
@@ -186,5 +283,6 @@ const struct pd_source pd_source_module = {
 	.mode	= "module",
 	.open	= module_open,
 	.tick	= module_tick,
+	.configure = sites_push,
 	.close	= module_close,
 };

@@ -205,6 +205,8 @@ int pd_path_below(const char *path, const char *root);
 
 struct pd_migrator;
 int pd_migrator_start(struct pd *pd, struct pd_migrator **out);
+/* Take up the broker's pending requests (at start, and when the module is back). */
+void pd_migrator_pending(struct pd_migrator *m);
 /* Handle a migrate notification from the module (main thread). */
 void pd_migrator_event(struct pd_migrator *m, const struct pwrmig_migration *mig);
 void pd_migrator_stop(struct pd_migrator *m);

@@ -273,13 +273,20 @@ int pd_migrator_start(struct pd *pd, struct pd_migrator **out)
 	}
 	recover_all(m);
 	*out = m;
+	pd_migrator_pending(m);
+	return 0;
+}
+
+void pd_migrator_pending(struct pd_migrator *m)
+{
+	struct pd *pd = m->pd;
+
 	/*
 	 * Requests made while no pwrmigd listened are still pending in the
 	 * module (this daemon's own broker, in bpf mode, starts empty).
 	 */
 	if (pd->pw && pwrmig_migrate_dump(pd->pw, pending_cb, m))
 		pd_log(0, "migrate: listing pending requests: %s", pwrmig_errmsg(pd->pw));
-	return 0;
 }
 
 void pd_migrator_stop(struct pd_migrator *m)
