@@ -420,6 +420,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8/pwrmig-shaper.8
 	$(Q)install -d $(DESTDIR)$(PREFIX)/share/pwrmig/tariffs
 	$(Q)install -m 644 data/tariffs/*.tariff $(DESTDIR)$(PREFIX)/share/pwrmig/tariffs/
+	$(Q)install -D -m 644 data/prometheus/pwrmig.rules.yml \
+		$(DESTDIR)$(PREFIX)/share/pwrmig/prometheus/pwrmig.rules.yml
 	$(Q)install -D -m 644 Documentation/pwrmigd.conf $(DESTDIR)/etc/pwrmig/pwrmigd.conf.example
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|' scripts/pwrmigd.service.in \
