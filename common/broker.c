@@ -48,6 +48,9 @@ void pwrmig_migrate_status_parse(const struct nlattr *const *tb,
 	r->has_freeze = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_FREEZE_MS, &r->freeze_ms);
 	r->has_error = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_ERROR, &r->error);
 	r->has_bytes = pwrmig_opt_u64(tb, PWRMIG_A_MIGRATE_BYTES, &r->bytes);
+	r->has_phase_bytes = pwrmig_opt_u64(tb, PWRMIG_A_MIGRATE_PHASE_BYTES, &r->phase_bytes);
+	r->has_phase_total = pwrmig_opt_u64(tb, PWRMIG_A_MIGRATE_PHASE_TOTAL, &r->phase_total);
+	r->has_phase_ms = pwrmig_opt_u32(tb, PWRMIG_A_MIGRATE_PHASE_MS, &r->phase_ms);
 	if (tb[PWRMIG_A_MIGRATE_ERROR_MSG])
 		r->error_msg = pwrmig_nla_str(tb[PWRMIG_A_MIGRATE_ERROR_MSG]);
 }
@@ -286,8 +289,20 @@ struct pwrmig_migrate *pwrmig_broker_report(struct pwrmig_broker *b, unsigned in
 	}
 	if (report_state(m, r, e))
 		return NULL;
+	/* A new step starts from nothing unless the report says otherwise. */
+	if (r->has_phase && r->phase != m->phase) {
+		m->phase_bytes = 0;
+		m->phase_total = 0;
+		m->phase_ms = 0;
+	}
 	if (r->has_phase)
 		m->phase = r->phase;
+	if (r->has_phase_bytes)
+		m->phase_bytes = r->phase_bytes;
+	if (r->has_phase_total)
+		m->phase_total = r->phase_total;
+	if (r->has_phase_ms)
+		m->phase_ms = r->phase_ms;
 	if (r->has_bytes)
 		m->bytes = r->bytes;
 	if (r->has_rounds)

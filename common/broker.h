@@ -48,6 +48,9 @@ struct pwrmig_migrate {
 	unsigned int freeze_ms;
 	unsigned int error;
 	char error_msg[128];
+	/* The current step: bytes moved, bytes in all (0: unknown), its time. */
+	unsigned long long phase_bytes, phase_total;
+	unsigned int phase_ms;
 	struct pwrmig_claimant claimant;
 	unsigned long long created, updated;		/* UNIX time */
 	unsigned long long created_mono, updated_mono;	/* s, monotonic */
@@ -83,8 +86,9 @@ struct pwrmig_migrate_req {
 /* A migrate-status request: a daemon's report. */
 struct pwrmig_migrate_status {
 	int has_state, has_phase, has_bytes, has_rounds, has_freeze, has_error;
-	unsigned int state, phase, rounds, freeze_ms, error;
-	unsigned long long bytes;
+	int has_phase_bytes, has_phase_total, has_phase_ms;
+	unsigned int state, phase, rounds, freeze_ms, error, phase_ms;
+	unsigned long long bytes, phase_bytes, phase_total;
 	const char *error_msg;		/* NULL: absent */
 };
 

@@ -47,7 +47,12 @@ static int migrate_fill(struct sk_buff *skb, const struct pwrmig_migrate *m)
 			      m->updated, PWRMIG_A_MIGRATE_PAD) ||
 	    nla_put_u32(skb, PWRMIG_A_MIGRATE_TIMEOUT_S, m->timeout_s) ||
 	    (m->container[0] &&
-	     nla_put_string(skb, PWRMIG_A_MIGRATE_CONTAINER, m->container)))
+	     nla_put_string(skb, PWRMIG_A_MIGRATE_CONTAINER, m->container)) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_PHASE_BYTES,
+			      m->phase_bytes, PWRMIG_A_MIGRATE_PAD) ||
+	    nla_put_u64_64bit(skb, PWRMIG_A_MIGRATE_PHASE_TOTAL,
+			      m->phase_total, PWRMIG_A_MIGRATE_PAD) ||
+	    nla_put_u32(skb, PWRMIG_A_MIGRATE_PHASE_MS, m->phase_ms))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -55,8 +60,8 @@ static int migrate_fill(struct sk_buff *skb, const struct pwrmig_migrate *m)
 /* What migrate_fill() puts, strings at their length. */
 static size_t migrate_size(const struct pwrmig_migrate *m)
 {
-	return 9 * nla_total_size(sizeof(u32)) +		/* id ... timeout-s */
-	       4 * nla_total_size_64bit(sizeof(u64)) +		/* cgroup-id ... updated */
+	return 10 * nla_total_size(sizeof(u32)) +	/* id ... timeout-s, phase-ms */
+	       6 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup-id ... updated, phase-* */
 	       nla_total_size(strlen(m->site) + 1) +
 	       nla_total_size(strlen(m->requester) + 1) +
 	       nla_total_size(strlen(m->error_msg) + 1) +

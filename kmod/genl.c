@@ -118,7 +118,7 @@ static const struct nla_policy pwrmig_migrate_claim_nl_policy[PWRMIG_A_MIGRATE_I
 };
 
 /* PWRMIG_CMD_MIGRATE_STATUS - do */
-static const struct nla_policy pwrmig_migrate_status_nl_policy[PWRMIG_A_MIGRATE_ERROR_MSG + 1] = {
+static const struct nla_policy pwrmig_migrate_status_nl_policy[PWRMIG_A_MIGRATE_PHASE_MS + 1] = {
 	[PWRMIG_A_MIGRATE_ID] = { .type = NLA_U32, },
 	[PWRMIG_A_MIGRATE_STATE] = NLA_POLICY_RANGE(NLA_U32, 1, 7),
 	[PWRMIG_A_MIGRATE_PHASE] = NLA_POLICY_RANGE(NLA_U32, 1, 5),
@@ -127,6 +127,9 @@ static const struct nla_policy pwrmig_migrate_status_nl_policy[PWRMIG_A_MIGRATE_
 	[PWRMIG_A_MIGRATE_FREEZE_MS] = { .type = NLA_U32, },
 	[PWRMIG_A_MIGRATE_ERROR] = NLA_POLICY_MAX(NLA_U32, 4095),
 	[PWRMIG_A_MIGRATE_ERROR_MSG] = { .type = NLA_NUL_STRING, .len = 127, },
+	[PWRMIG_A_MIGRATE_PHASE_BYTES] = { .type = NLA_U64, },
+	[PWRMIG_A_MIGRATE_PHASE_TOTAL] = { .type = NLA_U64, },
+	[PWRMIG_A_MIGRATE_PHASE_MS] = { .type = NLA_U32, },
 };
 
 /* PWRMIG_CMD_MIGRATE_GET - do */
@@ -262,7 +265,7 @@ static const struct genl_split_ops pwrmig_nl_ops[] = {
 		.pre_doit	= pwrmig_nl_admin_check,
 		.doit		= pwrmig_nl_migrate_status_doit,
 		.policy		= pwrmig_migrate_status_nl_policy,
-		.maxattr	= PWRMIG_A_MIGRATE_ERROR_MSG,
+		.maxattr	= PWRMIG_A_MIGRATE_PHASE_MS,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{

@@ -485,6 +485,81 @@ TEST_F(ledger, migrate_refusals)
 	self->pw = other;
 }
 
+/* A reply's phase, then its step: bytes, total, ms. */
+static uint64_t step[4];
+
+static int step_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	static const int at[] = { PWRMIG_A_MIGRATE_PHASE, PWRMIG_A_MIGRATE_PHASE_BYTES,
+				  PWRMIG_A_MIGRATE_PHASE_TOTAL, PWRMIG_A_MIGRATE_PHASE_MS };
+	struct nlattr *tb[PWRMIG_A_MIGRATE_MAX + 1];
+	int i;
+
+	memset(step, 0xff, sizeof(step));
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, PWRMIG_A_MIGRATE_MAX, NULL))
+		return NL_OK;
+	for (i = 0; i < 4; i++)
+		if (tb[at[i]])
+			step[i] = nla_len(tb[at[i]]) == 8 ? nla_get_u64(tb[at[i]]) :
+							    nla_get_u32(tb[at[i]]);
+	return NL_OK;
+}
+
+/* A report of phase PHASE (0: none) with a step of BYTES, TOTAL, MS (BYTES ~0: none). */
+static int report(struct pwrmig *pw, uint32_t id, uint32_t phase, uint64_t bytes,
+		  uint64_t total, uint32_t ms)
+{
+	struct nl_msg *m = msg_new(pw, PWRMIG_CMD_MIGRATE_STATUS, 0);
+
+	nla_put_u32(m, PWRMIG_A_MIGRATE_ID, id);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_STATE, PWRMIG_MIGRATE_STATE_RUNNING);
+	if (phase)
+		nla_put_u32(m, PWRMIG_A_MIGRATE_PHASE, phase);
+	if (bytes != ~0ULL) {
+		nla_put_u64(m, PWRMIG_A_MIGRATE_PHASE_BYTES, bytes);
+		nla_put_u64(m, PWRMIG_A_MIGRATE_PHASE_TOTAL, total);
+		nla_put_u32(m, PWRMIG_A_MIGRATE_PHASE_MS, ms);
+	}
+	return pwrmig_request(pw, m, step_cb, NULL);
+}
+
+/* The claimant's progress: kept until the next report, reset by a new phase. */
+TEST_F(ledger, migrate_progress)
+{
+	struct nl_msg *m;
+	uint32_t id;
+
+	m = msg_new(self->pw, PWRMIG_CMD_MIGRATE_REQUEST, 0);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_CGROUP_ID, self->cg);
+	nla_put_string(m, PWRMIG_A_MIGRATE_SITE, "west");
+	ASSERT_EQ(0, pwrmig_request(self->pw, m, migrate_id_cb, NULL));
+	id = last_id;
+	m = msg_new(self->pw, PWRMIG_CMD_MIGRATE_CLAIM, 0);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_ID, id);
+	ASSERT_EQ(0, pwrmig_request(self->pw, m, step_cb, NULL));
+	EXPECT_EQ(0, step[1]);
+
+	ASSERT_EQ(0, report(self->pw, id, PWRMIG_MIGRATE_PHASE_TRANSFER, 1 << 20, 8 << 20, 900));
+	EXPECT_EQ(PWRMIG_MIGRATE_PHASE_TRANSFER, step[0]);
+	EXPECT_EQ(1 << 20, step[1]);
+	EXPECT_EQ(8 << 20, step[2]);
+	EXPECT_EQ(900, step[3]);
+	/* A report without a step keeps the last one. */
+	ASSERT_EQ(0, report(self->pw, id, PWRMIG_MIGRATE_PHASE_TRANSFER, ~0ULL, 0, 0));
+	EXPECT_EQ(1 << 20, step[1]);
+	EXPECT_EQ(8 << 20, step[2]);
+	/* Another phase without a step: that phase's step is not known yet. */
+	ASSERT_EQ(0, report(self->pw, id, PWRMIG_MIGRATE_PHASE_RESTORE, ~0ULL, 0, 0));
+	EXPECT_EQ(PWRMIG_MIGRATE_PHASE_RESTORE, step[0]);
+	EXPECT_EQ(0, step[1]);
+	EXPECT_EQ(0, step[2]);
+	EXPECT_EQ(0, step[3]);
+
+	m = msg_new(self->pw, PWRMIG_CMD_MIGRATE_CANCEL, 0);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_ID, id);
+	EXPECT_EQ(0, pwrmig_request(self->pw, m, NULL, NULL));
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[PWRMIG_A_CGROUP_MAX + 1];

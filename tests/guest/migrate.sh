@@ -90,6 +90,32 @@ print(ms[-1].get('rounds', 0), ms[-1].get('bytes', 0), ms[-1].get('freeze-ms', 0
 job_test job-cold cold
 job_test job-live live
 
+# ---- progress: the bytes of a transfer rise while it runs ---------------------------
+# The link slowed to 64 Mbit/s: the 32 MiB job takes seconds to send, and
+# pwrmigd reports each second how far the step has come.
+tc qdisc change dev veth-e root netem delay 15ms rate 64mbit
+start_job job-prog "$W/job-prog.progress" --mem 32 --pages 4 --step-ms 100 ||
+	t_fail "job-prog: the job runs at east"
+$ctl -j migrate start /east/job-prog to west cold timeout 120 wait > "$W/prog.json" 2>&1
+t_expect "job-prog: the migration ends done" done "$(tail -n 1 "$W/prog.json" | jq -r .state)"
+t_check "job-prog: while it transfers, the step's bytes rise line by line up to its total, with rate and eta" \
+	python3 - "$W/prog.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+xfer = [l for l in lines if l.get("phase") == "transfer" and l["state"] == "running"]
+print("transfer lines:", [(l["phase-bytes"], l["phase-total"], l["rate-bps"], l.get("eta-s"))
+                         for l in xfer])
+moving = [l for l in xfer if 0 < l["phase-bytes"] < l["phase-total"]]
+assert len(moving) >= 2, "fewer than two reports while the transfer ran"
+for a, b in zip(xfer, xfer[1:]):
+    assert a["phase-bytes"] <= b["phase-bytes"], "went back: %s then %s" % (a, b)
+assert len(set(l["phase-bytes"] for l in moving)) >= 2, "no rise: %s" % moving
+assert all(l["phase-total"] >= 32 << 20 for l in moving)
+assert all(l["rate-bps"] > 0 and l["eta-s"] > 0 for l in moving)
+assert xfer[-1]["phase-bytes"] == xfer[-1]["phase-total"]
+PY
+tc qdisc change dev veth-e root netem delay 15ms rate 1gbit
+
 # ---- a runc container ------------------------------------------------------------
 ctr_test() { # NAME MODE
 	local name=$1 mode=$2 b=$W/bundle-$1 n0 n1 out

@@ -4,6 +4,7 @@
  * the module sends, and what a broken or hostile peer could send.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,6 +126,32 @@ TEST(site_forecast_array)
 }
 
 /* pwrmig_open_opts() checks its options before it looks for the module. */
+/* The decoder without a handle fills API version 1's fields, no more. */
+TEST(migration_parse_v1_fields_only)
+{
+	struct nl_msg *msg = reply();
+	struct pwrmig_migration m;
+	const unsigned char *p = (const unsigned char *)&m;
+	size_t i, v1 = offsetof(struct pwrmig_migration, phase_bytes);
+
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, PWRMIG_A_MIGRATE_ID, 7);
+	nla_put_u32(msg, PWRMIG_A_MIGRATE_STATE, PWRMIG_MIGRATE_STATE_RUNNING);
+	nla_put_string(msg, PWRMIG_A_MIGRATE_CONTAINER, "job-1");
+	nla_put_u64(msg, PWRMIG_A_MIGRATE_PHASE_BYTES, 1 << 20);
+	nla_put_u64(msg, PWRMIG_A_MIGRATE_PHASE_TOTAL, 8 << 20);
+	nla_put_u32(msg, PWRMIG_A_MIGRATE_PHASE_MS, 900);
+	memset(&m, 0xa5, sizeof(m));
+	ASSERT_EQ(0, pwrmig_migration_parse(nlmsg_hdr(msg), &m));
+	EXPECT_EQ(7, m.id);
+	EXPECT_STREQ("job-1", m.container);
+	for (i = v1; i < sizeof(m); i++)
+		if (p[i] != 0xa5)
+			break;
+	EXPECT_EQ(sizeof(m), i);
+	nlmsg_free(msg);
+}
+
 TEST(open_opts_unknown_fields_refused)
 {
 	struct {

@@ -38,6 +38,8 @@ int pwrmig_request(struct pwrmig *pw, struct nl_msg *msg,
 int pwrmig_fail(struct pwrmig *pw, int err);
 
 typedef int (*pwrmig_parse_fn)(const struct nlmsghdr *nlh, void *out);
+/* A migration, every field of this version (migrate.c). */
+int pwrmig_migration_decode(const struct nlmsghdr *nlh, struct pwrmig_migration *m);
 
 /* Send MSG and decode its one reply into OUT (NULL: expect no reply). */
 int pwrmig_do_one(struct pwrmig *pw, struct nl_msg *msg, pwrmig_parse_fn parse,

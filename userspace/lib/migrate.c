@@ -4,6 +4,7 @@
  * the daemon that carries them out (claim, report).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,15 +15,34 @@
 #include "internal.h"
 #include "libpwrmig-spec.h"
 
-int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m)
+/* The struct as API version 1 knew it. */
+#define MIGRATION_V1_SIZE	offsetof(struct pwrmig_migration, phase_bytes)
+
+int pwrmig_migration_decode(const struct nlmsghdr *nlh, struct pwrmig_migration *m)
 {
 	return pwrmig_decode_msg(&pwrmig_bind_migrate, nlh, m);
 }
 
+int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m)
+{
+	struct pwrmig_migration all;
+	int err = pwrmig_migration_decode(nlh, &all);
+
+	memcpy(m, &all, MIGRATION_V1_SIZE);
+	return err;
+}
+
+/* The reply into M, as far as the caller's API version knows the struct. */
 static int migrate_do(struct pwrmig *pw, struct nl_msg *msg,
 		      struct pwrmig_migration *m)
 {
-	return pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_migration_parse, m);
+	struct pwrmig_migration all;
+	int err;
+
+	err = pwrmig_do_one(pw, msg, (pwrmig_parse_fn)pwrmig_migration_decode, m ? &all : NULL);
+	if (!err && m)
+		memcpy(m, &all, pw->api_version >= 2 ? sizeof(all) : MIGRATION_V1_SIZE);
+	return err;
 }
 
 static struct nl_msg *id_msg(struct pwrmig *pw, uint8_t cmd, uint32_t id)
@@ -107,6 +127,12 @@ int pwrmig_migrate_status(struct pwrmig *pw, uint32_t id,
 			nla_put_u32(msg, PWRMIG_A_MIGRATE_ERROR, r->error);
 		if (err)
 			nla_put_string(msg, PWRMIG_A_MIGRATE_ERROR_MSG, err);
+		/* A version 1 caller's report ends before these. */
+		if (pw->api_version >= 2 && r->has_progress) {
+			nla_put_u64(msg, PWRMIG_A_MIGRATE_PHASE_BYTES, r->phase_bytes);
+			nla_put_u64(msg, PWRMIG_A_MIGRATE_PHASE_TOTAL, r->phase_total);
+			nla_put_u32(msg, PWRMIG_A_MIGRATE_PHASE_MS, r->phase_ms);
+		}
 	}
 	return migrate_do(pw, msg, m);
 }
@@ -126,7 +152,7 @@ int pwrmig_migrate_dump(struct pwrmig *pw,
 			void *arg)
 {
 	return pwrmig_do_dump(pw, pwrmig_msg(pw, PWRMIG_CMD_MIGRATE_GET, NLM_F_DUMP),
-			      (pwrmig_parse_fn)pwrmig_migration_parse,
+			      (pwrmig_parse_fn)pwrmig_migration_decode,
 			      sizeof(struct pwrmig_migration),
 			      (int (*)(const void *, void *))cb, arg);
 }

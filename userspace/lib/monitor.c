@@ -45,13 +45,17 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		err = pwrmig_site_parse(nlh, &ev->site);
 		break;
 	case PWRMIG_CMD_MIGRATE_NTF:
-		err = pwrmig_migration_parse(nlh, &ev->migration);
+		/* Whole: any caller's event has room, its site is larger. */
+		err = pwrmig_migration_decode(nlh, &ev->migration);
 		break;
 	}
 	if (!err)
 		pw->ev_len++;
 	return NL_OK;
 }
+
+_Static_assert(sizeof(struct pwrmig_migration) <= sizeof(struct pwrmig_site),
+	       "a version 1 caller's struct pwrmig_event has no room for a migration");
 
 /* The event socket: a libnl socket, on pwrmigd's socket a connection too. */
 static int events_open(struct pwrmig *pw)

@@ -159,6 +159,10 @@ struct pwrmig_migration {
 	uint64_t updated;
 	uint32_t timeout_s;
 	char container[64];	/* OCI container id, "" for a plain cgroup */
+	/* API version 2: the current step (a pre-copy round, the final transfer) */
+	uint64_t phase_bytes;	/* bytes moved so far */
+	uint64_t phase_total;	/* bytes it moves in all, 0 when not known */
+	uint32_t phase_ms;	/* how long it has run */
 };
 
 /* What migrate-request asks for: NULL or 0 fields are not sent. */
@@ -186,6 +190,11 @@ struct pwrmig_migrate_report {
 	 * the reason), dropping the middle (usually a long path).
 	 */
 	const char *error_msg;
+	/* API version 2: the current step's progress, sent when has_progress */
+	int has_progress;
+	uint64_t phase_bytes;
+	uint64_t phase_total;
+	uint32_t phase_ms;
 };
 
 /*
@@ -193,9 +202,10 @@ struct pwrmig_migrate_report {
  * grows at its end, and only with a new version; the library then writes
  * into a caller's struct no more than the caller's version knows (its
  * api_version), so a program built against an older pwrmig.h keeps
- * working with a newer library.
+ * working with a newer library.  Version 2: struct pwrmig_migration and
+ * struct pwrmig_migrate_report end with the current step's progress.
  */
-#define PWRMIG_API_VERSION	1
+#define PWRMIG_API_VERSION	2
 
 /*
  * Options of pwrmig_open_opts(), to be zeroed first; new fields only come
@@ -354,6 +364,7 @@ int pwrmig_info_parse(const struct nlmsghdr *nlh, struct pwrmig_info *info);
 int pwrmig_cgroup_parse(const struct nlmsghdr *nlh, struct pwrmig_cgroup *cg);
 int pwrmig_meter_parse(const struct nlmsghdr *nlh, struct pwrmig_meter *meter);
 int pwrmig_site_parse(const struct nlmsghdr *nlh, struct pwrmig_site *site);
+/* Fills the fields of API version 1 only (it has no handle to say more). */
 int pwrmig_migration_parse(const struct nlmsghdr *nlh, struct pwrmig_migration *m);
 int pwrmig_telemetry_parse(const struct nlmsghdr *nlh, struct pwrmig_telemetry *t);
 

@@ -49,9 +49,14 @@ static void usage(FILE *f)
 
 struct pwrmig *ctl_pw(struct ctl *ctl)
 {
+	struct pwrmig_open_opts opts = {
+		.sz = sizeof(opts),
+		.api_version = PWRMIG_API_VERSION,
+	};
+
 	if (ctl->pw)
 		return ctl->pw;
-	ctl->pw = pwrmig_open();
+	ctl->pw = pwrmig_open_opts(&opts);
 	if (!ctl->pw) {
 		if (errno == ENOENT)
 			fprintf(stderr, "Error: the pwrmig module is not loaded (modprobe pwrmig) "

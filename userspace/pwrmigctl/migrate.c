@@ -7,14 +7,59 @@
  *   migrate wait ID
  *   migrate cancel ID
  *
- * wait follows the request to its end, one line per change, and exits 0
- * when it is done, 1 when it failed, was cancelled or timed out.
+ * wait follows the request to its end and exits 0 when it is done, 1 when
+ * it failed, was cancelled or timed out: on a terminal one line per phase,
+ * rewritten in place as the step's bytes rise; else a line per change.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pwrmigctl.h"
+
+static int final_state(uint32_t s)
+{
+	return s == PWRMIG_MIGRATE_STATE_DONE || s == PWRMIG_MIGRATE_STATE_FAILED ||
+	       s == PWRMIG_MIGRATE_STATE_CANCELLED || s == PWRMIG_MIGRATE_STATE_TIMED_OUT;
+}
+
+/* The current step's rate (bytes/s) and time left (s, 0: unknown). */
+struct step {
+	uint64_t rate, eta, elapsed;
+};
+
+static struct step step_of(const struct pwrmig_migration *m)
+{
+	struct step s = { 0 };
+	uint64_t end = final_state(m->state) ? m->updated : (uint64_t)time(NULL);
+
+	if (m->phase_ms)
+		s.rate = m->phase_bytes * 1000 / m->phase_ms;
+	if (s.rate && m->phase_total > m->phase_bytes)
+		s.eta = (m->phase_total - m->phase_bytes + s.rate - 1) / s.rate;
+	s.elapsed = end > m->created ? end - m->created : 0;
+	return s;
+}
+
+/* The step's figures: in JSON always, in text while bytes move. */
+static void step_print(struct ctl *ctl, const struct pwrmig_migration *m)
+{
+	struct step s = step_of(m);
+
+	if (ctl->json || (m->phase_bytes && !final_state(m->state))) {
+		out_num(ctl, "phase-bytes", m->phase_bytes, m->phase_total ?
+			"step %.1f/%.1f MiB" : "step %.1f MiB", m->phase_bytes / 1048576.0,
+			m->phase_total / 1048576.0);
+		out_num(ctl, "phase-total", m->phase_total, NULL);
+		out_num(ctl, "phase-ms", m->phase_ms, NULL);
+		out_num(ctl, "rate-bps", s.rate, "%.1f MiB/s", s.rate / 1048576.0);
+		out_num(ctl, "eta-s", s.eta, s.eta ? "eta %llu s" : NULL,
+			(unsigned long long)s.eta);
+	}
+	out_num(ctl, "elapsed-s", s.elapsed, m->state == PWRMIG_MIGRATE_STATE_RUNNING ?
+		"elapsed %llu s" : NULL, (unsigned long long)s.elapsed);
+}
 
 void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 {
@@ -36,6 +81,7 @@ void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 	out_num(ctl, "rounds", m->rounds, m->rounds ? "rounds %u" : NULL, m->rounds);
 	out_num(ctl, "freeze-ms", m->freeze_ms, m->freeze_ms ? "frozen %u ms" : NULL,
 		m->freeze_ms);
+	step_print(ctl, m);
 	if (m->error)
 		out_num(ctl, "error", m->error, "error %u (%s)", m->error,
 			m->error_msg[0] ? m->error_msg : strerror(m->error));
@@ -48,12 +94,6 @@ void migration_print(struct ctl *ctl, const struct pwrmig_migration *m)
 	out_obj_end(ctl);
 }
 
-static int final_state(uint32_t s)
-{
-	return s == PWRMIG_MIGRATE_STATE_DONE || s == PWRMIG_MIGRATE_STATE_FAILED ||
-	       s == PWRMIG_MIGRATE_STATE_CANCELLED || s == PWRMIG_MIGRATE_STATE_TIMED_OUT;
-}
-
 /*
  * Print request ID's changes until it ends.  FIRST, when given, is its
  * state as submitted, with the caller subscribed before submitting it, so
@@ -63,8 +103,8 @@ static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id,
 			  const struct pwrmig_migration *first)
 {
 	struct pwrmig_migration m, last = { 0 };
+	int n, changed, live = !ctl->json && isatty(STDOUT_FILENO), open = 0;
 	struct pwrmig_event ev;
-	int n, changed;
 
 	if (first) {
 		m = *first;
@@ -76,11 +116,25 @@ static int migrate_follow(struct ctl *ctl, struct pwrmig *pw, uint32_t id,
 	}
 	for (;;) {
 		changed = m.state != last.state || m.phase != last.phase ||
-			  m.bytes != last.bytes || m.rounds != last.rounds;
+			  m.bytes != last.bytes || m.rounds != last.rounds ||
+			  m.phase_bytes != last.phase_bytes;
+		/* A terminal: the line of a phase is rewritten while bytes rise. */
+		if (changed && live && open && m.state == last.state && m.phase == last.phase &&
+		    m.rounds == last.rounds)
+			fputs("\r\033[K", stdout);
+		else if (changed && open)
+			putchar('\n');
 		if (changed) {
+			ctl->no_newline = live;
 			migration_print(ctl, &m);
+			ctl->no_newline = 0;
 			out_end(ctl);
+			open = live;
 			last = m;
+		}
+		if (open && final_state(m.state)) {
+			putchar('\n');
+			fflush(stdout);
 		}
 		if (final_state(m.state))
 			return m.state == PWRMIG_MIGRATE_STATE_DONE ? EXIT_OK : EXIT_FAIL;

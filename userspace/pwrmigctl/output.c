@@ -130,9 +130,10 @@ void out_obj_begin(struct ctl *ctl)
 void out_obj_end(struct ctl *ctl)
 {
 	if (!ctl->json) {
-		if (out_fields)
+		if (out_fields && !ctl->no_newline)
 			putchar('\n');
 		out_fields = 0;
+		fflush(stdout);
 		return;
 	}
 	out_fields = 0;

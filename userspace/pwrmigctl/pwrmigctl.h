@@ -20,6 +20,7 @@ struct ctl {
 	int pretty;
 	int verbose;
 	int numeric;	/* -n: raw integers in text too */
+	int no_newline;	/* text: an object's line stays open (a live line) */
 	struct pwrmig *pw;
 };
 

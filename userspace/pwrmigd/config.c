@@ -256,14 +256,14 @@ static int set_forecast(struct pd_config *c, const char *v, const char **why)
 {
 	static char err[512];
 
-	*why = "forecast must be an absolute path";
+	*why = err;
+	snprintf(err, sizeof(err), "forecast must be an absolute path, not '%s'", v);
 	if (*v != '/' || strlen(v) >= sizeof(c->forecast_path))
 		return -1;
 	snprintf(c->forecast_path, sizeof(c->forecast_path), "%s", v);
 	if (!forecast_file_read(v, c->forecast, PWRMIG_MAX_FORECAST, &c->n_forecast,
 				err, sizeof(err)))
 		return 0;
-	*why = err;
 	return -1;
 }
 
@@ -309,6 +309,7 @@ struct key {
 	const char *const *choices;	/* NULL-ended */
 	int (*parse)(struct pd_config *c, const char *v, const char **why);
 	const char *why;	/* what a bad value is told */
+	int names_value;	/* PARSE's WHY names the value already */
 };
 
 #define FIELD(f)	.off = offsetof(struct pd_config, f), \
@@ -344,7 +345,7 @@ static const struct key keys[] = {
 	FN("currency", set_currency),
 	FN("pue", set_pue),
 	FN("carbon", set_carbon),
-	FN("forecast", set_forecast),
+	{ .name = "forecast", .kind = KEY_FN, .parse = set_forecast, .names_value = 1 },
 	CHOICE("gpu", gpu, gpus, "gpu must be auto, nvml, hwmon or off"),
 	TEXT("nvml_library", nvml_library, "nvml_library must be a file name or path"),
 	FN("gpu_idle_mw", set_gpu_idle),
@@ -376,8 +377,12 @@ static const struct key keys[] = {
 	U32("link_timeout_s", link_timeout_s, 1, 3600, "link_timeout_s must be 1-3600"),
 };
 
-/* Set key K to V; -1 with WHY (NULL: no such key) when it cannot be. */
-static int set_key(struct pd_config *c, const char *k, const char *v, const char **why)
+/*
+ * Set key K to V; -1 with WHY (NULL: no such key) when it cannot be, and
+ * NAMED set when WHY names V itself.
+ */
+static int set_key(struct pd_config *c, const char *k, const char *v, const char **why,
+		   int *named)
 {
 	const struct key *key = NULL;
 	char *field;
@@ -390,6 +395,7 @@ static int set_key(struct pd_config *c, const char *k, const char *v, const char
 	*why = key ? key->why : NULL;
 	if (!key)
 		return -1;
+	*named = key->names_value;
 	field = (char *)c + key->off;
 	switch (key->kind) {
 	case KEY_U32:
@@ -425,7 +431,7 @@ int pd_config_load(struct pd_config *c, const char *file)
 	char line[1024], *k, *v, *eq, *hash;
 	unsigned int lineno = 0;
 	const char *why;
-	int bad = 0;
+	int bad = 0, named = 0;
 	FILE *f;
 
 	f = fopen(file, "re");
@@ -456,8 +462,8 @@ int pd_config_load(struct pd_config *c, const char *file)
 		*eq = 0;
 		v = trim(eq + 1);
 		k = trim(k);
-		if (set_key(c, k, v, &why)) {
-			if (why && strstr(why, v))	/* it names the value itself */
+		if (set_key(c, k, v, &why, &named)) {
+			if (why && named)
 				fprintf(stderr, "pwrmigd: %s:%u: %s\n", file, lineno, why);
 			else if (why)
 				fprintf(stderr, "pwrmigd: %s:%u: %s, not '%s'\n", file, lineno,

@@ -46,6 +46,9 @@ static void migrate_fill(struct nl_msg *m, const struct pwrmig_migrate *g)
 	nla_put_u32(m, PWRMIG_A_MIGRATE_TIMEOUT_S, g->timeout_s);
 	if (g->container[0])
 		nla_put_string(m, PWRMIG_A_MIGRATE_CONTAINER, g->container);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_PHASE_BYTES, g->phase_bytes);
+	nla_put_u64(m, PWRMIG_A_MIGRATE_PHASE_TOTAL, g->phase_total);
+	nla_put_u32(m, PWRMIG_A_MIGRATE_PHASE_MS, g->phase_ms);
 }
 
 /* libpwrmig's view of a request, as a client would decode it. */
@@ -69,6 +72,9 @@ static void migration_of(const struct pwrmig_migrate *g, struct pwrmig_migration
 	o->updated = g->updated;
 	o->timeout_s = g->timeout_s;
 	snprintf(o->container, sizeof(o->container), "%s", g->container);
+	o->phase_bytes = g->phase_bytes;
+	o->phase_total = g->phase_total;
+	o->phase_ms = g->phase_ms;
 }
 
 /* A change: to the migrate group, and to this daemon's own migrator. */

@@ -38,6 +38,9 @@ struct pd_conn {
 	int wait_ok;		/* WAIT may keep the link (not before a HELLO) */
 	uint64_t bytes_in, bytes_out;
 	char err[256];		/* why the last send or receive failed */
+	/* Called after each chunk of a file sent (pd_send_tree), if set. */
+	void (*progress)(void *arg);
+	void *progress_arg;
 };
 
 SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len);
@@ -116,6 +119,11 @@ const char *pd_json_str(struct json_object *o, const char *key);
 int64_t pd_json_int(struct json_object *o, const char *key, int64_t dflt);
 /* The peer's "link_timeout_s" (1-3600, as the configuration allows), else 0. */
 int pd_json_timeout(struct json_object *o);
+/*
+ * The bytes of the regular files under DIR (recursively) whose names
+ * start with PREFIX (NULL: all, what pd_send_tree() sends).
+ */
+uint64_t pd_tree_bytes(const char *dir, const char *prefix);
 /*
  * Send every file under ROOT/REL (recursively; symlinks as links) and add
  * {"path", "sha256", "size"} entries to MANIFEST; BYTES grows by the data.

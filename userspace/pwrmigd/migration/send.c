@@ -35,31 +35,15 @@
 #include "migrate.h"
 #include "send.h"
 
-/* Bytes of page images a round wrote (pages-*.img). */
-static uint64_t pages_written(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	struct stat st;
-	uint64_t n = 0;
-	DIR *d = opendir(dir);
-
-	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, "pages-", 6))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!stat(path, &st))
-			n += st.st_size;
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static int send_round(struct job *j, const char *name, struct json_object *manifest)
 {
 	uint64_t before = j->bytes, t0 = tx_now_ms();
+	char path[PATH_MAX];
 
+	snprintf(path, sizeof(path), "%s/%s", j->dir, name);
+	tx_step(j, pd_tree_bytes(path, NULL));
+	j->cn.progress = tx_progress;
+	j->cn.progress_arg = j;
 	if (pd_send_tree(&j->cn, j->dir, name, manifest, &j->bytes)) {
 		tx_link_err(j, "sending images");
 		return -1;
@@ -68,6 +52,8 @@ static int send_round(struct job *j, const char *name, struct json_object *manif
 	if (j->rounds < 64)
 		j->round_bytes[j->rounds] = j->bytes - before;
 	j->rounds++;
+	/* The step complete, with the round counted. */
+	tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, j->phase);
 	return 0;
 }
 
@@ -319,9 +305,9 @@ static int precopy(struct job *j, struct json_object *manifest, char *parent, si
 		if (dump_round(j, 1, path, *parent ? parent : NULL) ||
 		    send_round(j, name, manifest))
 			return -1;
-		tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, PWRMIG_MIGRATE_PHASE_PREDUMP);
 		pd_crash_point("src-predump");
-		pages = pages_written(path) / 4096;
+		/* The page images the round wrote (pages-*.img). */
+		pages = pd_tree_bytes(path, "pages-") / 4096;
 		pd_log(1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
 		       (unsigned long long)pages);
 		snprintf(parent, plen, "../%s", name);

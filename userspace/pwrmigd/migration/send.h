@@ -47,6 +47,9 @@ struct job {
 	uint64_t bytes, round_bytes[64];
 	uint32_t rounds;
 	uint64_t t_start, t_freeze, t_end, xfer_ms;
+	/* The current step, as reported: its phase, start, first byte, size. */
+	uint32_t phase;
+	uint64_t step_t0, step_bytes0, step_total, reported_ms;
 	int peer_has_state;	/* the peer took HELLO: it must hear the decision */
 	struct json_object *ledger;	/* the job's bill, sent with the commit */
 	char err[512];
@@ -55,8 +58,15 @@ struct job {
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t tx_now_ms(void);
 
-/* The request's state and phase to the module (not for a foreign job). */
+/*
+ * The request's state and phase to the module (not for a foreign job),
+ * with the current step's progress; a new phase starts a new step.
+ */
 void tx_report(struct job *j, uint32_t state, uint32_t phase);
+/* A transfer of TOTAL bytes starts: a step of its own. */
+void tx_step(struct job *j, uint64_t total);
+/* Bytes went out: the progress to the module, at most once a second. */
+void tx_progress(void *arg);
 
 /* Journal J at STATE (with its workload, nonce and ledger); -1 on error. */
 int tx_journal(struct job *j, const char *state);

@@ -34,6 +34,21 @@ uint64_t tx_now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+void tx_step(struct job *j, uint64_t total)
+{
+	j->step_t0 = tx_now_ms();
+	j->step_bytes0 = j->bytes;
+	j->step_total = total;
+}
+
+void tx_progress(void *arg)
+{
+	struct job *j = arg;
+
+	if (tx_now_ms() - j->reported_ms >= 1000)
+		tx_report(j, PWRMIG_MIGRATE_STATE_RUNNING, j->phase);
+}
+
 void tx_report(struct job *j, uint32_t state, uint32_t phase)
 {
 	struct pwrmig_migrate_report r = {
@@ -41,6 +56,17 @@ void tx_report(struct job *j, uint32_t state, uint32_t phase)
 		.rounds = j->rounds,
 		.freeze_ms = j->t_freeze && j->t_end ? j->t_end - j->t_freeze : 0,
 	};
+	uint64_t now = tx_now_ms();
+
+	if (phase && phase != j->phase) {
+		j->phase = phase;
+		tx_step(j, 0);
+	}
+	r.has_progress = 1;
+	r.phase_bytes = j->bytes - j->step_bytes0;
+	r.phase_total = j->step_total;
+	r.phase_ms = now - j->step_t0;
+	j->reported_ms = now;
 
 	if (state == PWRMIG_MIGRATE_STATE_FAILED) {
 		r.error = EIO;

@@ -211,6 +211,8 @@ static int send_file(struct pd_conn *cn, const char *path, const char *rel,
 		rc = send_chunk(cn, buf, n);
 		left -= n;
 		*bytes += n;
+		if (cn->progress)
+			cn->progress(cn->progress_arg);
 	}
 	if (!rc) {
 		pd_sha256_final(ctx, hex);
@@ -226,6 +228,31 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+uint64_t pd_tree_bytes(const char *dir, const char *prefix)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	uint64_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			n += pd_tree_bytes(path, prefix);
+		else if (S_ISREG(st.st_mode) &&
+			 (!prefix || !strncmp(e->d_name, prefix, strlen(prefix))))
+			n += st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 int pd_send_tree(struct pd_conn *cn, const char *root, const char *rel,
