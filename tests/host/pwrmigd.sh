@@ -67,6 +67,43 @@ t_expect "peer lines: a pin and a uid range are taken; bad ones are named" \
 	"$(echo "$out" | paste -sd'|')"
 out=$($pd -c Documentation/pwrmigd.conf --check-config 2>&1); rc=$?
 t_expect "the documented example configuration is valid" 0 "$rc"
+# --check-config looks past the syntax: certificates, NVML, CRIU and runc.
+scripts/pwrmig-certs "$work/pki" west east > /dev/null 2>&1
+scripts/pwrmig-certs "$work/pki2" west > /dev/null 2>&1
+scripts/pwrmig-certs --days 10 "$work/pki3" west > /dev/null 2>&1
+mig() { # CA CERT KEY [MORE...]: a migrating node of site west
+	printf 'mode = bpf\nsite = west\nmigrate = on\ntls_ca = %s\ntls_cert = %s\ntls_key = %s\n' "$1" "$2" "$3"
+	shift 3
+	printf '%s\n' "$@"
+}
+check() { $pd -c "$work/c.conf" --check-config 2>&1; echo "rc=$?"; }
+mig "$work/pki/ca.crt" "$work/pki/west.crt" "$work/pki/west.key" > "$work/c.conf"
+t_expect "check-config: a node with its own certificate, criu and runc is valid" \
+	"pwrmigd: $work/c.conf is valid|rc=0" "$(check | paste -sd'|')"
+mig "$work/pki/ca.crt" "$work/pki/east.crt" "$work/pki/east.key" > "$work/c.conf"
+t_expect "check-config: a certificate of another site" \
+	"pwrmigd: $work/c.conf: tls_cert $work/pki/east.crt names site 'east', but this node's site is 'west': peers would refuse it|rc=2" \
+	"$(check | paste -sd'|')"
+mig "$work/pki/ca.crt" "$work/pki2/west.crt" "$work/pki2/west.key" > "$work/c.conf"
+t_expect "check-config: a certificate of another CA" \
+	"pwrmigd: $work/c.conf: tls_cert $work/pki2/west.crt does not chain to tls_ca $work/pki/ca.crt: unable to get local issuer certificate|rc=2" \
+	"$(check | paste -sd'|')"
+mig "$work/pki/ca.crt" "$work/pki/west.crt" "$work/pki/east.key" > "$work/c.conf"
+t_expect "check-config: a key of another certificate" \
+	"pwrmigd: $work/c.conf: $work/pki/east.key: key values mismatch|rc=2" \
+	"$(check | sed 's/error:[0-9A-F]*:[^:]*::*//' | paste -sd'|')"
+mig "$work/pki3/ca.crt" "$work/pki3/west.crt" "$work/pki3/west.key" "criu = /nonexistent/criu" \
+	"gpu = nvml" "nvml_library = $work/none.so" > "$work/c.conf"
+t_expect "check-config: NVML that does not load, a CRIU that is not there; a certificate about to expire" \
+	"pwrmigd: $work/c.conf: gpu = nvml but nvml_library $work/none.so does not load: $work/none.so: cannot open shared object file: No such file or directory|pwrmigd: $work/c.conf: warning: tls_cert $work/pki3/west.crt expires in N days|pwrmigd: $work/c.conf: migrate = on but /nonexistent/criu cannot be run (not found in PATH, or not executable)|rc=2" \
+	"$(check | sed 's/expires in \(9\|10\) days/expires in N days/' | paste -sd'|')"
+if [ ! -e /etc/pwrmig/pwrmigd.conf ]; then
+	t_expect "check-config without a configuration file says the defaults apply" \
+		"pwrmigd: /etc/pwrmig/pwrmigd.conf does not exist: the defaults apply|pwrmigd: /etc/pwrmig/pwrmigd.conf is valid|rc=0" \
+		"$({ $pd --check-config 2>&1; echo "rc=$?"; } | paste -sd'|')"
+else
+	t_skip "check-config without a configuration file" "/etc/pwrmig/pwrmigd.conf exists here"
+fi
 out=$($pd -c "$work/none.conf" 2>&1); rc=$?
 t_expect "a missing configuration file is named" "2 pwrmigd: $work/none.conf: No such file or directory" "$rc $out"
 

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG
 		"; defaults if absent)\n"
 		"  -v, --verbose       more messages on standard error (repeat for more)\n"
-		"      --check-config  parse the configuration, say what is wrong, exit\n"
+		"      --check-config  check the configuration and what it names (files,\n"
+		"                      certificates, NVML, CRIU and runc), say what is wrong, exit\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          this text\n"
 		"Signals: SIGINT and SIGTERM stop it cleanly; SIGHUP reads the\n"
@@ -89,6 +90,59 @@ static int parse_args(int argc, char **argv, const char **config, int *check, in
 		return 2;
 	}
 	return -1;
+}
+
+/* Can PROG (a name looked up in PATH, or a path) be run? */
+static int runnable(const char *prog)
+{
+	char path[4096], *dirs, *dir, *save;
+	const char *env = getenv("PATH") ?: "/usr/bin:/bin";
+	int ok = 0;
+
+	if (strchr(prog, '/'))
+		return !access(prog, X_OK);
+	dirs = strdup(env);
+	for (dir = strtok_r(dirs, ":", &save); dir && !ok; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", *dir ? dir : ".", prog);
+		ok = !access(path, X_OK);
+	}
+	free(dirs);
+	return ok;
+}
+
+/*
+ * --check-config beyond the syntax of FILE (EXISTS: else the defaults):
+ * what pwrmigd would fail on as it starts, or a peer refuse later.
+ * Returns the exit status.
+ */
+static int check_config(const struct pd_config *c, const char *file, int exists)
+{
+	const char *progs[] = { c->criu, c->runc };
+	char err[768], warn[256];
+	int bad = 0;
+	size_t i;
+
+	if (!exists)
+		printf("pwrmigd: %s does not exist: the defaults apply\n", file);
+	if (c->gpu == PD_GPU_NVML && pd_nvml_check(c->nvml_library, err, sizeof(err))) {
+		fprintf(stderr, "pwrmigd: %s: %s\n", file, err);
+		bad = 1;
+	}
+	if (c->migrate && pd_tls_check(c, err, sizeof(err), warn, sizeof(warn))) {
+		fprintf(stderr, "pwrmigd: %s: %s\n", file, err);
+		bad = 1;
+	} else if (c->migrate && *warn) {
+		fprintf(stderr, "pwrmigd: %s: warning: %s\n", file, warn);
+	}
+	for (i = 0; c->migrate && i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (!runnable(progs[i])) {
+			fprintf(stderr, "pwrmigd: %s: migrate = on but %s cannot be run (not found in PATH, or not executable)\n",
+				file, progs[i]);
+			bad = 1;
+		}
+	if (!bad)
+		printf("pwrmigd: %s is valid\n", file);
+	return bad ? 2 : 0;
 }
 
 /* The source of the ledger the configuration asks for, or finds. */
@@ -260,10 +314,9 @@ int main(int argc, char **argv)
 		if (pd_config_load(&pd.cfg, config ?: DEFAULT_CONFIG))
 			return 2;
 	}
-	if (check) {
-		printf("pwrmigd: %s is valid\n", config ?: DEFAULT_CONFIG);
-		return 0;
-	}
+	if (check)
+		return check_config(&pd.cfg, config ?: DEFAULT_CONFIG,
+				    config || !access(DEFAULT_CONFIG, F_OK));
 	pthread_mutex_init(&pd.lock, NULL);
 
 	sigemptyset(&mask);

@@ -140,6 +140,31 @@ static int nvml_load(struct nvml *nv, const char *lib)
 	return 0;
 }
 
+int pd_nvml_check(const char *lib, char *err, size_t len)
+{
+	struct nvml nv = { 0 };
+	unsigned int n = 0;
+	nvret r;
+
+	if (nvml_load(&nv, lib)) {
+		snprintf(err, len, "gpu = nvml but nvml_library %s does not load: %s", lib,
+			 nv.so ? "symbols missing (above)" : dlerror());
+		if (nv.so)
+			dlclose(nv.so);
+		return -1;
+	}
+	r = nv.init();
+	if (r == NV_SUCCESS) {
+		r = nv.count(&n);
+		nv.shutdown();
+	}
+	if (r != NV_SUCCESS || !n)
+		snprintf(err, len, "gpu = nvml but NVML (%s) finds no GPU: %s", lib,
+			 r != NV_SUCCESS ? nv.error_string(r) : "0 devices");
+	dlclose(nv.so);
+	return r != NV_SUCCESS || !n ? -1 : 0;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;

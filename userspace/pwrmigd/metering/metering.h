@@ -60,6 +60,8 @@ const char *pd_ledger_meter(struct pd_ledger *l);
 struct pd_gpu;
 /* NULL when there is no GPU to meter (and gpu = auto). */
 int pd_gpu_open(struct pd *pd, struct pd_gpu **out);
+/* --check-config of gpu = nvml: LIB loads and finds a GPU; 0, or -1 with ERR. */
+int pd_nvml_check(const char *lib, char *err, size_t len);
 void pd_gpu_close(struct pd_gpu *g);
 /*
  * Read every device's energy and split the active part over the cgroups

@@ -3,7 +3,7 @@
  * The migration link between two pwrmigd: TCP with TLS 1.3 only, both ends
  * presenting an X.509 certificate from the site CA (OpenSSL), checked
  * against the CA's revocation lists when tls_crl is set.  A certificate
- * names one site (cert_site()); a client checks that the server is the
+ * names one site (pd_cert_site()); a client checks that the server is the
  * site it dialled, a server accepts only sites listed as peers, and a
  * peer line may pin the peer's key.  Messages are framed: type and length
  * (32-bit, network order), then at most PD_MSG_MAX bytes; anything longer
@@ -121,7 +121,7 @@ static int site_name(const ASN1_STRING *a, char *out, size_t len)
  * sites, or a name with a wildcard, a NUL byte or anything but letters,
  * digits and "_.-" names none, and is refused.
  */
-static int cert_site(X509 *cert, char *out, size_t len, char *err, size_t elen)
+int pd_cert_site(X509 *cert, char *out, size_t len, char *err, size_t elen)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	X509_NAME *subj = X509_get_subject_name(cert);
@@ -143,12 +143,12 @@ static int cert_site(X509 *cert, char *out, size_t len, char *err, size_t elen)
 	}
 	*out = 0;
 	if (n == 1 && site_name(name, out, len)) {
-		snprintf(err, elen, "peer certificate names no valid site (one name of letters, digits, '_', '.', '-')");
+		snprintf(err, elen, "certificate names no valid site (one name of letters, digits, '_', '.', '-')");
 		n = -1;
 	} else if (n == 0) {
-		snprintf(err, elen, "peer certificate names no site (no DNS subjectAltName, no CN)");
+		snprintf(err, elen, "certificate names no site (no DNS subjectAltName, no CN)");
 	} else if (n > 1) {
-		snprintf(err, elen, "peer certificate names %d sites; a site's certificate names one", n);
+		snprintf(err, elen, "certificate names %d sites; a site's certificate names one", n);
 	}
 	GENERAL_NAMES_free(names);
 	return n == 1 ? 0 : -1;
@@ -324,6 +324,7 @@ static int handshake(struct pd_conn *cn, int server, int timeout_s)
 static int handshake_done(struct pd_conn *cn, char *err, size_t len)
 {
 	X509 *cert = SSL_get1_peer_certificate(cn->ssl);
+	char why[200];
 	long v = SSL_get_verify_result(cn->ssl);
 	int rc;
 
@@ -331,8 +332,10 @@ static int handshake_done(struct pd_conn *cn, char *err, size_t len)
 		snprintf(err, len, "peer sent no certificate");
 		return -1;
 	}
-	rc = cert_site(cert, cn->peer, sizeof(cn->peer), err, len);
+	rc = pd_cert_site(cert, cn->peer, sizeof(cn->peer), why, sizeof(why));
 	X509_free(cert);
+	if (rc)
+		snprintf(err, len, "peer %s", why);
 	if (!rc && v != X509_V_OK) {
 		snprintf(err, len, "peer certificate '%s': %s", cn->peer,
 			 X509_verify_cert_error_string(v));

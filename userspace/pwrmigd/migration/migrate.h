@@ -44,6 +44,14 @@ struct pd_conn {
 };
 
 SSL_CTX *pd_tls_ctx(const struct pd_config *c, int server, char *err, size_t len);
+/* The one site CERT names (OUT), or -1 with why not in ERR. */
+int pd_cert_site(X509 *cert, char *out, size_t len, char *err, size_t elen);
+/*
+ * --check-config of the migration link: the certificate, key, CA and CRL
+ * load, the certificate chains to the CA and names this site.  0, or -1
+ * with ERR; WARN (may be set either way): it expires within 30 days.
+ */
+int pd_tls_check(const struct pd_config *c, char *err, size_t len, char *warn, size_t wlen);
 /* PIN: the SHA-256 of the server's public key it must have, or NULL. */
 int pd_conn_connect(SSL_CTX *ctx, const char *addr, uint16_t port, const char *site,
 		    const unsigned char *pin, int timeout_s, struct pd_conn *cn, char *err,
