@@ -341,7 +341,7 @@ fuzz: all fuzz-parsers
 # files: tests/fuzz/parsers.c, one binary per parser.
 FUZZ_CC		:= clang
 FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
-		   -fno-sanitize-recover=undefined -D_GNU_SOURCE \
+		   -fno-sanitize-recover=undefined -D_GNU_SOURCE -DPWRMIG_FUZZING \
 		   -DPWRMIG_DATADIR='"/nonexistent"' -Iinclude/uapi \
 		   -Iuserspace/lib -Icommon $(PKG_CFLAGS)
 SHP		:= userspace/pwrmig-shaper

@@ -72,7 +72,7 @@ t_expect "price set forecast FILE: the day's 7 slots, China time" \
 t_expect "the current price stays when only the forecast is set" 668900 "$(jq_py 'j["price-uunits-per-kwh"]')"
 J=$(json price set west forecast none)
 t_expect "price set forecast none clears it" 0 "$(jq_py 'j["forecast-slots"]')"
-out=$($ctl -n site show west)
+out=$($ctl -N site show west)
 case "$out" in west*"price-uunits-per-kwh 668900"*"pue-milli 1120"*) t_ok "-n prints raw integers in text" ;;
 *) t_fail "-n prints raw integers in text" "$out" ;; esac
 

@@ -13,7 +13,7 @@ $ctl -h | grep -q '^  info ' && t_ok "-h lists the info object" || t_fail "-h li
 $ctl >/dev/null 2>&1; t_expect "no object is a usage error (2)" 2 $?
 out=$($ctl bogus 2>&1); rc=$?
 t_expect "unknown object is a usage error (2)" 2 $rc
-t_expect "unknown object named in one line" "Error: unknown object 'bogus' (try pwrmigctl -h)" "$out"
+t_expect "unknown object named in one line" "Error: unknown object 'bogus' (try pwrmigctl help)" "$out"
 out=$($ctl info extra 2>&1); rc=$?
 t_expect "info with arguments is a usage error (2)" 2 $rc
 $ctl --frobnicate >/dev/null 2>&1; t_expect "unknown option is a usage error (2)" 2 $?
@@ -55,7 +55,7 @@ meter set interval 0|Error: interval '0' is out of range
 meter set interval|Error: 'interval' needs a value
 meter set kind foo|Error: meter kind 'foo' is not rapl, model or external
 site set east carbon 99999999999|Error: carbon (g/kWh) '99999999999' is out of range
-site set east bogus 1|Error: unknown argument 'bogus'
+site set east bogus 1|Error: unknown argument 'bogus' (price, currency, pue, carbon, local)
 site set east pue 5.0001|Error: pue '5.0001' is not a number from 0 to 5 with at most 3 decimals
 price set east 1 local|Error: unknown argument 'local' (currency, forecast)
 price set east 1 currency|Error: 'currency' needs a value
@@ -64,13 +64,28 @@ cgroup set / deferrable maybe|Error: deferrable 'maybe' is not on or off
 cgroup top limit|Error: 'limit' needs a value
 cgroup top count -1|Error: count '-1' is not a non-negative integer
 cgroup top sort size|Error: sort 'size' is not power or cost
-migrate start / to west timeout 0|Error: timeout must be 1-86400 seconds
+migrate start / to west timeout 0|Error: timeout '0' is not 1-86400 seconds (how long the request may wait for a pwrmigd to claim it)
 migrate start / to west timeout|Error: 'timeout' needs a value
-migrate start / to west bogus|Error: unknown argument 'bogus'
+migrate start / to west bogus|Error: unknown argument 'bogus' (live, cold, wait, timeout)
+migrate start / to west hot|Error: unknown argument 'hot' (live, cold, wait, timeout)
+migrate s|Error: migrate command 's' is ambiguous: start show
+migrate frob|Error: unknown migrate command 'frob' (try pwrmigctl migrate help)
+cgroup set / deadline tomorrow|Error: deadline 'tomorrow' is not UNIX seconds or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]
 EOF2
 
 out=$($ctl m 2>&1); rc=$?
-t_expect "ambiguous prefix is an unknown object" "2 Error: unknown object 'm' (try pwrmigctl -h)" "$rc $out"
+t_expect "an ambiguous prefix names the candidates" "2 Error: object 'm' is ambiguous: meter migrate monitor" \
+	"$rc $out"
+# help at every level: the usage on stdout, exit 0.
+for args in help "info help" "cgroup help" "cgroup top help" "migrate start help" "monitor help" \
+	    "capture help"; do
+	out=$($ctl $args 2>/dev/null); rc=$?
+	t_expect "'$args' prints the usage" "0 Usage: pwrmigctl" "$rc $(echo "$out" | head -n 1 | cut -c1-16)"
+done
+
+out=$($ctl -n pwrmig-none info 2>&1); rc=$?
+t_expect "-n NETNS as ip -n: a namespace that does not exist is named" \
+	"1 Error: cannot enter network namespace 'pwrmig-none': No such file or directory" "$rc $out"
 
 if [ -d /sys/module/pwrmig ]; then
 	t_skip "module absent is reported" "pwrmig is loaded on this host"

@@ -37,7 +37,7 @@ printf 'mode = bpf\nlisten = 127.0.0.1:99999\nfrobnicate = 1\nprice 1\n' > "$wor
 out=$($pd -c "$work/bad.conf" --check-config 2>&1); rc=$?
 t_expect "bad config: exit 2" 2 "$rc"
 t_expect "bad config: each bad line named by file:line" \
-	"pwrmigd: $work/bad.conf:2: listen must be ADDRESS:PORT (IPv4, or [IPv6]), not '127.0.0.1:99999'|pwrmigd: $work/bad.conf:3: unknown key 'frobnicate'|pwrmigd: $work/bad.conf:4: want KEY = VALUE, got 'price 1'" \
+	"pwrmigd: $work/bad.conf:2: listen must be ADDRESS:PORT (IPv4, [IPv6] or a host name), not '127.0.0.1:99999'|pwrmigd: $work/bad.conf:3: unknown key 'frobnicate'|pwrmigd: $work/bad.conf:4: want KEY = VALUE, got 'price 1'" \
 	"$(echo "$out" | paste -sd'|')"
 printf 'price = 0.5\n' > "$work/bad.conf"
 out=$($pd -c "$work/bad.conf" --check-config 2>&1)
@@ -97,6 +97,10 @@ mig "$work/pki3/ca.crt" "$work/pki3/west.crt" "$work/pki3/west.key" "criu = /non
 t_expect "check-config: NVML that does not load, a CRIU that is not there; a certificate about to expire" \
 	"pwrmigd: $work/c.conf: gpu = nvml but nvml_library $work/none.so does not load: $work/none.so: cannot open shared object file: No such file or directory|pwrmigd: $work/c.conf: warning: tls_cert $work/pki3/west.crt expires in N days|pwrmigd: $work/c.conf: migrate = on but /nonexistent/criu cannot be run (not found in PATH, or not executable)|rc=2" \
 	"$(check | sed 's/expires in \(9\|10\) days/expires in N days/' | paste -sd'|')"
+printf 'listen = localhost:9786\nmigrate_listen = bad_name:9787\npeer = east east-1.example.org:9787\n' > "$work/c.conf"
+t_expect "host names: resolved for listen, kept for a peer (resolved per connection), a bad one named" \
+	"pwrmigd: $work/c.conf:2: migrate_listen must be ADDRESS:PORT (IPv4, [IPv6] or a host name), not 'bad_name:9787'|rc=2" \
+	"$(check | paste -sd'|')"
 if [ ! -e /etc/pwrmig/pwrmigd.conf ]; then
 	t_expect "check-config without a configuration file says the defaults apply" \
 		"pwrmigd: /etc/pwrmig/pwrmigd.conf does not exist: the defaults apply|pwrmigd: /etc/pwrmig/pwrmigd.conf is valid|rc=0" \

@@ -75,7 +75,12 @@ int ctl_args(const struct ctl_arg *t, size_t n, int argc, char **argv, void *des
 			if (!strcmp(argv[i], t[k].name))
 				a = &t[k];
 		if (!a) {
-			fprintf(stderr, "Error: unknown argument '%s'%s\n", argv[i], hint ?: "");
+			fprintf(stderr, "Error: unknown argument '%s'", argv[i]);
+			if (hint)
+				fputs(hint, stderr);
+			for (k = 0; !hint && k < n; k++)
+				fprintf(stderr, "%s%s", k ? ", " : " (", t[k].name);
+			fputs(hint || !n ? "\n" : ")\n", stderr);
 			return -1;
 		}
 		if (a->kind == CTL_ARG_FLAG) {

@@ -5,7 +5,7 @@
  *   cgroup show [PATH|ID]
  *   cgroup top [sort power|cost] [interval SECS] [count N] [limit K|all]
  *   cgroup set PATH|ID [deferrable on|off] [migratable on|off]
- *                      [deadline UNIXTIME] [priority N]
+ *                      [deadline TIME] [priority N]   (TIME: UNIX seconds or ISO 8601)
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -92,11 +92,23 @@ static int cgroup_show(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* deadline T: UNIX seconds or ISO 8601, as forecast files take times. */
+static int deadline_arg(const char *v, void *dest)
+{
+	struct pwrmig_policy *p = dest;
+
+	if (!time_parse(v, &p->deadline))
+		return 0;
+	fprintf(stderr, "Error: deadline '%s' is not UNIX seconds or "
+		"YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]\n", v);
+	return -1;
+}
+
 #define POLICY	struct pwrmig_policy
 static const struct ctl_arg policy_args[] = {
 	{ .name = "deferrable", .kind = CTL_ARG_ONOFF, CTL_FIELD(POLICY, deferrable), CTL_NO_HAS },
 	{ .name = "migratable", .kind = CTL_ARG_ONOFF, CTL_FIELD(POLICY, migratable), CTL_NO_HAS },
-	{ .name = "deadline", .kind = CTL_ARG_U64, CTL_FIELD(POLICY, deadline),
+	{ .name = "deadline", .kind = CTL_ARG_FN, .fn = deadline_arg,
 	  CTL_HAS(POLICY, has_deadline) },
 	{ .name = "priority", .kind = CTL_ARG_U32, CTL_FIELD(POLICY, priority),
 	  CTL_HAS(POLICY, has_priority) },

@@ -4,6 +4,7 @@
  * it), and what it measures with.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "pwrmigctl.h"
 
@@ -12,6 +13,11 @@ int cmd_info(struct ctl *ctl, int argc, char **argv)
 	struct pwrmig_info info;
 	struct pwrmig *pw;
 
+	if (argc == 1 && !strcmp(argv[0], "help")) {
+		printf("Usage: pwrmigctl info\n"
+		       "  the version, meter, CPUs and packages of whoever serves the family\n");
+		return EXIT_OK;
+	}
 	if (argc > 0) {
 		fprintf(stderr, "Error: 'info' takes no arguments, got '%s'\n", argv[0]);
 		return EXIT_USAGE;

@@ -7,11 +7,15 @@
  * Objects are matched by unique prefix, as in ip(8).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "famsock.h"
 #include "pwrmigctl.h"
@@ -36,7 +40,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json      JSON output (raw integers)\n"
 		"  -p, --pretty    indent JSON output\n"
-		"  -n, --numeric   raw integers in text output too, no units\n"
+		"  -N, --numeric   raw integers in text output too, no units\n"
+		"  -n, --netns NAME  run in network namespace NAME (/run/netns/NAME, as ip -n)\n"
 		"  -v, --verbose   dump netlink messages on stderr\n"
 		"  -V, --version   print pwrmigctl's version\n"
 		"  -h, --help      this text\n"
@@ -88,27 +93,45 @@ int ctl_error(struct ctl *ctl, const char *what)
 	return EXIT_FAIL;
 }
 
-static const struct ctl_cmd *lookup(const struct ctl_cmd *t, size_t n,
-				    const char *name)
+/*
+ * NAME in T, by unique prefix; NULL, with an error naming WHAT (and the
+ * candidates of an ambiguous prefix) and how to list them (TRY).
+ */
+static const struct ctl_cmd *lookup(const struct ctl_cmd *t, size_t n, const char *name,
+				    const char *what, const char *try)
 {
 	const struct ctl_cmd *found = NULL;
 	size_t i, len = strlen(name);
+	int many = 0;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(t[i].name, name) == 0)
 			return &t[i];
-		if (strncmp(t[i].name, name, len) == 0) {
+		if (len && strncmp(t[i].name, name, len) == 0) {
 			if (found)
-				return NULL;	/* ambiguous */
-			found = &t[i];
+				many = 1;
+			else
+				found = &t[i];
 		}
 	}
-	return found;
+	if (found && !many)
+		return found;
+	if (!found) {
+		fprintf(stderr, "Error: unknown %s '%s' (try %s)\n", what, name, try);
+		return NULL;
+	}
+	fprintf(stderr, "Error: %s '%s' is ambiguous:", what, name);
+	for (i = 0; i < n; i++)
+		if (strncmp(t[i].name, name, len) == 0)
+			fprintf(stderr, " %s", t[i].name);
+	fputc('\n', stderr);
+	return NULL;
 }
 
 int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
 		 size_t n, int argc, char **argv)
 {
+	char what[64], try[64];
 	const struct ctl_cmd *c;
 	size_t i;
 
@@ -118,11 +141,15 @@ int ctl_dispatch(struct ctl *ctl, const char *obj, const struct ctl_cmd *cmds,
 			fprintf(argc < 1 ? stderr : stdout, "  %s %s\n", obj, cmds[i].help);
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
-	c = lookup(cmds, n, argv[0]);
-	if (!c) {
-		fprintf(stderr, "Error: unknown command '%s' for '%s' (try pwrmigctl %s help)\n",
-			argv[0], obj, obj);
+	snprintf(what, sizeof(what), "%s command", obj);
+	snprintf(try, sizeof(try), "pwrmigctl %s help", obj);
+	c = lookup(cmds, n, argv[0], what, try);
+	if (!c)
 		return EXIT_USAGE;
+	/* "OBJ CMD help": that command's usage. */
+	if (argc == 2 && !strcmp(argv[1], "help")) {
+		printf("Usage: pwrmigctl %s %s\n", obj, c->help);
+		return EXIT_OK;
 	}
 	return c->fn(ctl, argc - 1, argv + 1);
 }
@@ -156,12 +183,36 @@ int arg_price(const char *s, uint64_t *uunits)
 	return arg_fixed("price per kWh", s, 6, 1000, uunits);
 }
 
+/* -n NAME: the named network namespace, as ip(8) names them. */
+static int netns_enter(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		fprintf(stderr, "Error: network namespace name '%s' is not a name\n", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "Error: cannot enter network namespace '%s': %s\n", name,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
-		{ "numeric", no_argument, NULL, 'n' },
+		{ "numeric", no_argument, NULL, 'N' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -171,7 +222,7 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jpnvVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpNn:vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctl.json = 1;
@@ -179,8 +230,12 @@ int main(int argc, char **argv)
 		case 'p':
 			ctl.pretty = 1;
 			break;
-		case 'n':
+		case 'N':
 			ctl.numeric = 1;
+			break;
+		case 'n':
+			if (netns_enter(optarg))
+				return EXIT_FAIL;
 			break;
 		case 'v':
 			ctl.verbose = 1;
@@ -200,12 +255,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = lookup(objects, sizeof(objects) / sizeof(objects[0]), argv[optind]);
-	if (!cmd) {
-		fprintf(stderr, "Error: unknown object '%s' (try pwrmigctl -h)\n",
-			argv[optind]);
-		return EXIT_USAGE;
+	if (!strcmp(argv[optind], "help")) {
+		usage(stdout);
+		return EXIT_OK;
 	}
+	cmd = lookup(objects, sizeof(objects) / sizeof(objects[0]), argv[optind], "object",
+		     "pwrmigctl help");
+	if (!cmd)
+		return EXIT_USAGE;
+
 	rc = cmd->fn(&ctl, argc - optind - 1, argv + optind + 1);
 	pwrmig_close(ctl.pw);
 	return rc;

@@ -12,6 +12,7 @@
  * rewritten in place as the step's bytes rise; else a line per change.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,9 +191,13 @@ static int timeout_arg(const char *v, void *dest)
 {
 	struct start_opts *o = dest;
 
-	if (!arg_u64("timeout", v, &o->timeout) && o->timeout && o->timeout <= 86400)
+	char *end;
+
+	o->timeout = strtoull(v, &end, 10);
+	if (*v >= '0' && *v <= '9' && !*end && o->timeout && o->timeout <= 86400)
 		return 0;
-	fprintf(stderr, "Error: timeout must be 1-86400 seconds\n");
+	fprintf(stderr, "Error: timeout '%s' is not 1-86400 seconds (how long the request "
+		"may wait for a pwrmigd to claim it)\n", v);
 	return -1;
 }
 
@@ -307,7 +312,7 @@ static int migrate_cancel(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct ctl_cmd migrate_cmds[] = {
-	{ "start", migrate_start, "start PATH|ID to SITE [live|cold] [timeout S] [wait]" },
+	{ "start", migrate_start, "start PATH|ID|CONTAINER to SITE [live|cold] [timeout S] [wait]" },
 	{ "show", migrate_show, "show [ID]" },
 	{ "wait", migrate_wait, "wait ID" },
 	{ "cancel", migrate_cancel, "cancel ID" },

@@ -65,6 +65,10 @@ int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 	struct pwrmig *pw;
 	int n;
 
+	if (argc == 1 && !strcmp(what, "help")) {
+		printf("Usage: pwrmigctl monitor [telemetry|migrate|all]\n");
+		return EXIT_OK;
+	}
 	if (argc > 1 || (strcmp(what, "all") && strcmp(what, "telemetry") &&
 			 strcmp(what, "migrate"))) {
 		fprintf(stderr, "Error: usage: monitor [telemetry|migrate|all]\n");

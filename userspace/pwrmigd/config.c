@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -73,7 +74,58 @@ static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 	return errno || *end || *out < min || *out > max ? -1 : 0;
 }
 
-static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_port)
+/* A DNS host name: labels of letters, digits and '-', joined by dots. */
+static int host_name(const char *s)
+{
+	size_t i, label = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '.' && label && s[i - 1] != '-')
+			label = 0;
+		else if (isalnum((unsigned char)s[i]) || (s[i] == '-' && label))
+			label++;
+		else
+			return 0;
+		if (label > 63)
+			return 0;
+	}
+	return i && label && !isdigit((unsigned char)s[i - 1]);
+}
+
+/*
+ * A host name as the address to bind: its first address, resolved now.
+ * 0, or -1 with why in WHY (a static buffer).
+ */
+static int resolve(char *addr, size_t len, const char **why)
+{
+	static char err[160];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	int rc;
+
+#ifdef PWRMIG_FUZZING
+	/* The fuzzer's names would wait on DNS. */
+	snprintf(addr, len, "127.0.0.1");
+	return 0;
+#endif
+	rc = getaddrinfo(addr, NULL, &hints, &ai);
+	if (rc) {
+		snprintf(err, sizeof(err), "host name '%s' does not resolve: %s", addr,
+			 gai_strerror(rc));
+		*why = err;
+		return -1;
+	}
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, len, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/*
+ * ADDRESS:PORT into OUT and OUT_PORT: IPv4, [IPv6], or a host name,
+ * resolved now when BIND (an address to listen on), else kept for each
+ * connection to resolve (a peer).
+ */
+static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_port, int bind,
+		      const char **why)
 {
 	char addr[64];
 	const char *colon = strrchr(v, ':');
@@ -95,7 +147,8 @@ static int parse_addr(const char *v, char *out, size_t outlen, uint16_t *out_por
 		if (inet_pton(AF_INET6, addr, &a6) != 1)
 			return -1;
 	} else if (inet_pton(AF_INET, addr, &a4) != 1) {
-		return -1;
+		if (!host_name(addr) || (bind && resolve(addr, sizeof(addr), why)))
+			return -1;
 	}
 	snprintf(out, outlen, "%s", addr);
 	*out_port = port;
@@ -177,7 +230,7 @@ static int parse_peer(struct pd_config *c, const char *v, const char **why)
 		*why = "this site already has a peer line";
 		return -1;
 	}
-	if (parse_addr(addr, p->addr, sizeof(p->addr), &p->port))
+	if (parse_addr(addr, p->addr, sizeof(p->addr), &p->port, 0, why))
 		return -1;
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		const char *arg = strtok_r(NULL, " \t", &save);
@@ -202,14 +255,15 @@ static int parse_peer(struct pd_config *c, const char *v, const char **why)
 
 static int set_listen(struct pd_config *c, const char *v, const char **why)
 {
-	*why = "listen must be ADDRESS:PORT (IPv4, or [IPv6])";
-	return parse_addr(v, c->listen_addr, sizeof(c->listen_addr), &c->listen_port);
+	*why = "listen must be ADDRESS:PORT (IPv4, [IPv6] or a host name)";
+	return parse_addr(v, c->listen_addr, sizeof(c->listen_addr), &c->listen_port, 1, why);
 }
 
 static int set_migrate_listen(struct pd_config *c, const char *v, const char **why)
 {
-	*why = "migrate_listen must be ADDRESS:PORT (IPv4, or [IPv6])";
-	return parse_addr(v, c->migrate_addr, sizeof(c->migrate_addr), &c->migrate_port);
+	*why = "migrate_listen must be ADDRESS:PORT (IPv4, [IPv6] or a host name)";
+	return parse_addr(v, c->migrate_addr, sizeof(c->migrate_addr), &c->migrate_port, 1,
+			  why);
 }
 
 static int set_price(struct pd_config *c, const char *v, const char **why)
