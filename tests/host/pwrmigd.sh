@@ -18,6 +18,7 @@ pids=()
 cleanup() {
 	local p
 	t_stop_all
+	[ -n "${k8s:-}" ] && rmdir "$v2/$k8s/cri-containerd-$cid.scope" "$v2/$k8s" "$v2/pwrmig-k8s" 2>/dev/null
 	for p in "$v2/pwrmig-a" "$v2/pwrmig-b" "$v2/pwrmig-c" "$v2/pwrmig-"$'\xff'"-odd" /sys/fs/cgroup/cpu/pwrmig-a /sys/fs/cgroup/cpu/pwrmig-b; do
 		[ -d "$p" ] && rmdir "$p" 2>/dev/null
 	done
@@ -252,12 +253,17 @@ mkdir "$v2/pwrmig-c"
 idc=$(stat -c %i "$v2/pwrmig-c")
 bash -c "echo \$\$ > $v2/pwrmig-c/cgroup.procs; for i in \$(seq 200000); do :; done"
 rmdir "$v2/pwrmig-c"
-for i in $(seq 100); do
-	metrics "$url" save "$work/m"
-	grep -q "pwrmig_cgroup_removed{cgroup=\"/pwrmig-c\",id=\"$idc\"} 1" "$work/m" && break
-	sleep 0.1
-done
-grep -q "pwrmig_cgroup_removed{cgroup=\"/pwrmig-c\",id=\"$idc\"} 1" "$work/m" &&
+# Scrape into $work/m until a line matches PATTERN (10 s at most).
+scrape_until() {
+	local i
+	for i in $(seq 100); do
+		metrics "$url" save "$work/m"
+		grep -q "$1" "$work/m" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+scrape_until "pwrmig_cgroup_removed{cgroup=\"/pwrmig-c\",id=\"$idc\"} 1" &&
 	t_ok "a removed cgroup is named (from its mkdir event) and marked removed" ||
 	t_fail "a removed cgroup is named and marked removed" "$(grep "id=\"$idc\"" "$work/m")"
 e_c=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$idc" domain=pkg)
@@ -265,6 +271,20 @@ e_c=$(metrics "$work/m" get pwrmig_cgroup_energy_joules_total id="$idc" domain=p
 	t_fail "its figures are kept after removal"
 grep -q 'no cgroup events' "$work/pd.log" && t_fail "the cgroup event program loaded" "$(grep 'no cgroup events' "$work/pd.log")" ||
 	t_ok "the cgroup event program loaded"
+
+# ---- who runs in a cgroup, from its path; only the domains the meter has ------
+k8s="pwrmig-k8s/kubepods-burstable-pod0b7e3c2a_1d4f_4e5a_9b8c_7d6e5f4a3b2c.slice"
+cid=4f6c1b9a0e3d2c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b
+mkdir -p "$v2/$k8s/cri-containerd-$cid.scope"
+bash -c "echo \$\$ > $v2/$k8s/cri-containerd-$cid.scope/cgroup.procs; for i in \$(seq 200000); do :; done"
+want="kind=\"kubernetes\",pod_uid=\"0b7e3c2a-1d4f-4e5a-9b8c-7d6e5f4a3b2c\",container_id=\"$cid\",unit=\"\",slurm_job_id=\"\",slurm_step=\"\"} 1"
+scrape_until "^pwrmig_cgroup_workload_info{cgroup=\"/$k8s/cri-containerd-$cid.scope\",id=\"[0-9]*\",$want" &&
+	t_ok "a Kubernetes container's cgroup: pod UID and container id as labels" ||
+	t_fail "a Kubernetes container's cgroup: pod UID and container id as labels" \
+		"$(grep workload_info "$work/m")"
+rmdir "$v2/$k8s/cri-containerd-$cid.scope" "$v2/$k8s" "$v2/pwrmig-k8s"
+t_expect "the model meter has no DRAM: no dram series" 0 "$(grep -c 'domain="dram"' "$work/m")"
+t_expect "build info" "pwrmig_build_info{version=\"$(cat VERSION)\"} 1" "$(grep '^pwrmig_build_info' "$work/m")"
 
 # ---- the GPU sampler alone (scripts/gpu-check's tool), on the same double -----
 out=$(build/bin/pwrmig-gpu-check 2 100 "$T_TOP/build/tests/nvml/libnvidia-ml.so.1" 2>/dev/null)

@@ -19,6 +19,7 @@
 
 #include "metering.h"
 #include "text.h"
+#include "workload.h"
 
 /* One rendering of the snapshot, shared by the replies that send it. */
 struct page {
@@ -56,12 +57,20 @@ static void micro(struct text *b, uint64_t v)
 
 const char *const pd_dom_names[PD_NR_DOMS] = { "pkg", "dram", "gpu" };
 
+/* Whether the node's figures have domain D: what its meter measures, GPUs if any. */
+static int has_domain(const struct pd_snapshot *s, int d)
+{
+	return (s->domains & (1 << d)) || (d == PD_DOM_GPU && s->ngpu);
+}
+
 /* The snapshot as exposition text; the caller holds pd->lock. */
 /* The node: meter, samples, energy and power by domain. */
 static void render_node(struct text *b, const struct pd_snapshot *s)
 {
 	int d;
 
+	head(b, "pwrmig_build_info", "gauge", "pwrmigd's version; always 1.");
+	text_printf(b, "pwrmig_build_info{version=\"%s\"} 1\n", PWRMIG_VERSION);
 	head(b, "pwrmig_meter_info", "gauge",
 	     "Where the figures come from: mode (module or bpf) and meter; "
 	     "estimated=\"true\" when a power model stands in for a meter.");
@@ -73,7 +82,7 @@ static void render_node(struct text *b, const struct pd_snapshot *s)
 	head(b, "pwrmig_node_energy_joules_total", "counter",
 	     "Energy the meter measured on this node since the ledger started, by domain.");
 	for (d = 0; d < PD_NR_DOMS; d++)
-		if ((s->domains & (1 << d)) || (d == PD_DOM_GPU && s->ngpu)) {
+		if (has_domain(s, d)) {
 			text_printf(b, "pwrmig_node_energy_joules_total{domain=\"%s\",estimated=\"%s\"} ",
 				pd_dom_names[d], s->estimated && d != PD_DOM_GPU ? "true" : "false");
 			micro(b, s->total_uj[d]);
@@ -104,6 +113,30 @@ static void render_node(struct text *b, const struct pd_snapshot *s)
 		}
 }
 
+/* Who runs in each cgroup, where its path says (common/workload.c). */
+static void render_workloads(struct text *b, const struct pd_snapshot *s)
+{
+	struct pwrmig_workload_id w;
+	char path[600], unit[400], step[80];
+	size_t i;
+
+	head(b, "pwrmig_cgroup_workload_info", "gauge",
+	     "Who runs in a cgroup, from its path: kind (kubernetes, container, slurm, systemd), "
+	     "Kubernetes pod UID, container id, systemd unit, Slurm job and step; always 1.");
+	for (i = 0; i < s->ncg; i++) {
+		const struct pd_cgroup *c = &s->cg[i];
+
+		if (!pwrmig_workload_of(c->path, &w))
+			continue;
+		text_printf(b, "pwrmig_cgroup_workload_info{cgroup=\"%s\",id=\"%llu\",kind=\"%s\","
+			"pod_uid=\"%s\",container_id=\"%s\",unit=\"%s\",slurm_job_id=\"%s\","
+			"slurm_step=\"%s\"} 1\n", prom_label(c->path, path, sizeof(path)),
+			(unsigned long long)c->id, w.kind, w.pod_uid, w.container_id,
+			prom_label(w.unit, unit, sizeof(unit)), w.slurm_job,
+			prom_label(w.slurm_step, step, sizeof(step)));
+	}
+}
+
 /* Every cgroup: energy by domain, CPU time, cost, removal. */
 static void render_cgroups(struct text *b, const struct pd_snapshot *s)
 {
@@ -118,6 +151,8 @@ static void render_cgroups(struct text *b, const struct pd_snapshot *s)
 
 		prom_label(c->path, path, sizeof(path));
 		for (d = 0; d < PD_NR_DOMS; d++) {
+			if (!has_domain(s, d))
+				continue;
 			text_printf(b, "pwrmig_cgroup_energy_joules_total{cgroup=\"%s\",id=\"%llu\","
 				"domain=\"%s\",estimated=\"%s\"} ", path,
 				(unsigned long long)c->id, pd_dom_names[d],
@@ -181,10 +216,10 @@ static void render_sites(struct text *b, const struct pd_snapshot *s)
 			st->currency, st->local ? "true" : "false");
 		micro(b, st->price);
 	}
-	head(b, "pwrmig_site_pue_ratio", "gauge",
-	     "A site's power usage effectiveness.");
+	head(b, "pwrmig_site_pue", "gauge",
+	     "A site's power usage effectiveness (facility power / IT power).");
 	for (i = 0; i < s->nsites; i++)
-		text_printf(b, "pwrmig_site_pue_ratio{site=\"%s\"} %u.%03u\n",
+		text_printf(b, "pwrmig_site_pue{site=\"%s\"} %u.%03u\n",
 			prom_label(s->sites[i].name, name, sizeof(name)),
 			s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
 	head(b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
@@ -257,6 +292,7 @@ static char *render(struct pd *pd, size_t *len)
 	b.p[0] = 0;
 	render_node(&b, s);
 	render_cgroups(&b, s);
+	render_workloads(&b, s);
 	render_sites(&b, s);
 	render_gpus(&b, s);
 	if (b.oom) {
