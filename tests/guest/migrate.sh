@@ -116,6 +116,27 @@ assert xfer[-1]["phase-bytes"] == xfer[-1]["phase-total"]
 PY
 tc qdisc change dev veth-e root netem delay 15ms rate 1gbit
 
+# ---- what east's exporter says of the moves so far ---------------------------------
+curl -s http://127.0.0.1:9786/metrics > "$W/east.metrics"
+t_check "east's metrics: three moves done, each frozen once, their bytes sent" \
+	python3 - "$W/east.metrics" <<'PY'
+import re, sys
+m = {}
+for line in open(sys.argv[1]):
+    f = re.match(r'^(pwrmig_migration\S*|pwrmig_migrations\S*) (\S+)$', line)
+    if f:
+        m[f.group(1)] = float(f.group(2))
+print({k: v for k, v in m.items()})
+done = m['pwrmig_migrations_sent_total{result="done"}']
+assert done == 3 and m['pwrmig_migrations_sent_total{result="failed"}'] == 0
+assert m['pwrmig_migration_frozen_seconds_count'] == done
+assert m['pwrmig_migration_frozen_seconds_bucket{le="+Inf"}'] == done
+assert 0 < m['pwrmig_migration_frozen_seconds_sum'] < 600
+assert m['pwrmig_migration_sent_bytes_total'] >= 3 * (32 << 20)
+PY
+out=$(promtool check metrics < "$W/east.metrics" 2>&1)
+t_expect "promtool accepts east's metrics, the migration histogram among them" "" "$out"
+
 # ---- a runc container ------------------------------------------------------------
 ctr_test() { # NAME MODE
 	local name=$1 mode=$2 b=$W/bundle-$1 n0 n1 out

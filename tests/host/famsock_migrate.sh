@@ -64,6 +64,14 @@ t_expect "pwrmigd's own migrator took it: pending, claimed, running, failed" \
 	"pending|claimed|running|failed" "$(jq -r .state "$work/mon" | paste -sd'|')"
 kill -0 $job 2>/dev/null && t_ok "the job runs on" || t_fail "the job runs on"
 t_expect "... in its cgroup" "0::/pwrmig-fm/job" "$(grep '^0::' /proc/$job/cgroup 2>&1)"
+# The exporter's figures follow at the next sample.
+for i in $(seq 50); do
+	got=$(curl -s "http://127.0.0.1:$port/metrics" | grep '^pwrmig_migrations_sent_total' | paste -sd'|')
+	case "$got" in *'"failed"} 1') break ;; esac
+	sleep 0.1
+done
+t_expect "the exporter counts it failed" \
+	'pwrmig_migrations_sent_total{result="done"} 0|pwrmig_migrations_sent_total{result="failed"} 1' "$got"
 grep -q 'migrate 1 failed, /pwrmig-fm/job runs here again' "$work/pd.log" &&
 	t_ok "pwrmigd says so" || t_fail "pwrmigd says so" "$(tail -n 5 "$work/pd.log")"
 t_done

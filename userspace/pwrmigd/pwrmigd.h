@@ -137,10 +137,23 @@ struct pd_snapshot {
 	uint64_t gen;		/* bumped by every writer: the exporter renders it again */
 };
 
+/* The frozen-time histogram's upper bounds, in ms (then +Inf). */
+#define PD_FROZEN_BOUNDS_MS	100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000
+#define PD_FROZEN_BUCKETS	9
+
+/* The migrations this pwrmigd sent, as they ended (tx_history()). */
+struct pd_migstats {
+	uint64_t done, failed;
+	uint64_t bytes;				/* sent, whatever the outcome */
+	uint64_t frozen_n, frozen_ms;		/* the jobs that were frozen */
+	uint64_t frozen_le[PD_FROZEN_BUCKETS];	/* ... frozen at most each bound */
+};
+
 struct pd {
 	struct pd_config cfg;
-	pthread_mutex_t lock;		/* guards snap */
+	pthread_mutex_t lock;		/* guards snap and migstats */
 	struct pd_snapshot snap;
+	struct pd_migstats migstats;
 	struct pwrmig *pw;		/* pwrmig.ko, when loaded (module mode) */
 	const struct pd_source *source;	/* where the ledger comes from */
 	struct pd_ledger *ledger;	/* bpf mode */

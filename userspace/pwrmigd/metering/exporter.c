@@ -280,6 +280,41 @@ static void render_gpus(struct text *b, const struct pd_snapshot *s)
 		(unsigned long long)s->gpu_report_errors);
 }
 
+/* The migrations this node sent (migrate = on). */
+static void render_migrations(struct text *b, const struct pd *pd)
+{
+	static const uint64_t bound[PD_FROZEN_BUCKETS] = { PD_FROZEN_BOUNDS_MS };
+	const struct pd_migstats *st = &pd->migstats;
+	unsigned int i;
+
+	if (!pd->cfg.migrate)
+		return;
+	head(b, "pwrmig_migrations_sent_total", "counter",
+	     "Migrations this node sent, by result (done: the job runs at the destination).");
+	text_printf(b, "pwrmig_migrations_sent_total{result=\"done\"} %llu\n",
+		    (unsigned long long)st->done);
+	text_printf(b, "pwrmig_migrations_sent_total{result=\"failed\"} %llu\n",
+		    (unsigned long long)st->failed);
+	head(b, "pwrmig_migration_sent_bytes_total", "counter",
+	     "Image bytes this node sent, whatever the migrations' results.");
+	text_printf(b, "pwrmig_migration_sent_bytes_total %llu\n",
+		    (unsigned long long)st->bytes);
+	head(b, "pwrmig_migration_frozen_seconds", "histogram",
+	     "How long the jobs this node sent were frozen (final dump to resume or rollback).");
+	for (i = 0; i < PD_FROZEN_BUCKETS; i++)
+		text_printf(b, "pwrmig_migration_frozen_seconds_bucket{le=\"%llu.%03llu\"} %llu\n",
+			    (unsigned long long)(bound[i] / 1000),
+			    (unsigned long long)(bound[i] % 1000),
+			    (unsigned long long)st->frozen_le[i]);
+	text_printf(b, "pwrmig_migration_frozen_seconds_bucket{le=\"+Inf\"} %llu\n"
+		    "pwrmig_migration_frozen_seconds_sum %llu.%03llu\n"
+		    "pwrmig_migration_frozen_seconds_count %llu\n",
+		    (unsigned long long)st->frozen_n,
+		    (unsigned long long)(st->frozen_ms / 1000),
+		    (unsigned long long)(st->frozen_ms % 1000),
+		    (unsigned long long)st->frozen_n);
+}
+
 static char *render(struct pd *pd, size_t *len)
 {
 	struct pd_snapshot *s = &pd->snap;
@@ -295,6 +330,7 @@ static char *render(struct pd *pd, size_t *len)
 	render_workloads(&b, s);
 	render_sites(&b, s);
 	render_gpus(&b, s);
+	render_migrations(&b, pd);
 	if (b.oom) {
 		free(b.p);
 		return NULL;

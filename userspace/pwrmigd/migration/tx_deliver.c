@@ -226,6 +226,30 @@ retry:
 	}
 }
 
+/* The outcome into the exporter's figures. */
+static void tx_count(struct job *j, int done)
+{
+	static const uint64_t bound[PD_FROZEN_BUCKETS] = { PD_FROZEN_BOUNDS_MS };
+	struct pd *pd = j->m->pd;
+	struct pd_migstats *st = &pd->migstats;
+	uint64_t frozen = j->t_freeze ? j->t_end - j->t_freeze : 0;
+	unsigned int i;
+
+	pthread_mutex_lock(&pd->lock);
+	if (done)
+		st->done++;
+	else
+		st->failed++;
+	st->bytes += j->bytes;
+	if (j->t_freeze) {
+		st->frozen_n++;
+		st->frozen_ms += frozen;
+		for (i = 0; i < PD_FROZEN_BUCKETS; i++)
+			st->frozen_le[i] += frozen <= bound[i];
+	}
+	pthread_mutex_unlock(&pd->lock);
+}
+
 void tx_history(struct job *j, const char *result)
 {
 	char path[PATH_MAX];
@@ -234,6 +258,7 @@ void tx_history(struct job *j, const char *result)
 	unsigned int i;
 	FILE *f;
 
+	tx_count(j, !strcmp(result, "done"));
 	for (i = 0; i < j->rounds && i < 64; i++)
 		json_object_array_add(rb, json_object_new_int64(j->round_bytes[i]));
 	json_object_object_add(o, "id", json_object_new_int64(j->mig.id));
