@@ -122,9 +122,9 @@ t_expect "a relative sysfs_root is refused" "pwrmigd: $work/bad.conf:1: sysfs_ro
 printf '%s\ngpu = hwmon\n' "$base" > "$work/pd.conf"
 $pd -c "$work/pd.conf" -v 2> "$work/pd.log" & pdpid=$!
 for i in $(seq 100); do metrics "$url" save "$work/m" 2>/dev/null && break; sleep 0.1; done
-t_expect "two cards metered: no hwmon, an APU and connectors left out" \
-	"pwrmig_gpu_info{device=\"0\",meter=\"hwmon_energy\",name=\"i915 $intel\"} 1|pwrmig_gpu_info{device=\"1\",meter=\"hwmon_power_average\",name=\"amdgpu $amd\"} 1" \
-	"$(grep '^pwrmig_gpu_info' "$work/m" | sed 's/{\(device="[0-9]"\),\(name="[^"]*"\),\(meter="[^"]*"\)}/{\1,\3,\2}/' | sort | paste -sd'|')"
+t_expect "two cards metered (their PCI bus ids labelled): no hwmon, an APU and connectors left out" \
+	"pwrmig_gpu_info{device=\"0\",name=\"i915 $intel\",meter=\"hwmon_energy\",uuid=\"\",pci_bus_id=\"$intel\"} 1|pwrmig_gpu_info{device=\"1\",name=\"amdgpu $amd\",meter=\"hwmon_power_average\",uuid=\"\",pci_bus_id=\"$amd\"} 1" \
+	"$(grep '^pwrmig_gpu_info' "$work/m" | sort | paste -sd'|')"
 
 # Wait for N more samples.
 samples() {

@@ -247,6 +247,9 @@ within "$ri" 0.4 0.02 && t_ok "GPU idle share $ri of 20 W out of 50 W" ||
 	t_fail "GPU idle share 0.4" "$ri"
 [ "$(metrics "$work/m" get pwrmig_node_energy_joules_total domain=gpu)" = "$g_dev" ] &&
 	t_ok "node GPU energy is NVML's" || t_fail "node GPU energy is NVML's"
+t_expect "the GPU labelled with NVML's UUID and PCI bus id, as dcgm-exporter labels it" \
+	'pwrmig_gpu_info{device="0",name="TestGPU",meter="nvml",uuid="GPU-00000000-0000-0000-0000-000000000000",pci_bus_id="00000000:01:00.0"} 1' \
+	"$(grep '^pwrmig_gpu_info' "$work/m")"
 
 # ---- a cgroup made, used and removed while pwrmigd runs ------------------------
 mkdir "$v2/pwrmig-c"

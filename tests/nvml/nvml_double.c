@@ -158,6 +158,32 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long l
 	return NVML_SUCCESS;
 }
 
+/* Device I's UUID and bus id, as NVML spells them: GPU-...000I, 00000000:I+1:00.0. */
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *uuid, unsigned int len)
+{
+	if (!check(d))
+		return NVML_ERROR_INVALID_ARGUMENT;
+	snprintf(uuid, len, "GPU-00000000-0000-0000-0000-%012u", (unsigned int)(d - devs));
+	return NVML_SUCCESS;
+}
+
+typedef struct {
+	char busIdLegacy[16];
+	unsigned int domain, bus, device, pciDeviceId, pciSubSystemId;
+	char busId[32];
+} nvmlPciInfo_t;
+
+nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t d, nvmlPciInfo_t *pci)
+{
+	if (!check(d))
+		return NVML_ERROR_INVALID_ARGUMENT;
+	memset(pci, 0, sizeof(*pci));
+	pci->bus = (unsigned int)(d - devs) + 1;
+	snprintf(pci->busId, sizeof(pci->busId), "00000000:%02X:00.0", pci->bus);
+	snprintf(pci->busIdLegacy, sizeof(pci->busIdLegacy), "0000:%02X:00.0", pci->bus);
+	return NVML_SUCCESS;
+}
+
 nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t d, unsigned int *minor)
 {
 	if (!check(d))

@@ -106,6 +106,8 @@ struct pd_site {
 struct pd_gpu_dev {
 	unsigned int index;
 	char name[96];
+	char uuid[80];		/* NVML's GPU-..., "" for others */
+	char pci_bus_id[32];	/* NVML's 00000000:17:00.0, or sysfs' 0000:03:00.0 */
 	const char *meter;	/* nvml, hwmon_energy, hwmon_power_average, ... */
 	uint64_t read_errors;	/* energy or power readings that failed */
 	uint64_t energy_uj;	/* the device's total since the daemon started */

@@ -234,17 +234,20 @@ static void render_sites(struct text *b, const struct pd_snapshot *s)
 /* The GPUs pwrmigd meters. */
 static void render_gpus(struct text *b, const struct pd_snapshot *s)
 {
-	char name[200];
+	char name[200], uuid[200], bus[80];
 	size_t i;
 
 	if (!s->ngpu)
 		return;
 	head(b, "pwrmig_gpu_info", "gauge",
-	     "A GPU pwrmigd meters, and what meters it (nvml, hwmon_energy, hwmon_power_average, hwmon_power_input).");
+	     "A GPU pwrmigd meters, what meters it (nvml, hwmon_energy, hwmon_power_average, "
+	     "hwmon_power_input), its UUID and PCI bus id (as dcgm-exporter labels them).");
 	for (i = 0; i < s->ngpu; i++)
-		text_printf(b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\"} 1\n",
-			s->gpu[i].index, prom_label(s->gpu[i].name, name, sizeof(name)),
-			s->gpu[i].meter);
+		text_printf(b, "pwrmig_gpu_info{device=\"%u\",name=\"%s\",meter=\"%s\",uuid=\"%s\","
+			"pci_bus_id=\"%s\"} 1\n", s->gpu[i].index,
+			prom_label(s->gpu[i].name, name, sizeof(name)), s->gpu[i].meter,
+			prom_label(s->gpu[i].uuid, uuid, sizeof(uuid)),
+			prom_label(s->gpu[i].pci_bus_id, bus, sizeof(bus)));
 	head(b, "pwrmig_gpu_energy_joules_total", "counter",
 	     "Energy a GPU used since pwrmigd started (NVML's counter, hwmon's counter, or hwmon's power integrated).");
 	for (i = 0; i < s->ngpu; i++) {

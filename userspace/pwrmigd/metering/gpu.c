@@ -59,6 +59,13 @@ struct nv_proc {		/* nvmlProcessInfo_v2_t / _v3_t */
 #define NV_INSUFFICIENT_SIZE	7
 #define NV_NOT_FOUND		6
 
+/* nvmlPciInfo_t */
+struct nv_pci {
+	char bus_id_legacy[16];
+	unsigned int domain, bus, device, device_id, subsystem_id;
+	char bus_id[32];
+};
+
 struct nvml {
 	void *so;
 	nvret (*init)(void);
@@ -72,12 +79,15 @@ struct nvml {
 	nvret (*util)(nvdev, struct nv_util_sample *, unsigned int *, unsigned long long);
 	nvret (*procs)(nvdev, unsigned int *, struct nv_proc *);
 	nvret (*minor)(nvdev, unsigned int *);	/* optional */
+	nvret (*uuid)(nvdev, char *, unsigned int);	/* optional */
+	nvret (*pci)(nvdev, struct nv_pci *);		/* optional */
 };
 
 struct gdev {
 	int drm;			/* index in pd_drm, -1: NVML's */
 	nvdev h;
 	char name[96];
+	char uuid[80], pci_bus_id[32];	/* "" unknown */
 	uint64_t last_mj;
 	int primed;
 	unsigned long long last_ts;	/* newest utilisation sample seen */
@@ -137,6 +147,8 @@ static int nvml_load(struct nvml *nv, const char *lib)
 	SYM(util, "nvmlDeviceGetProcessUtilization");
 	SYM(procs, "nvmlDeviceGetComputeRunningProcesses_v3");
 	*(void **)&nv->minor = dlsym(nv->so, "nvmlDeviceGetMinorNumber");
+	*(void **)&nv->uuid = dlsym(nv->so, "nvmlDeviceGetUUID");
+	*(void **)&nv->pci = dlsym(nv->so, "nvmlDeviceGetPciInfo_v3");
 	return 0;
 }
 
@@ -199,6 +211,19 @@ static void use_open(struct pd_gpu *g)
 	       pwrmig_gpu_attach_kind(g->use));
 }
 
+/* The UUID and PCI bus id that dcgm-exporter labels the device with. */
+static void nvml_ids(struct pd_gpu *g, struct gdev *d)
+{
+	struct nv_pci pci;
+
+	if (!g->nv.uuid || g->nv.uuid(d->h, d->uuid, sizeof(d->uuid)) != NV_SUCCESS)
+		d->uuid[0] = 0;
+	if (g->nv.pci && g->nv.pci(d->h, &pci) == NV_SUCCESS) {
+		pci.bus_id[sizeof(pci.bus_id) - 1] = 0;
+		snprintf(d->pci_bus_id, sizeof(d->pci_bus_id), "%s", pci.bus_id);
+	}
+}
+
 /* NVML's devices; -errno only where gpu = nvml asks for them. */
 static int nvml_open(struct pd_gpu *g)
 {
@@ -253,6 +278,7 @@ static int nvml_open(struct pd_gpu *g)
 			if (g->nv.minor(d->h, &m) == NV_SUCCESS)
 				d->minor = m;
 		}
+		nvml_ids(g, d);
 		g->ndev++;
 	}
 	g->nnvml = g->ndev;
@@ -607,6 +633,10 @@ void pd_gpu_fill(struct pd_gpu *g, struct pd_snapshot *s)
 
 		o->index = i;
 		snprintf(o->name, sizeof(o->name), "%s", d->name);
+		snprintf(o->uuid, sizeof(o->uuid), "%s", d->uuid);
+		/* A DRM device is named "DRIVER PCI-ADDRESS". */
+		snprintf(o->pci_bus_id, sizeof(o->pci_bus_id), "%s",
+			 d->drm < 0 ? d->pci_bus_id : strchr(d->name, ' ') ? strchr(d->name, ' ') + 1 : "");
 		o->meter = d->drm < 0 ? "nvml" : pd_drm_meter_name(&g->drm->dev[d->drm]);
 		o->energy_uj = d->energy_uj;
 		o->idle_uj = d->idle_uj;
