@@ -115,10 +115,27 @@ assert all(l["rate-bps"] > 0 and l["eta-s"] > 0 for l in moving)
 assert xfer[-1]["phase-bytes"] == xfer[-1]["phase-total"]
 PY
 tc qdisc change dev veth-e root netem delay 15ms rate 1gbit
+echo 1 > "$cg/west/job-prog/cgroup.kill"
+
+# ---- pre-copy that cannot converge stops, and says why -----------------------------
+# All of its 8 MiB dirtied every 10 ms: each round is as large as the last.
+start_job job-flat "$W/job-flat.progress" --mem 8 --pages 2048 --step-ms 10 ||
+	t_fail "job-flat: the job runs at east"
+out=$($ctl migrate start /east/job-flat to west live timeout 120 wait 2>&1)
+expect_done "job-flat: migrate live to west ends done" $? "$out"
+t_check "job-flat: pre-copy stopped after two rounds, not eight, saying it does not converge" \
+	python3 - "$W/state-east/migrations.jsonl" <<'PY'
+import json, sys
+m = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+print(m.get("rounds"), m.get("round_bytes"), m.get("precopy_stop"))
+assert m["result"] == "done" and m["rounds"] == 3
+assert "pre-copy does not converge" in m["precopy_stop"]
+PY
+echo 1 > "$cg/west/job-flat/cgroup.kill"
 
 # ---- what east's exporter says of the moves so far ---------------------------------
 curl -s http://127.0.0.1:9786/metrics > "$W/east.metrics"
-t_check "east's metrics: three moves done, each frozen once, their bytes sent" \
+t_check "east's metrics: four moves done, each frozen once, their bytes sent" \
 	python3 - "$W/east.metrics" <<'PY'
 import re, sys
 m = {}
@@ -128,7 +145,7 @@ for line in open(sys.argv[1]):
         m[f.group(1)] = float(f.group(2))
 print({k: v for k, v in m.items()})
 done = m['pwrmig_migrations_sent_total{result="done"}']
-assert done == 3 and m['pwrmig_migrations_sent_total{result="failed"}'] == 0
+assert done == 4 and m['pwrmig_migrations_sent_total{result="failed"}'] == 0
 assert m['pwrmig_migration_frozen_seconds_count'] == done
 assert m['pwrmig_migration_frozen_seconds_bucket{le="+Inf"}'] == done
 assert 0 < m['pwrmig_migration_frozen_seconds_sum'] < 600

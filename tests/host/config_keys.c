@@ -43,7 +43,8 @@ static const char every_key[] =
 	"tls_ca = /ca\ntls_cert = /cert\ntls_key = /key\ntls_crl = /crl\n"
 	"state_dir = /st\ncgroup_root = /north\ncriu = mycriu\nrunc = myrunc\n"
 	"runc_root = /rr\nbundle_root = /br\npredump_rounds = 3\n"
-	"predump_min_pages = 11\npredump_grow_pages = 12\n"
+	"predump_min_pages = 11\npredump_grow_pages = 12\npredump_min_shrink_pct = 15\n"
+	"carbon = 480\n"
 	"checkpoint_timeout_s = 13\nlink_timeout_s = 14\n";
 
 TEST(a_misspelt_key_is_no_key)
@@ -101,6 +102,9 @@ TEST(values_land_where_they_belong)
 	EXPECT_EQ(3, c.predump_rounds);
 	EXPECT_EQ(11, c.predump_min_pages);
 	EXPECT_EQ(12, c.predump_grow_pages);
+	EXPECT_EQ(15, c.predump_min_shrink_pct);
+	EXPECT_EQ(1, c.has_carbon);
+	EXPECT_EQ(480, c.carbon);
 	EXPECT_EQ(13, c.checkpoint_timeout_s);
 	EXPECT_EQ(14, c.link_timeout_s);
 }
@@ -115,7 +119,8 @@ TEST(bad_values_are_refused)
 		"currency = cny", "currency = EURO", "pue = 0.99", "pue = 5.001", "gpu = cuda",
 		"gpu_idle_mw = 10000001", "gpu_device_major = 0", "max_cgroups = 15",
 		"retention_s = 31536001", "socket = pwrmig.sock", "open_reads = yes",
-		"migrate = yes", "migrate_listen = localhost:1",
+		"migrate = yes", "migrate_listen = bad_name:1", "migrate_listen = 1.2.3:1",
+		"predump_min_shrink_pct = 100", "carbon = 100001",
 		"listen = 127.0.0.1:0", "tls_ca = ca.pem", "cgroup_root = /a/../b",
 		"cgroup_root = east", "predump_rounds = 0", "predump_rounds = 65",
 		"checkpoint_timeout_s = 9", "link_timeout_s = 3601", "nosuchkey = 1",

@@ -49,6 +49,7 @@ void pd_config_defaults(struct pd_config *c)
 	c->predump_rounds = 8;
 	c->predump_min_pages = 64;
 	c->predump_grow_pages = 32;
+	c->predump_min_shrink_pct = 10;
 	c->link_timeout_s = 30;
 	c->checkpoint_timeout_s = 3600;
 }
@@ -426,6 +427,8 @@ static const struct key keys[] = {
 	U32("predump_rounds", predump_rounds, 1, 64, "predump_rounds must be 1-64"),
 	U32("predump_min_pages", predump_min_pages, 0, 1000000000, "pages must be 0-1000000000"),
 	U32("predump_grow_pages", predump_grow_pages, 0, 1000000000, "pages must be 0-1000000000"),
+	U32("predump_min_shrink_pct", predump_min_shrink_pct, 0, 99,
+	    "predump_min_shrink_pct must be 0-99"),
 	U32("checkpoint_timeout_s", checkpoint_timeout_s, 10, 86400,
 	    "checkpoint_timeout_s must be 10-86400"),
 	U32("link_timeout_s", link_timeout_s, 1, 3600, "link_timeout_s must be 1-3600"),

@@ -66,6 +66,7 @@ struct pd_config {
 	uint32_t predump_rounds;	/* pre-dump rounds at most (live) */
 	uint32_t predump_min_pages;	/* stop when a round writes fewer */
 	uint32_t predump_grow_pages;	/* stop when a round writes this many more */
+	uint32_t predump_min_shrink_pct;	/* ... or does not shrink by this much */
 	uint32_t link_timeout_s;	/* a silent peer is gone after this */
 	uint32_t checkpoint_timeout_s;	/* a CRIU or runc run is killed after this */
 };

@@ -7,7 +7,8 @@
  *
  *   live:  pre-dump rounds while the job runs, each sent at once, until the
  *          stop rule (predump_rounds, or a round writes fewer than
- *          predump_min_pages, or predump_grow_pages more than the last);
+ *          predump_min_pages, or predump_grow_pages more than the last,
+ *          or not predump_min_shrink_pct fewer: pre-copy does not converge);
  *   both:  final dump (the job stays frozen here), send it with a manifest,
  *          the peer restores it held stopped and says RESTORED;
  *          journal "commit", kill the frozen source, tell the peer to
@@ -284,9 +285,35 @@ static void commit_migration(struct job *j, int recovering)
 }
 
 /*
- * Pre-dump rounds while the job runs, each sent at once, until P.Haul's
- * rule stops them: predump_rounds, or a round small enough, or one no
- * longer shrinking.  PARENT: the last round, for the final dump.
+ * Whether pre-copy stops after round R, which wrote PAGES after LAST: the
+ * reason into WHY, else NULL.  P.Haul's rule, and one more: a round that
+ * is not a useful margin smaller than the one before will not converge
+ * (the job dirties its memory as fast as the rounds carry it).
+ */
+static const char *precopy_done(const struct pd_config *c, unsigned int r, uint64_t pages,
+				uint64_t last, char *why, size_t len)
+{
+	if (pages < c->predump_min_pages)
+		snprintf(why, len, "round %u wrote %llu pages, fewer than predump_min_pages %u",
+			 r, (unsigned long long)pages, c->predump_min_pages);
+	else if (r && pages >= last + c->predump_grow_pages)
+		snprintf(why, len, "round %u wrote %llu pages, %llu more than round %u: the job dirties memory faster than the link carries it",
+			 r, (unsigned long long)pages, (unsigned long long)(pages - last), r - 1);
+	else if (r && c->predump_min_shrink_pct &&
+		 pages * 100 > last * (100 - c->predump_min_shrink_pct))
+		snprintf(why, len, "round %u wrote %llu pages, not %u %% fewer than round %u's %llu: pre-copy does not converge",
+			 r, (unsigned long long)pages, c->predump_min_shrink_pct, r - 1,
+			 (unsigned long long)last);
+	else if (r + 1 == c->predump_rounds)
+		snprintf(why, len, "predump_rounds %u done", c->predump_rounds);
+	else
+		return NULL;
+	return why;
+}
+
+/*
+ * Pre-dump rounds while the job runs, each sent at once, until the stop
+ * rule says why not another.  PARENT: the last round, for the final dump.
  */
 static int precopy(struct job *j, struct json_object *manifest, char *parent, size_t plen)
 {
@@ -308,12 +335,13 @@ static int precopy(struct job *j, struct json_object *manifest, char *parent, si
 		pd_crash_point("src-predump");
 		/* The page images the round wrote (pages-*.img). */
 		pages = pd_tree_bytes(path, "pages-") / 4096;
+		snprintf(parent, plen, "../%s", name);
+		if (precopy_done(c, r, pages, last, j->precopy_stop, sizeof(j->precopy_stop))) {
+			pd_log(0, "migrate %u: pre-copy stops: %s", j->mig.id, j->precopy_stop);
+			break;
+		}
 		pd_log(1, "migrate %u: round %u wrote %llu pages", j->mig.id, r,
 		       (unsigned long long)pages);
-		snprintf(parent, plen, "../%s", name);
-		if (pages < c->predump_min_pages ||
-		    (r && pages >= last + c->predump_grow_pages))
-			break;
 		last = pages;
 	}
 	return 0;

@@ -53,6 +53,7 @@ struct job {
 	int peer_has_state;	/* the peer took HELLO: it must hear the decision */
 	struct json_object *ledger;	/* the job's bill, sent with the commit */
 	char err[512];
+	char precopy_stop[200];		/* why pre-copy stopped, "" for none */
 };
 
 /* CLOCK_MONOTONIC in milliseconds. */

@@ -276,6 +276,8 @@ void tx_history(struct job *j, const char *result)
 	json_object_object_add(o, "total_ms", json_object_new_int64(total));
 	json_object_object_add(o, "throughput_bps", json_object_new_int64(
 		j->xfer_ms ? j->bytes * 1000 / j->xfer_ms : 0));
+	if (*j->precopy_stop)
+		json_object_object_add(o, "precopy_stop", json_object_new_string(j->precopy_stop));
 	if (*j->err)
 		json_object_object_add(o, "error", json_object_new_string(j->err));
 	pd_log(0, "migrate %u: %s", j->mig.id,
