@@ -43,7 +43,7 @@ ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -fPIC \
 		   -iquote bpf -iquote $(BUILD)/bpf \
 		   $(PKG_CFLAGS) -MD -MP
 
-.PHONY: all kmod bpf userspace tests ksrc deps check demo bench fuzz install clean regen checkpatch doc
+.PHONY: all kmod bpf userspace tests ksrc deps check demo bench fuzz install install-module install-userspace clean regen checkpatch doc
 all: kmod bpf userspace tests doc
 
 # ---- kernel module, once per kernel ----------------------------------------
@@ -407,12 +407,17 @@ checkpatch: ksrc
 		$(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.[ch] kmod/test/*.c)) $(KMOD_COMMON)
 
 # ---- install -----------------------------------------------------------------
-install: all
+# install: the module for each kernel whose headers are here, and the rest;
+# install-userspace: the rest alone (a node that runs the module-less mode,
+# or builds the module with DKMS).
+install: all install-module install-userspace
+install-module: kmod
 	$(Q)for k in $(KVERS); do \
 		install -D -m 644 $(BUILD)/kmod/$$k/pwrmig.ko \
 			$(DESTDIR)/lib/modules/$$k/updates/pwrmig.ko; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
+install-userspace: userspace
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigctl $(DESTDIR)$(PREFIX)/sbin/pwrmigctl
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmigd $(DESTDIR)$(PREFIX)/sbin/pwrmigd
 	$(Q)install -D -m 755 $(BUILD)/bin/pwrmig-shaper $(DESTDIR)$(PREFIX)/sbin/pwrmig-shaper
@@ -426,6 +431,8 @@ install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|' scripts/pwrmigd.service.in \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/pwrmigd.service
+	$(Q)install -D -m 644 scripts/pwrmigd-sandbox.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/pwrmig/pwrmigd-sandbox.conf
 	$(Q)install -D -m 644 Documentation/man/pwrmigd.8 $(DESTDIR)$(PREFIX)/share/man/man8/pwrmigd.8
 	$(Q)install -D -m 755 $(BUILD)/lib/libpwrmig.so.$(VERSION) \
 		$(DESTDIR)$(PREFIX)/lib/libpwrmig.so.$(VERSION)
@@ -442,6 +449,8 @@ install: all
 	$(Q)install -D -m 644 include/uapi/linux/pwrmig.h $(DESTDIR)$(PREFIX)/include/linux/pwrmig.h
 	$(Q)install -D -m 644 Documentation/netlink/specs/pwrmig.yaml \
 		$(DESTDIR)$(PREFIX)/share/pwrmig/pwrmig.yaml
+	@# The new soname where programs look for it (not into a DESTDIR).
+	$(Q)[ -n "$(DESTDIR)" ] || ldconfig
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
