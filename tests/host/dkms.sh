@@ -26,6 +26,14 @@ ko=$(find "$tmp/tree/pwrmig/$version/$kver" -name 'pwrmig.ko*' | head -n 1)
 if [ -n "$ko" ]; then
 	t_expect "dkms-built module has our version" "$version" "$(modinfo -F version "$ko")"
 	t_expect "dkms-built module's vermagic names $kver" "$kver" "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)"
+	# Debian's dkms signs with its MOK, which Secure Boot takes once enrolled.
+	if [ -e /var/lib/dkms/mok.pub ]; then
+		t_expect "dkms signs it with Debian's DKMS MOK (/var/lib/dkms/mok.pub)" \
+			"DKMS module signing key $(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -serial 2>/dev/null | sed 's/^serial=//; s/../&:/g; s/:$//' | tr a-f A-F)" \
+			"$(modinfo -F signer "$ko") $(modinfo -F sig_key "$ko" | tr -d '\t ' | tr a-f A-F)"
+	else
+		t_skip "dkms signs it" "no /var/lib/dkms/mok.pub: this dkms signs nothing"
+	fi
 else
 	t_fail "dkms produced pwrmig.ko" "nothing under $tmp/tree/pwrmig/$version/$kver"
 fi
