@@ -126,16 +126,24 @@ hup() { kill -HUP "$pdpid"; for i in $(seq 50); do
 west() { $ctl -j site show west | jq -c '[."price-uunits-per-kwh", ."pue-milli",
 	."carbon-g-per-kwh", ."forecast-slots"]'; }
 n=$(grep -c "SIGHUP: $work/pd.conf" "$work/pd.log")
-printf '1795852800 1h 0.3\n1795856400 1h 0.9\n' > "$work/fc"
+now=$(date +%s)
+printf '%s 1h 0.3\n%s 1h 0.9\n%s 1h 0.45\n' $((now - 600)) $((now + 3000)) $((now + 6600)) > "$work/fc"
 cp "$work/pd.conf" "$work/pd.conf.0"
 printf 'price = 0.62\npue = 1.2\ncarbon = 80\nforecast = %s\n' "$work/fc" >> "$work/pd.conf"
 hup "$n"
 t_expect "SIGHUP: the new price, PUE, carbon and forecast of the local site" \
-	"[620000,1200,80,2]" "$(west)"
+	"[620000,1200,80,3]" "$(west)"
+for i in $(seq 20); do
+	curl -s "http://127.0.0.1:$port/metrics" | grep '^pwrmig_site_forecast' > "$work/fcm"
+	[ -s "$work/fcm" ] && break; sleep 0.2
+done
+t_expect "the forecast in metrics: the next slot, the cheapest from now on (the one under way counts), the end" \
+	"pwrmig_site_forecast_next_price_per_kwh{site=\"west\",currency=\"CNY\"} 0.900000|pwrmig_site_forecast_next_start_timestamp_seconds{site=\"west\"} $((now + 3000))|pwrmig_site_forecast_min_price_per_kwh{site=\"west\",currency=\"CNY\"} 0.300000|pwrmig_site_forecast_end_timestamp_seconds{site=\"west\"} $((now + 10200))" \
+	"$(paste -sd'|' "$work/fcm")"
 printf 'price = 0.1\nfrobnicate = 1\n' >> "$work/pd.conf"
 hup $((n + 1))
 t_expect "SIGHUP with a bad line: nothing changed, and the log says why" \
-	"[620000,1200,80,2] 1" \
+	"[620000,1200,80,3] 1" \
 	"$(west) $(grep -c "pd.conf:.*unknown key 'frobnicate'" "$work/pd.log")"
 cp "$work/pd.conf.0" "$work/pd.conf"
 echo 'interval_ms = 300' >> "$work/pd.conf"

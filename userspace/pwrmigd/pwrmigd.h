@@ -102,6 +102,11 @@ struct pd_site {
 	uint32_t pue_milli;
 	int has_carbon;
 	uint32_t carbon_g_per_kwh;
+	/* The forecast from now on: the next slot, the cheapest, its end. */
+	int has_next;
+	uint64_t next_start, next_price;
+	int has_forecast;
+	uint64_t min_price, forecast_end;
 };
 
 struct pd_gpu_dev {

@@ -222,6 +222,38 @@ static void render_sites(struct text *b, const struct pd_snapshot *s)
 		text_printf(b, "pwrmig_site_pue{site=\"%s\"} %u.%03u\n",
 			prom_label(s->sites[i].name, name, sizeof(name)),
 			s->sites[i].pue_milli / 1000, s->sites[i].pue_milli % 1000);
+	head(b, "pwrmig_site_forecast_next_price_per_kwh", "gauge",
+	     "The price of a site's next forecast slot, in units of the currency label per kWh.");
+	for (i = 0; i < s->nsites; i++)
+		if (s->sites[i].has_next) {
+			text_printf(b, "pwrmig_site_forecast_next_price_per_kwh{site=\"%s\",currency=\"%s\"} ",
+				    prom_label(s->sites[i].name, name, sizeof(name)),
+				    s->sites[i].currency);
+			micro(b, s->sites[i].next_price);
+		}
+	head(b, "pwrmig_site_forecast_next_start_timestamp_seconds", "gauge",
+	     "When a site's next forecast slot starts (UNIX time).");
+	for (i = 0; i < s->nsites; i++)
+		if (s->sites[i].has_next)
+			text_printf(b, "pwrmig_site_forecast_next_start_timestamp_seconds{site=\"%s\"} %llu\n",
+				    prom_label(s->sites[i].name, name, sizeof(name)),
+				    (unsigned long long)s->sites[i].next_start);
+	head(b, "pwrmig_site_forecast_min_price_per_kwh", "gauge",
+	     "The cheapest price in a site's forecast from now to its end.");
+	for (i = 0; i < s->nsites; i++)
+		if (s->sites[i].has_forecast) {
+			text_printf(b, "pwrmig_site_forecast_min_price_per_kwh{site=\"%s\",currency=\"%s\"} ",
+				    prom_label(s->sites[i].name, name, sizeof(name)),
+				    s->sites[i].currency);
+			micro(b, s->sites[i].min_price);
+		}
+	head(b, "pwrmig_site_forecast_end_timestamp_seconds", "gauge",
+	     "Where a site's forecast ends (UNIX time).");
+	for (i = 0; i < s->nsites; i++)
+		if (s->sites[i].has_forecast)
+			text_printf(b, "pwrmig_site_forecast_end_timestamp_seconds{site=\"%s\"} %llu\n",
+				    prom_label(s->sites[i].name, name, sizeof(name)),
+				    (unsigned long long)s->sites[i].forecast_end);
 	head(b, "pwrmig_site_carbon_grams_per_kwh", "gauge",
 	     "A site's grid carbon intensity, where known.");
 	for (i = 0; i < s->nsites; i++)

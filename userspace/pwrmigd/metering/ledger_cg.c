@@ -163,8 +163,9 @@ static int by_id(const void *a, const void *b)
 /* The snapshot's cgroups are in id order (the family's dumps resume by id). */
 void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 {
-	uint64_t now = pd_mono_ns() / 1000000000ULL;
+	uint64_t now = pd_mono_ns() / 1000000000ULL, wall = time(NULL);
 	const struct pd_config *c = &l->pd->cfg;
+	unsigned int k;
 	size_t i;
 
 	s->mode = "bpf";
@@ -205,8 +206,13 @@ void pd_ledger_fill(struct pd_ledger *l, struct pd_snapshot *s)
 	for (i = 0; i < PWRMIG_MAX_SITES && s->nsites < sizeof(s->sites) / sizeof(s->sites[0]); i++) {
 		const struct pwrmig_site_entry *e = &l->pd->sites[i];
 
-		if (e->name[0])
-			pd_site_fill(&s->sites[s->nsites++], e->name, e->local, e->price,
-				     e->currency, e->pue_milli, e->has_carbon, e->carbon);
+		if (!e->name[0])
+			continue;
+		pd_site_fill(&s->sites[s->nsites], e->name, e->local, e->price,
+			     e->currency, e->pue_milli, e->has_carbon, e->carbon);
+		for (k = 0; k < e->n_forecast; k++)
+			pd_site_slot(&s->sites[s->nsites], wall, e->forecast[k].start,
+				     e->forecast[k].duration_s, e->forecast[k].price);
+		s->nsites++;
 	}
 }

@@ -35,6 +35,9 @@ extern const struct pd_source pd_source_bpf;		/* source_bpf.c */
 /* One site of the snapshot (source_module.c). */
 void pd_site_fill(struct pd_site *o, const char *name, int local, uint64_t price,
 		  const char *currency, uint32_t pue_milli, int has_carbon, uint32_t carbon);
+/* One of its forecast slots (in time order), as the time is NOW. */
+void pd_site_slot(struct pd_site *o, uint64_t now, uint64_t start, uint32_t duration_s,
+		  uint64_t price);
 
 /* ---- module-less ledger (ledger.c) --------------------------------------- */
 struct pd_ledger;

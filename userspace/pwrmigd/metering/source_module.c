@@ -68,14 +68,36 @@ void pd_site_fill(struct pd_site *o, const char *name, int local, uint64_t price
 	memcpy(o->currency, currency, sizeof(o->currency));
 }
 
+void pd_site_slot(struct pd_site *o, uint64_t now, uint64_t start, uint32_t duration_s,
+		  uint64_t price)
+{
+	if (start + duration_s <= now)
+		return;		/* over */
+	if (start > now && !o->has_next) {
+		o->has_next = 1;
+		o->next_start = start;
+		o->next_price = price;
+	}
+	if (!o->has_forecast || price < o->min_price)
+		o->min_price = price;
+	o->has_forecast = 1;
+	o->forecast_end = start + duration_s;
+}
+
 static int site_cb(const struct pwrmig_site *s, void *arg)
 {
 	struct site_ctx *c = arg;
+	uint64_t now = time(NULL);
+	unsigned int i;
 
 	if (c->n == sizeof(c->sites) / sizeof(c->sites[0]))
 		return 0;
-	pd_site_fill(&c->sites[c->n++], s->name, s->local, s->price, s->currency,
+	pd_site_fill(&c->sites[c->n], s->name, s->local, s->price, s->currency,
 		     s->pue_milli, s->has_carbon, s->carbon_g_per_kwh);
+	for (i = 0; i < s->n_forecast; i++)
+		pd_site_slot(&c->sites[c->n], now, s->forecast[i].start, s->forecast[i].duration_s,
+			     s->forecast[i].price);
+	c->n++;
 	return 0;
 }
 
