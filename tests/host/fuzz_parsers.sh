@@ -20,7 +20,7 @@ for p in $(ls tests/fuzz/corpus); do
 	else
 		t_fail "$p parser: its corpus inputs run clean" "$(echo "$out" | grep -m 3 -E 'ERROR|SUMMARY')"
 	fi
-	out=$(tests/fuzz/run-parsers --seconds 15 "$p" 2>&1)
+	out=$(tests/fuzz/run-parsers --seconds 8 "$p" 2>&1)
 	if [ $? -eq 0 ]; then
 		t_ok "$(echo "$out" | sed -n "s/^   \($p: .*\)/\1/p") (15 s)"
 	else
