@@ -217,7 +217,7 @@ runc delete pwrmig-c1 2>/dev/null
 rm -rf "$bundle"
 
 expect_err "unknown object" 2 "Error: unknown object 'frob'*" $ctl frob
-expect_err "unknown command" 2 "Error: unknown command 'frob' for 'site'*" $ctl site frob
+expect_err "unknown command" 2 "Error: unknown site command 'frob'*" $ctl site frob
 expect_err "missing argument" 2 "Error: site set needs a NAME" $ctl site set
 expect_err "bad price" 2 "Error: price per kWh 'cheap' is not a number*" $ctl price set east cheap
 expect_err "too precise price" 2 "Error: price per kWh '1.0000001'*" $ctl price set east 1.0000001
