@@ -206,10 +206,24 @@ static void module_new(struct pd *pd)
 	pd_migrator_pending(pd->migrator);
 }
 
+/* The keys SIGHUP applies at once: the site's price, PUE, carbon, forecast. */
+static void take_site_keys(struct pd_config *dst, const struct pd_config *src)
+{
+	dst->price = src->price;
+	memcpy(dst->currency, src->currency, sizeof(dst->currency));
+	dst->pue_milli = src->pue_milli;
+	dst->has_carbon = src->has_carbon;
+	dst->carbon = src->carbon;
+	memcpy(dst->forecast_path, src->forecast_path, sizeof(dst->forecast_path));
+	dst->n_forecast = src->n_forecast;
+	memcpy(dst->forecast, src->forecast, sizeof(dst->forecast));
+}
+
 /*
  * SIGHUP: FILE again.  A file with errors changes nothing.  The site's
- * price, currency, PUE, carbon and forecast take effect at once; other
- * keys when pwrmigd next starts, and the log says so.
+ * keys take effect at once; other keys when pwrmigd next starts, and the
+ * log says so.  Only those fields of pd->cfg are written: the migration
+ * threads read the others meanwhile.
  */
 static void reload(struct pd *pd, const char *file)
 {
@@ -221,18 +235,11 @@ static void reload(struct pd *pd, const char *file)
 		return;
 	}
 	mix = pd->cfg;
-	mix.price = nc.price;
-	memcpy(mix.currency, nc.currency, sizeof(mix.currency));
-	mix.pue_milli = nc.pue_milli;
-	mix.has_carbon = nc.has_carbon;
-	mix.carbon = nc.carbon;
-	memcpy(mix.forecast_path, nc.forecast_path, sizeof(mix.forecast_path));
-	mix.n_forecast = nc.n_forecast;
-	memcpy(mix.forecast, nc.forecast, sizeof(mix.forecast));
+	take_site_keys(&mix, &nc);
 	if (memcmp(&mix, &nc, sizeof(nc)))
 		pd_log(0, "SIGHUP: %s changes keys besides price, currency, pue, carbon and forecast: those take effect when pwrmigd restarts",
 		       file);
-	pd->cfg = mix;
+	take_site_keys(&pd->cfg, &nc);
 	pd->source->configure(pd);
 	pd_log(0, "SIGHUP: %s read again", file);
 }
